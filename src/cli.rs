@@ -1,0 +1,265 @@
+//! Command-line front ends shared by `logcount` and the step binaries, so
+//! `logcount split` and `logcount-split` are the same code. Every flag also
+//! reads an environment variable, as Argo passes parameters through `env`.
+//!
+//! Each driver runs one step and writes the step's contract output to stdout
+//! (and nothing else); logs go to stderr.
+
+use crate::engine::StrategyKind;
+use crate::error::{Error, Result};
+use crate::keywords::{Keywords, DEFAULT_KEYWORDS};
+use crate::steps::count::{CountOptions, DEFAULT_BLOCK_SIZE, DEFAULT_FETCH_CONCURRENCY};
+use crate::steps::split::SplitOptions;
+use crate::store::{self, Stores};
+use clap::Args;
+use std::io::Write;
+
+/// The work prefix the reference workflow mounts its volume at.
+pub const DEFAULT_WORK: &str = "/mnt/vol";
+/// The input file name the reference workflow expects in its volume.
+pub const DEFAULT_INPUT_NAME: &str = "log-count-data.txt";
+
+/// Which keywords to count.
+#[derive(Debug, Clone, Args)]
+pub struct KeywordArgs {
+    /// Keywords to count, comma-separated (literal, case-sensitive).
+    #[arg(long, env = "KEYWORDS", default_value = DEFAULT_KEYWORDS, conflicts_with = "keywords_file")]
+    pub keywords: String,
+    /// A file (path or URL) with one keyword per line, instead of --keywords.
+    #[arg(long, env = "KEYWORDS_FILE")]
+    pub keywords_file: Option<String>,
+}
+
+impl KeywordArgs {
+    pub async fn load(&self, stores: &Stores) -> Result<Keywords> {
+        match &self.keywords_file {
+            None => Ok(Keywords::parse_list(&self.keywords)?),
+            Some(f) => {
+                let loc = stores.open(f)?;
+                let body = store::read_all(&loc).await.map_err(|e| match e {
+                    Error::NotFound { url, .. } => Error::NotFound { what: "keywords file", url },
+                    e => e,
+                })?;
+                Keywords::parse_file(&body).map_err(|e| Error::invalid(format!("keywords file {}", loc.url), e.to_string()))
+            }
+        }
+    }
+}
+
+/// `logcount-split`: cut the input into parts, write the manifest, print the part ids.
+#[derive(Debug, Clone, Args)]
+pub struct SplitArgs {
+    /// The log to count: a path, file://, s3:// or oss:// URL; a prefix ending in '/' is a dataset
+    /// [default: <work>/log-count-data.txt]
+    #[arg(long, env = "INPUT")]
+    pub input: Option<String>,
+    /// The work prefix for the manifest and outputs (a path or URL).
+    #[arg(long = "work", env = "WORK_DIR", default_value = DEFAULT_WORK)]
+    pub work: String,
+    /// How many parts to cut the input into.
+    #[arg(long, env = "NUM_PARTS", default_value_t = 5)]
+    pub parts: usize,
+    #[command(flatten)]
+    pub keywords: KeywordArgs,
+    /// Also write each part to <work>/split-output/<id>.txt, like the reference.
+    #[arg(long, env = "MATERIALIZE")]
+    pub materialize: bool,
+}
+
+/// `logcount-count`: count one part and write count-output/<id>.json.
+#[derive(Debug, Clone, Args)]
+pub struct CountArgs {
+    /// The work prefix holding the manifest (a path or URL).
+    #[arg(long = "work", env = "WORK_DIR", default_value = DEFAULT_WORK)]
+    pub work: String,
+    /// The id of the part to count (one of the ids split printed).
+    #[arg(long, env = "PART_ID")]
+    pub part_id: String,
+    #[command(flatten)]
+    pub tuning: CountTuning,
+}
+
+/// How the count step reads and counts.
+#[derive(Debug, Clone, Args)]
+pub struct CountTuning {
+    /// Bytes per ranged read.
+    #[arg(long, env = "LOGCOUNT_BLOCK_SIZE", default_value_t = DEFAULT_BLOCK_SIZE, value_parser = parse_block_size)]
+    pub block_size: usize,
+    /// Ranged reads in flight per part.
+    #[arg(long, env = "LOGCOUNT_FETCH_CONCURRENCY", default_value_t = DEFAULT_FETCH_CONCURRENCY)]
+    pub fetch_concurrency: usize,
+    /// Count strategy (auto picks the fastest exact one).
+    #[arg(long, env = "LOGCOUNT_STRATEGY", value_enum, default_value_t = StrategyKind::Auto)]
+    pub strategy: StrategyKind,
+}
+
+impl CountTuning {
+    pub fn options(&self) -> CountOptions {
+        CountOptions {
+            block_size: self.block_size,
+            fetch_concurrency: self.fetch_concurrency.max(1),
+            strategy: self.strategy,
+        }
+    }
+}
+
+fn parse_block_size(s: &str) -> Result<usize, String> {
+    let n = crate::gen::parse_size(s)?;
+    if !(1..=1 << 30).contains(&n) {
+        return Err(format!("{s} is out of range (1 byte to 1GiB)"));
+    }
+    Ok(n as usize)
+}
+
+/// `logcount-merge`: check and sum the count outputs into result.json.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The work prefix holding the manifest and count outputs (a path or URL).
+    #[arg(long = "work", env = "WORK_DIR", default_value = DEFAULT_WORK)]
+    pub work: String,
+    /// The number of parts expected; an error when the manifest disagrees.
+    #[arg(long, env = "NUM_PARTS")]
+    pub parts: Option<usize>,
+}
+
+/// `logcount run`: split, count every part and merge, in this process.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The log to count: a path, file://, s3:// or oss:// URL; a prefix ending in '/' is a dataset.
+    #[arg(long, env = "INPUT")]
+    pub input: String,
+    /// The work prefix for the manifest and outputs (a path or URL).
+    #[arg(long = "work", env = "WORK_DIR", default_value = "logcount-work")]
+    pub work: String,
+    /// How many parts to cut the input into [default: the number of cores].
+    #[arg(long, env = "NUM_PARTS")]
+    pub parts: Option<usize>,
+    /// How many parts to count at once [default: the number of cores].
+    #[arg(long, env = "LOGCOUNT_JOBS")]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub keywords: KeywordArgs,
+    /// Also write each part to <work>/split-output/<id>.txt.
+    #[arg(long, env = "MATERIALIZE")]
+    pub materialize: bool,
+    #[command(flatten)]
+    pub tuning: CountTuning,
+}
+
+/// `logcount gen`: write a realistic log for tests and benchmarks.
+#[derive(Debug, Clone, Args)]
+pub struct GenArgs {
+    /// Approximate size (whole lines, never more): 4096, 64MiB, 1GiB, ...
+    #[arg(long, default_value = "64MiB", value_parser = crate::gen::parse_size)]
+    pub size: u64,
+    /// Seed: the same seed and size give the same bytes.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output file (`-` for stdout).
+    #[arg(long, default_value = "-")]
+    pub out: String,
+}
+
+/// Writes the step's contract output. A closed pipe is not an error.
+pub fn print_stdout(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// A runtime for one step.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("starting the async runtime")
+}
+
+/// Sends logs to stderr; `LOGCOUNT_LOG` (or `RUST_LOG`) sets the filter.
+pub fn init_logging(default: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = std::env::var("LOGCOUNT_LOG")
+        .ok()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .unwrap_or_else(|| default.to_string());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// Runs split; prints the part ids as one JSON list.
+pub async fn split(stores: &Stores, args: &SplitArgs) -> Result<()> {
+    let work = stores.open(&args.work)?;
+    let input = match &args.input {
+        Some(i) => stores.open(i)?,
+        None => work.join(DEFAULT_INPUT_NAME),
+    };
+    let opts = SplitOptions {
+        parts: args.parts,
+        keywords: args.keywords.load(stores).await?,
+        materialize: args.materialize,
+    };
+    let manifest = crate::steps::split::split(stores, &input, &work, &opts).await?;
+    print_stdout(&serde_json::to_string(&manifest.part_ids()).expect("ids serialize"))
+}
+
+/// Runs count; prints the part's counts as a JSON object.
+pub async fn count(stores: &Stores, args: &CountArgs) -> Result<()> {
+    let work = stores.open(&args.work)?;
+    let out = crate::steps::count::count(stores, &work, &args.part_id, &args.tuning.options()).await?;
+    print_stdout(&serde_json::to_string(&out.counts).expect("counts serialize"))
+}
+
+/// Runs merge; prints the result (the contents of result.json).
+pub async fn merge(stores: &Stores, args: &MergeArgs) -> Result<()> {
+    let work = stores.open(&args.work)?;
+    let merged = crate::steps::merge::merge(stores, &work, args.parts).await?;
+    print_stdout(&serde_json::to_string(&merged.result).expect("counts serialize"))
+}
+
+/// Runs the whole pipeline in this process; prints the result.
+pub async fn run(stores: &Stores, args: &RunArgs) -> Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let input = stores.open(&args.input)?;
+    let work = stores.open(&args.work)?;
+    let opts = crate::run::RunOptions {
+        split: SplitOptions {
+            parts: args.parts.unwrap_or(cores),
+            keywords: args.keywords.load(stores).await?,
+            materialize: args.materialize,
+        },
+        count: args.tuning.options(),
+        jobs: args.jobs.unwrap_or(cores),
+    };
+    let outcome = crate::run::run_in_process(stores, &input, &work, &opts).await?;
+    tracing::info!(
+        split_ms = outcome.split_time.as_millis() as u64,
+        count_ms = outcome.count_time.as_millis() as u64,
+        merge_ms = outcome.merge_time.as_millis() as u64,
+        bytes = outcome.merged.bytes,
+        "run finished"
+    );
+    print_stdout(&serde_json::to_string(&outcome.merged.result).expect("counts serialize"))
+}
+
+/// Writes a generated log.
+pub fn gen(args: &GenArgs) -> Result<()> {
+    if args.out == "-" {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        match crate::gen::write_log(&mut out, args.size, args.seed).and_then(|_| out.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other.map(|_| ())?),
+        }
+    } else {
+        let tmp = format!("{}.tmp-{}", args.out, std::process::id());
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+        crate::gen::write_log(&mut out, args.size, args.seed)?;
+        out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&tmp, &args.out)?;
+        Ok(())
+    }
+}

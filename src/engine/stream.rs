@@ -1,0 +1,191 @@
+//! Counting a stream of arbitrary blocks in bounded memory.
+//!
+//! Storage hands out blocks cut at arbitrary offsets. [`LineStitcher`] turns
+//! them into line-aligned units that can be counted independently (on any
+//! thread, in any order) and counts the lines that straddle two blocks
+//! itself. A line longer than the stitcher's limit is never held whole: it is
+//! counted as it streams by, keeping only the last `max keyword length - 1`
+//! bytes, so memory stays bounded whatever the input looks like.
+//!
+//! ```
+//! use bytes::Bytes;
+//! use logcount::{engine::{Engine, stream::{LineStitcher, count_unit}}, keywords::Keywords};
+//! let engine = Engine::new(&Keywords::parse_list("ERROR").unwrap());
+//! let mut stitcher = LineStitcher::new(engine.clone(), 1 << 20);
+//! let mut total = logcount::engine::stream::Tally::new(1);
+//! for block in [&b"ERR"[..], b"OR\nERROR\nER", b"ROR"] {
+//!     if let Some(unit) = stitcher.push(Bytes::copy_from_slice(block)) {
+//!         total.add(&count_unit(&engine, &unit));
+//!     }
+//! }
+//! total.add(&stitcher.finish());
+//! assert_eq!((total.counts[0], total.bytes, total.lines), (3, 17, 3));
+//! ```
+
+use super::{count_newlines, Engine};
+use bytes::Bytes;
+
+/// What counting some bytes found.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tally {
+    /// Occurrences per keyword, in keyword order.
+    pub counts: Vec<u64>,
+    /// Bytes seen.
+    pub bytes: u64,
+    /// Lines seen: newlines, plus one for a final line without a newline.
+    pub lines: u64,
+}
+
+impl Tally {
+    pub fn new(keywords: usize) -> Self {
+        Tally {
+            counts: vec![0; keywords],
+            bytes: 0,
+            lines: 0,
+        }
+    }
+
+    /// Adds another tally (of the same keyword set).
+    pub fn add(&mut self, other: &Tally) {
+        debug_assert_eq!(self.counts.len(), other.counts.len());
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.bytes += other.bytes;
+        self.lines += other.lines;
+    }
+}
+
+/// Counts a line-aligned unit handed out by [`LineStitcher::push`].
+pub fn count_unit(engine: &Engine, unit: &[u8]) -> Tally {
+    let mut t = Tally::new(engine.keywords().len());
+    engine.count(unit, &mut t.counts);
+    t.bytes = unit.len() as u64;
+    t.lines = count_newlines(unit);
+    t
+}
+
+/// Counts a whole text held in memory, feeding it in blocks of `block` bytes
+/// through a stitcher with the given line `limit` (for tests: every block
+/// size and limit must give the same tally).
+pub fn count_in_blocks(engine: &Engine, text: &[u8], block: usize, limit: usize) -> Tally {
+    let mut stitcher = LineStitcher::new(engine.clone(), limit);
+    let mut total = Tally::new(engine.keywords().len());
+    for piece in text.chunks(block.max(1)) {
+        if let Some(unit) = stitcher.push(Bytes::copy_from_slice(piece)) {
+            total.add(&count_unit(engine, &unit));
+        }
+    }
+    total.add(&stitcher.finish());
+    total
+}
+
+/// Turns a stream of arbitrary blocks into line-aligned units.
+#[derive(Debug)]
+pub struct LineStitcher {
+    engine: Engine,
+    limit: usize,
+    /// The start of the current line, while it fits under `limit`.
+    pending: Vec<u8>,
+    /// The current line once it outgrew `limit`.
+    long: Option<LongLine>,
+    /// Counts of the lines the stitcher completed itself.
+    tally: Tally,
+}
+
+/// The streaming state of a line too long to hold.
+#[derive(Debug)]
+struct LongLine {
+    /// Offset, within the line, of `carry[0]`.
+    base: u64,
+    /// The last bytes seen, so that a keyword across two blocks is found.
+    carry: Vec<u8>,
+    /// Per keyword, the offset where its next occurrence may start.
+    next_free: Vec<u64>,
+}
+
+impl LineStitcher {
+    /// A stitcher that holds at most `limit` bytes of a partial line.
+    pub fn new(engine: Engine, limit: usize) -> Self {
+        let n = engine.keywords().len();
+        LineStitcher {
+            engine,
+            limit,
+            pending: Vec::new(),
+            long: None,
+            tally: Tally::new(n),
+        }
+    }
+
+    /// Takes the next block. Returns the block's line-aligned middle (from
+    /// just after its first newline through its last newline), to be counted
+    /// with [`count_unit`]; the bytes around it are counted by the stitcher.
+    pub fn push(&mut self, block: Bytes) -> Option<Bytes> {
+        let Some(first) = memchr::memchr(b'\n', &block) else {
+            self.tally.bytes += block.len() as u64;
+            self.extend_line(&block);
+            return None;
+        };
+        self.extend_line(&block[..=first]);
+        self.end_line();
+        let last = memchr::memrchr(b'\n', &block).expect("a newline was found");
+        self.extend_line(&block[last + 1..]);
+        // The unit's bytes are tallied by whoever counts it.
+        self.tally.bytes += (first + 1 + block.len() - (last + 1)) as u64;
+        (last > first).then(|| block.slice(first + 1..=last))
+    }
+
+    /// Counts the final line (if it has no newline) and returns what the
+    /// stitcher counted. The total of a stream is this plus the units' tallies.
+    pub fn finish(mut self) -> Tally {
+        if self.long.is_some() || !self.pending.is_empty() {
+            self.end_line();
+        }
+        self.tally
+    }
+
+    fn extend_line(&mut self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        if self.long.is_none() && self.pending.len() + data.len() <= self.limit {
+            self.pending.extend_from_slice(data);
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let long = self.long.get_or_insert_with(|| LongLine {
+            base: 0,
+            carry: Vec::new(),
+            next_free: vec![0; self.engine.keywords().len()],
+        });
+        for piece in [&pending[..], data] {
+            if !piece.is_empty() {
+                long.feed(&self.engine, piece, &mut self.tally.counts);
+            }
+        }
+    }
+
+    fn end_line(&mut self) {
+        if self.long.take().is_none() {
+            self.engine.count(&self.pending, &mut self.tally.counts);
+        }
+        self.tally.lines += 1;
+        self.pending.clear();
+    }
+}
+
+impl LongLine {
+    fn feed(&mut self, engine: &Engine, data: &[u8], counts: &mut [u64]) {
+        let keep = engine.keywords().max_len() - 1;
+        let fresh_from = self.carry.len();
+        let mut window = std::mem::take(&mut self.carry);
+        window.extend_from_slice(data);
+        engine
+            .overlapping()
+            .count_window(&window, self.base, fresh_from, &mut self.next_free, counts);
+        let cut = window.len().saturating_sub(keep);
+        self.base += cut as u64;
+        window.drain(..cut);
+        self.carry = window;
+    }
+}

@@ -1,0 +1,23 @@
+//! logcount: count keywords in big logs held in object storage, as a
+//! split → count × N → merge pipeline whose steps drop into an Argo Workflows
+//! fan-out/fan-in DAG.
+//!
+//! The pure core has no I/O: [`keywords`] (validated keyword sets), [`cut`]
+//! (line-aligned byte ranges), [`engine`] (exact, parallel keyword counting)
+//! and [`manifest`] (the files the steps exchange). [`store`] is the storage
+//! glue over `object_store`; [`steps`] are split, count and merge over both;
+//! [`run`] runs the whole DAG on one machine; [`cli`] holds the command-line
+//! front ends that the binaries call; [`gen`] makes realistic test logs.
+
+pub mod cli;
+pub mod cut;
+pub mod engine;
+pub mod error;
+pub mod gen;
+pub mod keywords;
+pub mod manifest;
+pub mod run;
+pub mod steps;
+pub mod store;
+
+pub use error::{Error, Result};

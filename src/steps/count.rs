@@ -1,0 +1,158 @@
+//! The count step: count one part of the manifest and write
+//! `count-output/<id>.json`.
+//!
+//! The part's byte ranges are fetched as blocks with concurrent ranged reads
+//! (each checked against the ETag split saw), stitched into line-aligned units
+//! and counted on the rayon pool while the next blocks arrive. At most
+//! `fetch_concurrency + count_concurrency` blocks are in memory at once,
+//! whatever the size of the part.
+
+use crate::engine::stream::{count_unit, LineStitcher, Tally};
+use crate::engine::{Engine, StrategyKind};
+use crate::error::{Error, Result};
+use crate::manifest::{CountOutput, KeywordCounts, Manifest, Part, COUNT_DIR, COUNT_OUTPUT_VERSION};
+use crate::steps::{on_rayon, read_manifest};
+use crate::store::{self, Location, Stores};
+use futures::stream::FuturesUnordered;
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Bytes per ranged read.
+pub const DEFAULT_BLOCK_SIZE: usize = 4 << 20;
+/// Ranged reads in flight.
+pub const DEFAULT_FETCH_CONCURRENCY: usize = 4;
+/// The longest partial line held in memory before it is counted as it streams.
+const LINE_LIMIT: usize = 1 << 20;
+
+/// How to count.
+#[derive(Debug, Clone)]
+pub struct CountOptions {
+    pub block_size: usize,
+    pub fetch_concurrency: usize,
+    pub strategy: StrategyKind,
+}
+
+impl Default for CountOptions {
+    fn default() -> Self {
+        CountOptions {
+            block_size: DEFAULT_BLOCK_SIZE,
+            fetch_concurrency: DEFAULT_FETCH_CONCURRENCY,
+            strategy: StrategyKind::Auto,
+        }
+    }
+}
+
+/// Runs count for part `part_id`: writes its count output and returns it.
+pub async fn count(stores: &Stores, work: &Location, part_id: &str, opts: &CountOptions) -> Result<CountOutput> {
+    let manifest = read_manifest(work).await?;
+    count_with_manifest(stores, work, &manifest, part_id, opts).await
+}
+
+/// Runs count with a manifest already read (the in-process orchestrator).
+pub async fn count_with_manifest(
+    stores: &Stores,
+    work: &Location,
+    manifest: &Manifest,
+    part_id: &str,
+    opts: &CountOptions,
+) -> Result<CountOutput> {
+    let part = manifest.part(part_id).ok_or_else(|| unknown_part(manifest, work, part_id))?;
+    let engine = Engine::with_strategy(&manifest.keywords, opts.strategy)
+        .map_err(|e| Error::invalid("strategy", e.to_string()))?;
+    let started = Instant::now();
+    let root = stores.open(&manifest.store)?;
+    let tally = count_part(&root, manifest, part, &engine, opts).await?;
+    let output = CountOutput {
+        version: COUNT_OUTPUT_VERSION,
+        job_id: manifest.job_id.clone(),
+        part: part.id.clone(),
+        bytes: tally.bytes,
+        lines: tally.lines,
+        counts: KeywordCounts::from_counts(&manifest.keywords, &tally.counts),
+        strategy: engine.strategy_name().to_string(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    };
+    if output.bytes != part.bytes {
+        return Err(Error::part(
+            &part.id,
+            format!("read {} bytes but the manifest says {}", output.bytes, part.bytes),
+        ));
+    }
+    store::write_json(&work.join(&format!("{COUNT_DIR}/{}.json", part.id)), &output).await?;
+    tracing::info!(part = %part.id, bytes = output.bytes, ms = output.elapsed_ms, strategy = %output.strategy, "counted");
+    Ok(output)
+}
+
+fn unknown_part(manifest: &Manifest, work: &Location, part_id: &str) -> Error {
+    let ids = manifest.part_ids();
+    let known = match ids.as_slice() {
+        [] => "none".to_string(),
+        [one] => format!("\"{one}\""),
+        [first, .., last] => format!("\"{first}\" to \"{last}\", {} in all", ids.len()),
+    };
+    let shown: String = part_id.chars().take(64).collect();
+    let shown = if shown.len() < part_id.len() { format!("{shown}…") } else { shown };
+    Error::UnknownPart {
+        part: shown,
+        manifest: work.join(crate::manifest::MANIFEST_FILE).url.to_string(),
+        known,
+    }
+}
+
+/// Counts a part's segments: fetch, stitch, count in parallel, add up.
+pub async fn count_part(
+    root: &Location,
+    manifest: &Manifest,
+    part: &Part,
+    engine: &Engine,
+    opts: &CountOptions,
+) -> Result<Tally> {
+    let block = opts.block_size.max(1) as u64;
+    // Every block read of the part, in order: (segment index, object location, range, etag).
+    let mut reads = Vec::new();
+    for (i, seg) in part.segments.iter().enumerate() {
+        let obj = &manifest.objects[seg.object];
+        let loc = Arc::new(root.at(store::object_path(&obj.path)?));
+        let e_tag: Option<Arc<str>> = obj.e_tag.as_deref().map(Arc::from);
+        let mut at = seg.start;
+        while at < seg.end {
+            let to = (at + block).min(seg.end);
+            reads.push((i, loc.clone(), at..to, e_tag.clone()));
+            at = to;
+        }
+    }
+    let mut blocks = futures::stream::iter(reads)
+        .map(|(i, loc, range, e_tag)| {
+            tokio::spawn(async move { store::read_range(&loc, range, e_tag.as_deref()).await.map(|b| (i, b)) })
+        })
+        .buffered(opts.fetch_concurrency.max(1));
+
+    let max_units = rayon::current_num_threads() * 2;
+    let mut total = Tally::new(engine.keywords().len());
+    let mut units = FuturesUnordered::new();
+    let mut current: Option<(usize, LineStitcher)> = None;
+    while let Some(joined) = blocks.next().await {
+        let (seg, bytes) = joined.expect("a read task panicked")?;
+        if current.as_ref().is_some_and(|(s, _)| *s != seg) {
+            let (_, done) = current.take().expect("checked");
+            total.add(&done.finish());
+        }
+        let (_, stitcher) = current.get_or_insert_with(|| (seg, LineStitcher::new(engine.clone(), LINE_LIMIT)));
+        if let Some(unit) = stitcher.push(bytes) {
+            while units.len() >= max_units {
+                let t: Tally = units.next().await.expect("non-empty");
+                total.add(&t);
+            }
+            let engine = engine.clone();
+            units.push(on_rayon(move || count_unit(&engine, &unit)));
+        }
+    }
+    if let Some((_, done)) = current {
+        total.add(&done.finish());
+    }
+    while let Some(t) = units.next().await {
+        total.add(&t);
+    }
+    Ok(total)
+}

@@ -1,0 +1,170 @@
+//! The merge step: check every count output against the manifest and sum
+//! them into `result.json`.
+//!
+//! Merge trusts nothing: each part must have exactly one count output, of this
+//! job, with the manifest's keywords and byte count; no output may belong to a
+//! part the manifest does not know; the input must not have changed since
+//! split. Any mismatch is an error naming the part, and no result is written.
+
+use crate::error::{Error, Result};
+use crate::manifest::{CountOutput, KeywordCounts, Manifest, COUNT_DIR, COUNT_OUTPUT_VERSION, RESULT_FILE};
+use crate::steps::read_manifest;
+use crate::store::{self, Location, Stores};
+use futures::{StreamExt, TryStreamExt};
+use std::collections::HashSet;
+
+/// How many count outputs are read at once.
+const READ_CONCURRENCY: usize = 64;
+
+/// What merge produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merged {
+    /// Keyword -> count, in keyword order: the contents of `result.json`.
+    pub result: KeywordCounts,
+    pub bytes: u64,
+    pub lines: u64,
+    pub parts: usize,
+}
+
+/// Runs merge; `expected_parts` (from `NUM_PARTS`) must agree with the manifest.
+pub async fn merge(stores: &Stores, work: &Location, expected_parts: Option<usize>) -> Result<Merged> {
+    let manifest = read_manifest(work).await?;
+    if let Some(n) = expected_parts {
+        if n != manifest.parts.len() {
+            return Err(Error::invalid(
+                "number of parts",
+                format!("{n} given, but the manifest has {} parts", manifest.parts.len()),
+            ));
+        }
+    }
+    check_no_extra_outputs(work, &manifest).await?;
+    check_input_unchanged(stores, &manifest).await?;
+
+    let outputs: Vec<CountOutput> = futures::stream::iter(&manifest.parts)
+        .map(|part| read_output(work, &manifest, &part.id))
+        .buffered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let merged = sum(&manifest, &outputs)?;
+    let mut body = serde_json::to_vec(&merged.result).expect("counts serialize");
+    body.push(b'\n');
+    store::write_once(&work.join(RESULT_FILE), bytes::Bytes::from(body)).await?;
+    tracing::info!(parts = merged.parts, bytes = merged.bytes, "merged");
+    Ok(merged)
+}
+
+/// Sums count outputs that were checked against the manifest (pure).
+pub fn sum(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Merged> {
+    let names = manifest.keywords.names();
+    let mut counts = vec![0u64; names.len()];
+    let (mut bytes, mut lines) = (0u64, 0u64);
+    for (part, out) in manifest.parts.iter().zip(outputs) {
+        if out.counts.keys().ne(names.iter().map(String::as_str)) {
+            return Err(Error::part(
+                &part.id,
+                format!(
+                    "count output has keywords {:?}, the manifest {:?}",
+                    out.counts.keys().collect::<Vec<_>>(),
+                    names
+                ),
+            ));
+        }
+        for (c, v) in counts.iter_mut().zip(out.counts.values()) {
+            *c += v;
+        }
+        bytes += out.bytes;
+        lines += out.lines;
+    }
+    if bytes != manifest.input_bytes() {
+        return Err(Error::invalid(
+            "count outputs",
+            format!("they cover {bytes} bytes but the input has {}", manifest.input_bytes()),
+        ));
+    }
+    Ok(Merged {
+        result: KeywordCounts::from_counts(&manifest.keywords, &counts),
+        bytes,
+        lines,
+        parts: outputs.len(),
+    })
+}
+
+async fn read_output(work: &Location, manifest: &Manifest, id: &str) -> Result<CountOutput> {
+    let loc = work.join(&format!("{COUNT_DIR}/{id}.json"));
+    let out: CountOutput = store::read_json(&loc, "count output").await.map_err(|e| match e {
+        Error::NotFound { url, .. } => Error::part(id, format!("no count output at {url} (did its map task run?)")),
+        Error::Corrupt { url, reason, .. } => Error::part(id, format!("count output {url} is unreadable: {reason}")),
+        e => e,
+    })?;
+    let bad = |reason: String| Err(Error::part(id, format!("count output {}: {reason}", loc.url)));
+    if out.version != COUNT_OUTPUT_VERSION {
+        return bad(format!("version {} is not supported (expected {COUNT_OUTPUT_VERSION})", out.version));
+    }
+    if out.job_id != manifest.job_id {
+        return bad(format!(
+            "belongs to job {}, not to this manifest's job {} (a stale or foreign output)",
+            out.job_id, manifest.job_id
+        ));
+    }
+    if out.part != id {
+        return bad(format!("is for part {:?}", out.part));
+    }
+    let expected = manifest.part(id).expect("iterating the manifest's parts").bytes;
+    if out.bytes != expected {
+        return bad(format!("covers {} bytes, the part has {expected}", out.bytes));
+    }
+    Ok(out)
+}
+
+/// Refuses count outputs for parts the manifest does not list.
+async fn check_no_extra_outputs(work: &Location, manifest: &Manifest) -> Result<()> {
+    let dir = work.join(COUNT_DIR);
+    let known: HashSet<String> = manifest.parts.iter().map(|p| format!("{}.json", p.id)).collect();
+    let mut listing = dir.store.list(Some(&dir.path));
+    while let Some(meta) = listing.next().await {
+        let meta = meta.map_err(|source| Error::Storage {
+            op: "listing",
+            url: dir.url.to_string(),
+            source,
+        })?;
+        let name = meta.location.filename().unwrap_or_default();
+        if !known.contains(name) {
+            return Err(Error::invalid(
+                "count outputs",
+                format!("{} is not the output of any part of the manifest (an extra part)", dir.at(meta.location.clone())),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses to merge when an input object changed since split.
+async fn check_input_unchanged(stores: &Stores, manifest: &Manifest) -> Result<()> {
+    let root = stores.open(&manifest.store)?;
+    futures::stream::iter(&manifest.objects)
+        .map(|obj| {
+            let root = &root;
+            async move {
+                let loc = root.at(store::object_path(&obj.path)?);
+                let meta = store::head(&loc).await.map_err(|e| match e {
+                    Error::NotFound { url, .. } => Error::InputChanged {
+                        url,
+                        was: obj.e_tag.clone().unwrap_or_default(),
+                        now: "deleted".into(),
+                    },
+                    e => e,
+                })?;
+                if meta.size != obj.size || (obj.e_tag.is_some() && meta.e_tag != obj.e_tag) {
+                    return Err(Error::InputChanged {
+                        url: loc.url.to_string(),
+                        was: format!("{} bytes, etag {}", obj.size, obj.e_tag.as_deref().unwrap_or("-")),
+                        now: format!("{} bytes, etag {}", meta.size, meta.e_tag.as_deref().unwrap_or("-")),
+                    });
+                }
+                Ok(())
+            }
+        })
+        .buffer_unordered(READ_CONCURRENCY)
+        .try_collect::<()>()
+        .await
+}

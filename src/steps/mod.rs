@@ -1,0 +1,46 @@
+//! The three steps of the pipeline, over storage and the pure core:
+//! [`split`](split::split) cuts the input into parts and writes the manifest,
+//! [`count`](count::count) counts one part, [`merge`](merge::merge) checks and
+//! sums the count outputs into `result.json`.
+//!
+//! Each step is a function of its inputs in storage: it can be re-run, and
+//! it makes its output visible in one write.
+
+pub mod count;
+pub mod merge;
+pub mod split;
+
+use crate::error::{Error, Result};
+use crate::manifest::{Manifest, MANIFEST_FILE};
+use crate::store::{read_json, Location};
+
+/// Reads and validates the manifest of a work prefix.
+pub async fn read_manifest(work: &Location) -> Result<Manifest> {
+    let loc = work.join(MANIFEST_FILE);
+    let m: Manifest = read_json(&loc, "manifest").await.map_err(|e| match e {
+        Error::NotFound { url, .. } => Error::NotFound {
+            what: "manifest (run split first)",
+            url,
+        },
+        e => e,
+    })?;
+    m.validate().map_err(|reason| Error::Corrupt {
+        what: "manifest",
+        url: loc.url.to_string(),
+        reason,
+    })?;
+    Ok(m)
+}
+
+/// Runs a CPU-bound closure on the rayon pool and awaits its result.
+pub(crate) async fn on_rayon<T, F>(f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rayon::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.await.expect("a counting task panicked")
+}

@@ -1,0 +1,229 @@
+//! The split step: find the input objects, cut them into N line-aligned parts
+//! balanced by bytes, and write the manifest.
+//!
+//! Split never reads the whole input: it reads a few bytes at each cut to find
+//! the next line start. With `materialize`, it also writes each part's bytes to
+//! `split-output/<id>.txt`, as the reference workflow does.
+
+use crate::cut::{self, Segment, MAX_PARTS};
+use crate::error::{Error, Result};
+use crate::keywords::Keywords;
+use crate::manifest::{InputObject, Manifest, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, SPLIT_DIR};
+use crate::store::{self, Location, Stores};
+use futures::{StreamExt, TryStreamExt};
+use object_store::path::Path;
+use object_store::ObjectMeta;
+
+/// What split needs besides its input and work locations.
+#[derive(Debug, Clone)]
+pub struct SplitOptions {
+    pub parts: usize,
+    pub keywords: Keywords,
+    pub materialize: bool,
+}
+
+/// How many cut probes run at once.
+const PROBE_CONCURRENCY: usize = 16;
+/// The first probe reads this much; later probes of the same cut read more.
+const PROBE_BYTES: u64 = 4096;
+/// The most one probe read asks for.
+const PROBE_MAX_BYTES: u64 = 8 << 20;
+
+/// Runs split: writes `<work>/manifest.json` and returns it.
+pub async fn split(stores: &Stores, input: &Location, work: &Location, opts: &SplitOptions) -> Result<Manifest> {
+    if opts.parts == 0 || opts.parts > MAX_PARTS {
+        return Err(Error::invalid(
+            "number of parts",
+            format!("{} (it must be between 1 and {MAX_PARTS})", opts.parts),
+        ));
+    }
+    let _ = stores;
+    let objects = find_objects(input, work).await?;
+    let sizes: Vec<u64> = objects.iter().map(|m| m.size).collect();
+    let total: u64 = sizes.iter().sum();
+    tracing::info!(input = %input, objects = objects.len(), bytes = total, parts = opts.parts, "splitting");
+
+    let root = input.at(Path::default());
+    let cuts = align_cuts(&root, &objects, total, opts.parts).await?;
+    let parts: Vec<Part> = cut::parts_from_cuts(&sizes, &cuts)
+        .into_iter()
+        .enumerate()
+        .map(|(i, segments)| Part {
+            id: i.to_string(),
+            bytes: segments.iter().map(Segment::len).sum(),
+            segments,
+        })
+        .collect();
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        job_id: new_job_id(),
+        input: input.url.to_string(),
+        store: input.store_url(),
+        objects: objects
+            .iter()
+            .map(|m| InputObject {
+                path: m.location.to_string(),
+                size: m.size,
+                e_tag: m.e_tag.clone(),
+                last_modified: m.last_modified.to_rfc3339(),
+            })
+            .collect(),
+        keywords: opts.keywords.clone(),
+        parts,
+        materialized: opts.materialize,
+    };
+    manifest.validate().map_err(|reason| Error::invalid("split plan", reason))?;
+
+    // Outputs of an earlier job in this work prefix must not be merged into this one.
+    clear_dir(&work.join(COUNT_DIR)).await?;
+    if opts.materialize {
+        clear_dir(&work.join(SPLIT_DIR)).await?;
+        materialize(&root, &manifest, work).await?;
+    }
+    store::write_json(&work.join(MANIFEST_FILE), &manifest).await?;
+    tracing::info!(job_id = %manifest.job_id, "manifest written");
+    Ok(manifest)
+}
+
+/// The input objects: one object, or every object below a prefix (a dataset),
+/// in path order. A dataset leaves out the work prefix, should it lie inside.
+async fn find_objects(input: &Location, work: &Location) -> Result<Vec<ObjectMeta>> {
+    if !input.is_prefix() {
+        match store::head(input).await {
+            Ok(meta) => return Ok(vec![meta]),
+            Err(Error::NotFound { .. }) => {} // maybe a directory or prefix given without '/'
+            Err(e) => return Err(e),
+        }
+    }
+    let same_store = input.store_url() == work.store_url();
+    let work_prefix = work.path.as_ref().to_string();
+    let mut objects: Vec<ObjectMeta> = input
+        .store
+        .list(Some(&input.path))
+        .try_filter(|m| {
+            let p = m.location.as_ref();
+            let in_work = same_store && !work_prefix.is_empty() && (p == work_prefix || p.starts_with(&format!("{work_prefix}/")));
+            futures::future::ready(!in_work)
+        })
+        .try_collect()
+        .await
+        .map_err(|source| Error::Storage {
+            op: "listing",
+            url: input.url.to_string(),
+            source,
+        })?;
+    if objects.is_empty() {
+        return Err(Error::NotFound {
+            what: "input",
+            url: input.url.to_string(),
+        });
+    }
+    objects.sort_by(|a, b| a.location.cmp(&b.location));
+    Ok(objects)
+}
+
+/// Aims the cuts and moves each to the next line start, reading around it.
+async fn align_cuts(root: &Location, objects: &[ObjectMeta], total: u64, parts: usize) -> Result<Vec<u64>> {
+    let sizes: Vec<u64> = objects.iter().map(|m| m.size).collect();
+    let sizes = &sizes;
+    let mut cuts: Vec<u64> = futures::stream::iter(cut::aim(total, parts))
+        .map(|target| async move {
+            let (o, off) = cut::locate(sizes, target);
+            let start = cut::object_start(sizes, o);
+            if off == 0 || off == sizes[o] {
+                return Ok(start + off);
+            }
+            let meta = &objects[o];
+            let loc = root.at(meta.location.clone());
+            let local = next_line_start(&loc, off, meta.size, meta.e_tag.as_deref()).await?;
+            Ok::<_, Error>(start + local)
+        })
+        .buffered(PROBE_CONCURRENCY)
+        .try_collect()
+        .await?;
+    for i in 1..cuts.len() {
+        cuts[i] = cuts[i].max(cuts[i - 1]);
+    }
+    Ok(cuts)
+}
+
+/// The first line start at or after `offset` (0 < offset < size), or `size`.
+async fn next_line_start(loc: &Location, offset: u64, size: u64, e_tag: Option<&str>) -> Result<u64> {
+    let mut from = offset - 1;
+    let mut len = PROBE_BYTES;
+    while from < size {
+        let to = (from + len).min(size);
+        let window = store::read_range(loc, from..to, e_tag).await?;
+        if let Some(p) = cut::line_start_in(&window, from) {
+            return Ok(p);
+        }
+        from = to;
+        len = (len * 4).min(PROBE_MAX_BYTES);
+    }
+    Ok(size)
+}
+
+/// Deletes every object below a prefix.
+async fn clear_dir(dir: &Location) -> Result<()> {
+    let stale: Vec<ObjectMeta> = dir
+        .store
+        .list(Some(&dir.path))
+        .try_collect()
+        .await
+        .map_err(|source| Error::Storage {
+            op: "listing",
+            url: dir.url.to_string(),
+            source,
+        })?;
+    futures::stream::iter(stale)
+        .map(|m| async move { store::delete_if_exists(&dir.at(m.location)).await })
+        .buffer_unordered(16)
+        .try_collect::<()>()
+        .await
+}
+
+/// Writes each part's bytes to `split-output/<id>.txt`, streaming.
+async fn materialize(root: &Location, manifest: &Manifest, work: &Location) -> Result<()> {
+    use object_store::buffered::BufWriter;
+    use tokio::io::AsyncWriteExt;
+    for part in &manifest.parts {
+        let out = work.join(&format!("{SPLIT_DIR}/{}.txt", part.id));
+        let mut w = BufWriter::new(out.store.clone(), out.path.clone());
+        let failed = |source: std::io::Error| Error::Storage {
+            op: "writing",
+            url: out.url.to_string(),
+            source: object_store::Error::Generic {
+                store: "split",
+                source: Box::new(source),
+            },
+        };
+        for seg in &part.segments {
+            let obj = &manifest.objects[seg.object];
+            let loc = root.at(store::object_path(&obj.path)?);
+            let mut at = seg.start;
+            while at < seg.end {
+                let to = (at + crate::steps::count::DEFAULT_BLOCK_SIZE as u64).min(seg.end);
+                let bytes = store::read_range(&loc, at..to, obj.e_tag.as_deref()).await?;
+                if let Err(e) = w.write_all(&bytes).await {
+                    let _ = w.abort().await;
+                    return Err(failed(e));
+                }
+                at = to;
+            }
+        }
+        w.shutdown().await.map_err(failed)?;
+    }
+    Ok(())
+}
+
+/// A job id unique enough to tell two split runs apart.
+fn new_job_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    h.write_u128(now.as_nanos());
+    h.write_u32(std::process::id());
+    format!("{:x}-{:016x}", now.as_secs(), h.finish())
+}
