@@ -120,6 +120,10 @@ pub struct MergeArgs {
     /// The number of parts expected; an error when the manifest disagrees.
     #[arg(long, env = "NUM_PARTS")]
     pub parts: Option<usize>,
+    /// Also write the result to this local file (for a workflow engine to
+    /// collect as an output parameter or artifact).
+    #[arg(long, env = "RESULT_COPY")]
+    pub result_copy: Option<std::path::PathBuf>,
 }
 
 /// `logcount run`: split, count every part and merge, in this process.
@@ -218,7 +222,14 @@ pub async fn count(stores: &Stores, args: &CountArgs) -> Result<()> {
 pub async fn merge(stores: &Stores, args: &MergeArgs) -> Result<()> {
     let work = stores.open(&args.work)?;
     let merged = crate::steps::merge::merge(stores, &work, args.parts).await?;
-    print_stdout(&serde_json::to_string(&merged.result).expect("counts serialize"))
+    let text = serde_json::to_string(&merged.result).expect("counts serialize");
+    if let Some(path) = &args.result_copy {
+        // Written whole then renamed: a reader never sees half a result.
+        let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+        std::fs::write(&tmp, format!("{text}\n"))?;
+        std::fs::rename(&tmp, path)?;
+    }
+    print_stdout(&text)
 }
 
 /// Runs the whole pipeline in this process; prints the result.

@@ -9,6 +9,7 @@
 //! [`run`] runs the whole DAG on one machine; [`cli`] holds the command-line
 //! front ends that the binaries call; [`gen`] makes realistic test logs.
 
+pub mod argo;
 pub mod cli;
 pub mod cut;
 pub mod engine;
@@ -19,5 +20,6 @@ pub mod manifest;
 pub mod run;
 pub mod steps;
 pub mod store;
+pub mod store_config;
 
 pub use error::{Error, Result};
