@@ -8,16 +8,23 @@
 //! of the code never knows which it has.
 //!
 //! Every output is written with one `put` (atomic on every backend: the local
-//! file system writes a temporary file and renames it), so a reader never sees
-//! half a file.
+//! file system writes a temporary file and renames it) or, for big streamed
+//! outputs, one completed multipart upload ([`StreamWriter`], aborted on
+//! error), so a reader never sees half a file.
+//!
+//! Configuration of `s3://` and `oss://` stores (variables, retries,
+//! timeouts) lives in [`crate::store_config`]. Error messages name the
+//! operation and the object, and never carry a secret.
 
 use crate::error::{Error, Result};
+use crate::store_config::StoreConfig;
 use bytes::Bytes;
 use object_store::path::Path;
 use object_store::registry::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
 use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use std::collections::HashSet;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use url::Url;
 
 /// A resolved location: a store and a path in it, plus the URL for messages.
@@ -116,16 +123,48 @@ pub fn parse_location(given: &str) -> Result<Url> {
 #[derive(Debug, Default, Clone)]
 pub struct Stores {
     registry: Arc<DefaultObjectStoreRegistry>,
+    config: Arc<StoreConfig>,
+    /// `scheme://bucket` of the object stores registered or built so far.
+    known: Arc<Mutex<HashSet<String>>>,
 }
 
 impl Stores {
+    /// Stores configured from this process's environment (`AWS_*`, `OSS_*`,
+    /// `LOGCOUNT_STORE_*`, see [`crate::store_config`]).
     pub fn new() -> Self {
-        Self::default()
+        Self::with_config(StoreConfig::from_env())
+    }
+
+    /// Stores configured from explicit variables (tests, embedding).
+    ///
+    /// ```
+    /// use logcount::store::Stores;
+    /// use logcount::store_config::StoreConfig;
+    /// let stores = Stores::with_config(StoreConfig::from_vars([("AWS_REGION", "eu-west-1")]));
+    /// let loc = stores.open("s3://my-bucket/logs/").unwrap();
+    /// assert_eq!((loc.path.as_ref(), loc.store_url().as_str()), ("logs", "s3://my-bucket/"));
+    /// ```
+    pub fn with_config(config: StoreConfig) -> Self {
+        remember_secrets(&config);
+        Stores {
+            registry: Default::default(),
+            config: Arc::new(config),
+            known: Default::default(),
+        }
+    }
+
+    /// The configuration object stores are built from.
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
     }
 
     /// Uses `store` for every URL below `url` (scheme, bucket and path prefix).
     pub fn register(&self, url: &str, store: Arc<dyn ObjectStore>) {
         let url = Url::parse(url).expect("a valid URL to register");
+        self.known
+            .lock()
+            .expect("not poisoned")
+            .insert(bucket_key(&url));
         self.registry.register(url, store);
     }
 
@@ -136,16 +175,88 @@ impl Stores {
     }
 
     fn resolve(&self, url: Url, given: &str) -> Result<Location> {
-        let (store, path) = self.registry.resolve(&url).map_err(|e| Error::BadLocation {
-            given: given.to_string(),
-            reason: format!("no store for this URL: {e}"),
-        })?;
+        if matches!(url.scheme(), "s3" | "s3a" | "oss") {
+            // Build the bucket's store from our configuration once; never let the
+            // registry fall back to its own (environment-only) construction.
+            let key = bucket_key(&url);
+            let mut known = self.known.lock().expect("not poisoned");
+            if !known.contains(&key) {
+                let store = self.config.build(&url).map_err(|e| match e {
+                    Error::Invalid { what, reason } => Error::BadLocation {
+                        given: given.to_string(),
+                        reason: format!("{what}: {reason}"),
+                    },
+                    e => e,
+                })?;
+                self.registry.register(
+                    Url::parse(&key).expect("scheme and bucket make a URL"),
+                    store,
+                );
+                known.insert(key);
+            }
+        }
+        let (store, path) = self
+            .registry
+            .resolve(&url)
+            .map_err(|e| Error::BadLocation {
+                given: given.to_string(),
+                reason: format!("no store for this URL: {e}"),
+            })?;
         Ok(Location { store, path, url })
     }
 }
 
-fn storage<'a>(op: &'static str, loc: &'a Location) -> impl FnOnce(object_store::Error) -> Error + 'a {
-    move |source| match source {
+/// `scheme://bucket` of a URL.
+fn bucket_key(url: &Url) -> String {
+    format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default())
+}
+
+/// Every secret value of every configuration in this process, to scrub
+/// error messages with.
+fn secrets() -> &'static RwLock<Vec<String>> {
+    static SECRETS: OnceLock<RwLock<Vec<String>>> = OnceLock::new();
+    SECRETS.get_or_init(Default::default)
+}
+
+fn remember_secrets(config: &StoreConfig) {
+    let mut all = secrets().write().expect("not poisoned");
+    for s in config.secrets() {
+        if !all.iter().any(|k| k == s) {
+            all.push(s.to_string());
+        }
+    }
+}
+
+/// An object_store error whose message holds no secret (rebuilt, scrubbed,
+/// when it would).
+fn scrubbed(source: object_store::Error) -> object_store::Error {
+    let all = secrets().read().expect("not poisoned");
+    if all.is_empty() {
+        return source;
+    }
+    let mut text = String::new();
+    let mut e: Option<&dyn std::error::Error> = Some(&source);
+    while let Some(err) = e {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&err.to_string());
+        e = err.source();
+    }
+    if !all.iter().any(|s| text.contains(s.as_str())) {
+        return source;
+    }
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    object_store::Error::Generic {
+        store: "S3",
+        source: crate::store_config::redact(&text, &refs).into(),
+    }
+}
+
+/// Maps a storage error to ours: a missing object is [`Error::NotFound`],
+/// anything else names the operation and the object.
+pub fn storage_error(op: &'static str, loc: &Location, source: object_store::Error) -> Error {
+    match source {
         object_store::Error::NotFound { .. } => Error::NotFound {
             what: "object",
             url: loc.url.to_string(),
@@ -153,19 +264,33 @@ fn storage<'a>(op: &'static str, loc: &'a Location) -> impl FnOnce(object_store:
         source => Error::Storage {
             op,
             url: loc.url.to_string(),
-            source,
+            source: scrubbed(source),
         },
     }
 }
 
+fn storage<'a>(
+    op: &'static str,
+    loc: &'a Location,
+) -> impl FnOnce(object_store::Error) -> Error + 'a {
+    move |source| storage_error(op, loc, source)
+}
+
 /// The object's metadata.
 pub async fn head(loc: &Location) -> Result<ObjectMeta> {
-    loc.store.head(&loc.path).await.map_err(storage("reading metadata of", loc))
+    loc.store
+        .head(&loc.path)
+        .await
+        .map_err(storage("reading metadata of", loc))
 }
 
 /// Reads a whole (small) object.
 pub async fn read_all(loc: &Location) -> Result<Bytes> {
-    let get = loc.store.get(&loc.path).await.map_err(storage("reading", loc))?;
+    let get = loc
+        .store
+        .get(&loc.path)
+        .await
+        .map_err(storage("reading", loc))?;
     get.bytes().await.map_err(storage("reading", loc))
 }
 
@@ -180,7 +305,11 @@ pub async fn read_range(loc: &Location, range: Range<u64>, e_tag: Option<&str>) 
     let got = loc.store.get_opts(&loc.path, opts).await;
     let got = match got {
         Err(object_store::Error::Precondition { .. }) => {
-            let now = head(loc).await.ok().and_then(|m| m.e_tag).unwrap_or_else(|| "gone".into());
+            let now = head(loc)
+                .await
+                .ok()
+                .and_then(|m| m.e_tag)
+                .unwrap_or_else(|| "gone".into());
             return Err(Error::InputChanged {
                 url: loc.url.to_string(),
                 was: e_tag.unwrap_or("?").to_string(),
@@ -189,12 +318,26 @@ pub async fn read_range(loc: &Location, range: Range<u64>, e_tag: Option<&str>) 
         }
         other => other.map_err(storage("reading", loc))?,
     };
+    // Some S3-compatible servers ignore If-Match on GET: check the ETag we got.
+    if let (Some(want), Some(got_tag)) = (e_tag, got.meta.e_tag.as_deref()) {
+        if want != got_tag {
+            return Err(Error::InputChanged {
+                url: loc.url.to_string(),
+                was: want.to_string(),
+                now: got_tag.to_string(),
+            });
+        }
+    }
     let bytes = got.bytes().await.map_err(storage("reading", loc))?;
     if bytes.len() as u64 != range.end - range.start {
         return Err(Error::InputChanged {
             url: loc.url.to_string(),
             was: format!("at least {} bytes", range.end),
-            now: format!("a short read of {} bytes at offset {}", bytes.len(), range.start),
+            now: format!(
+                "a short read of {} bytes at offset {}",
+                bytes.len(),
+                range.start
+            ),
         });
     }
     Ok(bytes)
@@ -209,6 +352,85 @@ pub async fn write_once(loc: &Location, data: impl Into<PutPayload>) -> Result<(
         .map_err(storage("writing", loc))
 }
 
+/// Writes a big output as it is produced: one `put` when it is small, else
+/// one multipart upload that becomes visible, whole, only when
+/// [`finish`](StreamWriter::finish) completes it. On an error — or when the
+/// writer is dropped unfinished — the upload is aborted, so nothing half
+/// written is ever visible and no parts are left behind.
+pub struct StreamWriter {
+    inner: Option<object_store::buffered::BufWriter>,
+    loc: Location,
+}
+
+impl StreamWriter {
+    /// Starts writing `loc`.
+    pub fn new(loc: &Location) -> Self {
+        StreamWriter {
+            inner: Some(object_store::buffered::BufWriter::new(
+                loc.store.clone(),
+                loc.path.clone(),
+            )),
+            loc: loc.clone(),
+        }
+    }
+
+    fn failed(&self, source: std::io::Error) -> Error {
+        // BufWriter reports object_store errors wrapped in io::Error.
+        let source = match source.downcast::<object_store::Error>() {
+            Ok(e) => e,
+            Err(e) => object_store::Error::Generic {
+                store: "writer",
+                source: Box::new(e),
+            },
+        };
+        storage_error("writing", &self.loc, source)
+    }
+
+    /// Appends bytes; on error the upload is aborted.
+    pub async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        use tokio::io::AsyncWriteExt;
+        let w = self.inner.as_mut().expect("not finished");
+        if let Err(e) = w.write_all(bytes).await {
+            self.abort().await;
+            return Err(self.failed(e));
+        }
+        Ok(())
+    }
+
+    /// Completes the upload: the object appears, whole.
+    pub async fn finish(mut self) -> Result<()> {
+        use tokio::io::AsyncWriteExt;
+        let mut w = self.inner.take().expect("not finished");
+        if let Err(e) = w.shutdown().await {
+            let _ = w.abort().await;
+            return Err(self.failed(e));
+        }
+        Ok(())
+    }
+
+    /// Abandons the upload (nothing becomes visible).
+    pub async fn abort(&mut self) {
+        if let Some(mut w) = self.inner.take() {
+            if let Err(e) = w.abort().await {
+                tracing::warn!(url = %self.loc, error = %scrubbed(e), "aborting an upload failed");
+            }
+        }
+    }
+}
+
+impl Drop for StreamWriter {
+    fn drop(&mut self) {
+        if let Some(mut w) = self.inner.take() {
+            // Dropped unfinished (an error elsewhere, a cancelled task): abort in the background.
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    let _ = w.abort().await;
+                });
+            }
+        }
+    }
+}
+
 /// Deletes an object; a missing one is not an error.
 pub async fn delete_if_exists(loc: &Location) -> Result<()> {
     match loc.store.delete(&loc.path).await {
@@ -218,7 +440,10 @@ pub async fn delete_if_exists(loc: &Location) -> Result<()> {
 }
 
 /// Reads and parses a JSON object written by another step.
-pub async fn read_json<T: serde::de::DeserializeOwned>(loc: &Location, what: &'static str) -> Result<T> {
+pub async fn read_json<T: serde::de::DeserializeOwned>(
+    loc: &Location,
+    what: &'static str,
+) -> Result<T> {
     let bytes = read_all(loc).await.map_err(|e| match e {
         Error::NotFound { url, .. } => Error::NotFound { what, url },
         e => e,
@@ -239,7 +464,9 @@ pub async fn write_json<T: serde::Serialize>(loc: &Location, value: &T) -> Resul
 
 /// A short version tag of an object for messages and manifests.
 pub fn version_tag(meta: &ObjectMeta) -> String {
-    meta.e_tag.clone().unwrap_or_else(|| meta.last_modified.to_rfc3339())
+    meta.e_tag
+        .clone()
+        .unwrap_or_else(|| meta.last_modified.to_rfc3339())
 }
 
 /// Parses an object path recorded in a manifest.
