@@ -22,6 +22,7 @@
 pub mod aho;
 pub mod memmem;
 pub mod reference;
+pub mod simd;
 pub mod stream;
 
 use crate::keywords::Keywords;
@@ -50,6 +51,17 @@ pub enum StrategyKind {
     AhoLeftmost,
     /// aho-corasick, overlapping (any keyword set).
     AhoOverlapping,
+    /// Branch-free SIMD kernels, widest instruction set of this CPU (any keyword set).
+    Simd,
+    /// The SIMD kernels forced to AVX-512BW (x86-64 CPUs that have it).
+    #[value(hide = true)]
+    SimdAvx512,
+    /// The SIMD kernels forced to AVX2 (x86-64 CPUs that have it).
+    #[value(hide = true)]
+    SimdAvx2,
+    /// The SIMD kernels forced to the portable u64 path.
+    #[value(hide = true)]
+    SimdPortable,
 }
 
 impl StrategyKind {
@@ -63,8 +75,21 @@ impl StrategyKind {
         if aho::overlap_free(keywords) {
             v.push(StrategyKind::AhoLeftmost);
         }
+        v.push(StrategyKind::Simd);
+        for (kind, isa) in StrategyKind::SIMD_ISAS {
+            if isa.available() {
+                v.push(kind);
+            }
+        }
         v
     }
+
+    /// The instruction-set-specific SIMD kinds.
+    const SIMD_ISAS: [(StrategyKind, simd::Isa); 3] = [
+        (StrategyKind::SimdAvx512, simd::Isa::Avx512),
+        (StrategyKind::SimdAvx2, simd::Isa::Avx2),
+        (StrategyKind::SimdPortable, simd::Isa::Portable),
+    ];
 }
 
 /// A keyword count engine: a chosen strategy plus what streaming needs.
@@ -76,13 +101,36 @@ pub struct Engine {
     overlapping: Arc<aho::AhoOverlapping>,
 }
 
-/// Keyword sets up to this size count fastest with one memmem pass per keyword.
+/// Keyword sets up to this size count fastest with one memmem pass per keyword
+/// (when the SIMD kernels do not take them).
 const MEMMEM_MAX_KEYWORDS: usize = 3;
+/// The SIMD kernels win up to this many kernel keywords (each costs a pass of
+/// vector compares; aho-corasick costs one pass whatever the set size).
+const SIMD_MAX_KEYWORDS: usize = 16;
+/// ... and up to this many keywords left to memmem (borders, or too long).
+const SIMD_MAX_FALLBACK: usize = 2;
 
 #[derive(Debug, thiserror::Error)]
-#[error("strategy {kind:?} cannot count this keyword set exactly (keywords overlap)")]
+#[error("strategy {kind:?} cannot count this keyword set exactly here ({reason})")]
 pub struct UnsupportedStrategy {
     pub kind: StrategyKind,
+    /// Why: keywords overlap, or the CPU lacks the instruction set.
+    pub reason: &'static str,
+}
+
+/// The auto pick: SIMD kernels for small sets of short keywords,
+/// aho-corasick for large overlap-free sets, memmem for a few others.
+fn auto_strategy(keywords: &Keywords, overlapping: &Arc<aho::AhoOverlapping>) -> Arc<dyn Strategy> {
+    let s = simd::Simd::new(keywords, simd::Isa::detect());
+    if s.kernel_keywords() > 0 && s.kernel_keywords() <= SIMD_MAX_KEYWORDS && s.fallback_keywords() <= SIMD_MAX_FALLBACK {
+        Arc::new(s)
+    } else if keywords.len() <= MEMMEM_MAX_KEYWORDS {
+        Arc::new(memmem::Memmem::new(keywords))
+    } else if let Some(a) = aho::AhoLeftmost::new(keywords) {
+        Arc::new(a)
+    } else {
+        overlapping.clone()
+    }
 }
 
 impl Engine {
@@ -98,21 +146,25 @@ impl Engine {
     ) -> Result<Self, UnsupportedStrategy> {
         let overlapping = Arc::new(aho::AhoOverlapping::new(keywords));
         let strategy: Arc<dyn Strategy> = match kind {
-            StrategyKind::Auto => {
-                if keywords.len() <= MEMMEM_MAX_KEYWORDS {
-                    Arc::new(memmem::Memmem::new(keywords))
-                } else if let Some(s) = aho::AhoLeftmost::new(keywords) {
-                    Arc::new(s)
-                } else {
-                    overlapping.clone()
-                }
-            }
+            StrategyKind::Auto => auto_strategy(keywords, &overlapping),
             StrategyKind::Reference => Arc::new(reference::Reference::new(keywords)),
             StrategyKind::Memmem => Arc::new(memmem::Memmem::new(keywords)),
-            StrategyKind::AhoLeftmost => {
-                Arc::new(aho::AhoLeftmost::new(keywords).ok_or(UnsupportedStrategy { kind })?)
-            }
+            StrategyKind::AhoLeftmost => Arc::new(aho::AhoLeftmost::new(keywords).ok_or(UnsupportedStrategy {
+                kind,
+                reason: "keywords overlap",
+            })?),
             StrategyKind::AhoOverlapping => overlapping.clone(),
+            StrategyKind::Simd => Arc::new(simd::Simd::new(keywords, simd::Isa::detect())),
+            StrategyKind::SimdAvx512 | StrategyKind::SimdAvx2 | StrategyKind::SimdPortable => {
+                let (_, isa) = StrategyKind::SIMD_ISAS.into_iter().find(|(k, _)| *k == kind).expect("listed");
+                if !isa.available() {
+                    return Err(UnsupportedStrategy {
+                        kind,
+                        reason: "this CPU lacks the instruction set",
+                    });
+                }
+                Arc::new(simd::Simd::new(keywords, isa))
+            }
         };
         Ok(Engine {
             keywords: keywords.clone(),
@@ -141,7 +193,7 @@ impl Engine {
     }
 }
 
-/// Counts `\n` bytes (vectorized by the compiler).
+/// Counts `\n` bytes (with the widest SIMD kernel of this CPU).
 pub fn count_newlines(text: &[u8]) -> u64 {
-    text.iter().filter(|&&b| b == b'\n').count() as u64
+    simd::count_byte(text, b'\n')
 }

@@ -1,0 +1,234 @@
+//! Unit tests of the SIMD kernels: every instruction set this CPU has,
+//! against the reference count, at every offset and boundary.
+
+use super::*;
+use crate::engine::reference::count_one;
+
+/// Every kernel path this CPU can run (the portable one always).
+fn isas() -> Vec<Isa> {
+    let all = [Isa::Avx512, Isa::Avx2, Isa::Portable];
+    let v: Vec<Isa> = all.into_iter().filter(|i| i.available()).collect();
+    assert!(v.contains(&Isa::Portable));
+    v
+}
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn bytes(&mut self, len: usize, alphabet: &[u8]) -> Vec<u8> {
+        (0..len)
+            .map(|_| alphabet[self.below(alphabet.len())])
+            .collect()
+    }
+}
+
+fn kw(list: &[&[u8]]) -> Keywords {
+    Keywords::new(list.iter().copied()).unwrap()
+}
+
+fn expected(keywords: &Keywords, text: &[u8]) -> Vec<u64> {
+    keywords
+        .as_bytes()
+        .iter()
+        .map(|k| count_one(text, k))
+        .collect()
+}
+
+fn check(keywords: &Keywords, text: &[u8], what: &str) {
+    let want = expected(keywords, text);
+    for isa in isas() {
+        let s = Simd::new(keywords, isa);
+        let mut got = vec![0; keywords.len()];
+        s.count(text, &mut got);
+        assert_eq!(
+            got,
+            want,
+            "{isa:?} {what}: keywords {:?}, text {:?}",
+            keywords.names(),
+            String::from_utf8_lossy(text)
+        );
+    }
+}
+
+#[test]
+fn borders() {
+    for (k, b) in [
+        (&b"a"[..], false),
+        (b"aa", true),
+        (b"ab", false),
+        (b"aba", true),
+        (b"abab", true),
+        (b"abcab", true),
+        (b"ERROR", false),
+        (b"ERRE", true),
+        (b"INFO", false),
+        (b"aab", false),
+    ] {
+        assert_eq!(has_border(k), b, "{}", String::from_utf8_lossy(k));
+    }
+    assert!(kernel_counts(b"WARN"));
+    assert!(!kernel_counts(b"abab"));
+    assert!(!kernel_counts(&[b'x'; MAX_KERNEL_LEN + 1]));
+    assert!(kernel_counts(&{
+        let mut k = [b'x'; MAX_KERNEL_LEN];
+        k[0] = b'y';
+        k
+    }));
+}
+
+#[test]
+fn fallback_split() {
+    let s = Simd::new(&kw(&[b"ERR", b"ERROR", b"aa", &[b'z'; 40]]), Isa::Portable);
+    assert_eq!((s.kernel_keywords(), s.fallback_keywords()), (2, 2));
+}
+
+#[test]
+fn fixed_tables() {
+    let k = kw(&[b"INFO", b"WARN", b"ERROR", b"DEBUG"]);
+    check(&k, b"", "empty");
+    check(&k, b"INFO", "exact");
+    check(&k, b"INF", "short");
+    check(
+        &k,
+        b"[INFO] x\n[ERROR]ERRORERROR\nWARNWARN DEBUG\n",
+        "lines",
+    );
+    let k = kw(&[b"ERR", b"ERROR", b"aa", b"a", b"abab"]);
+    check(&k, b"ERROR aaa\nERR\naaaa ababab abababab", "overlaps");
+    check(&k, &[b'a'; 1000], "run of a");
+}
+
+/// Texts of every length up to several vectors, every keyword length up to the
+/// kernel limit, dense matches from a tiny alphabet.
+#[test]
+fn random_dense() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for round in 0..400 {
+        let alphabet: &[u8] = if round % 2 == 0 { b"ab" } else { b"abc\n" };
+        let nk = 1 + rng.below(5);
+        let mut ks: Vec<Vec<u8>> = Vec::new();
+        while ks.len() < nk {
+            let len = 1 + rng.below(if round % 5 == 0 { MAX_KERNEL_LEN } else { 6 });
+            let k = rng.bytes(len, b"abc");
+            if !ks.contains(&k) {
+                ks.push(k);
+            }
+        }
+        let refs: Vec<&[u8]> = ks.iter().map(Vec::as_slice).collect();
+        let k = kw(&refs);
+        let len = rng.below(300);
+        let mut text = rng.bytes(len, alphabet);
+        // Plant whole keywords so long ones occur too.
+        for _ in 0..rng.below(8) {
+            let kk = &ks[rng.below(ks.len())];
+            if kk.len() <= text.len() {
+                let at = rng.below(text.len() - kk.len() + 1);
+                text[at..at + kk.len()].copy_from_slice(kk);
+            }
+        }
+        check(&k, &text, "random");
+    }
+}
+
+/// One occurrence at every position of a text longer than two vectors and
+/// every text length: matches straddling every vector boundary, the tail, and
+/// texts shorter than a vector.
+#[test]
+fn every_position_and_length() {
+    for len in [1, 2, 3, 5, 8, 9, 17, 31, 32] {
+        let mut key: Vec<u8> = (0..len).map(|i| b'A' + (i % 26) as u8).collect();
+        key[0] = b'z'; // borderless
+        let k = kw(&[&key, b"q"]);
+        for n in len..len + 150 {
+            for at in [0, n - len, (n - len) / 2] {
+                let mut text = vec![b'.'; n];
+                text[at..at + len].copy_from_slice(&key);
+                check(&k, &text, "planted");
+            }
+        }
+        for at in 0..200 {
+            let mut text = vec![b'.'; 200 + len];
+            text[at..at + len].copy_from_slice(&key);
+            let want = vec![1, 0];
+            for isa in isas() {
+                let mut got = vec![0; 2];
+                Simd::new(&k, isa).count(&text, &mut got);
+                assert_eq!(got, want, "{isa:?} len {len} at {at}");
+            }
+        }
+    }
+}
+
+/// Every start and end offset of one text (unaligned starts, every tail).
+#[test]
+fn every_offset() {
+    let mut rng = Rng(7);
+    let text = rng.bytes(400, b"abcd");
+    let k = kw(&[b"ab", b"abc", b"c", b"dab", b"cdabcd", b"aa"]);
+    for start in 0..140 {
+        check(&k, &text[start..], "suffix");
+        check(&k, &text[..text.len() - start], "prefix");
+    }
+}
+
+/// Texts longer than a chunk: matches across chunk boundaries.
+#[test]
+fn chunk_boundaries() {
+    let key = b"zABCDEFG";
+    let k = kw(&[key, b"z", b"Gz"]);
+    let n = 3 * CHUNK + 200;
+    let mut text = vec![b'.'; n];
+    let mut at = 0;
+    for c in 1..=3 {
+        for d in 0..key.len() + 2 {
+            let p = c * CHUNK - d;
+            if p >= at {
+                text[p..p + key.len()].copy_from_slice(key);
+                at = p + key.len();
+            }
+        }
+    }
+    check(&k, &text, "chunks");
+    for cut in [CHUNK - 3, CHUNK, CHUNK + 1, 2 * CHUNK + 5] {
+        check(&k, &text[..cut], "chunk cut");
+        check(&k, &text[cut..], "chunk tail");
+    }
+}
+
+#[test]
+fn count_byte_every_isa() {
+    let mut rng = Rng(99);
+    for len in 0..300 {
+        let text = rng.bytes(len, b"a\n\n.");
+        let want = text.iter().filter(|&&b| b == b'\n').count() as u64;
+        for isa in isas() {
+            assert_eq!(count_byte_on(isa, &text, b'\n'), want, "{isa:?} len {len}");
+        }
+        assert_eq!(count_byte(&text, b'\n'), want);
+    }
+    let big = rng.bytes(3 * CHUNK + 13, b"ab\n");
+    let want = big.iter().filter(|&&b| b == b'\n').count() as u64;
+    for isa in isas() {
+        assert_eq!(count_byte_on(isa, &big, b'\n'), want);
+    }
+}
+
+/// Non-ASCII bytes (keywords are UTF-8, texts need not be).
+#[test]
+fn high_bytes() {
+    let k = kw(&["错误".as_bytes(), "é".as_bytes(), b"x"]);
+    let mut rng = Rng(3);
+    let alphabet: Vec<u8> = "错误éx\u{ff}".bytes().chain([0x80, 0xff, 0]).collect();
+    for len in [0, 7, 63, 64, 65, 200, 1000] {
+        check(&k, &rng.bytes(len, &alphabet), "high bytes");
+    }
+}
