@@ -108,7 +108,7 @@ pub fn parse_location(given: &str) -> Result<Url> {
             ))),
         };
     }
-    let path = std::path::absolute(given).map_err(|e| bad(&e.to_string()))?;
+    let path = normalize(&std::path::absolute(given).map_err(|e| bad(&e.to_string()))?);
     let dir = given.ends_with('/');
     let mut url = Url::from_file_path(&path).map_err(|_| bad("not an absolute path"))?;
     if dir && !url.path().ends_with('/') {
@@ -116,6 +116,23 @@ pub fn parse_location(given: &str) -> Result<Url> {
         url.set_path(&p);
     }
     Ok(url)
+}
+
+/// Removes `.` and `..` components without touching the file system
+/// (object paths cannot hold them).
+fn normalize(path: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Resolves URLs to stores, creating one store per bucket (or file system)
