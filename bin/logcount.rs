@@ -31,6 +31,8 @@ enum Command {
     Merge(cli::MergeArgs),
     /// Write a realistic, deterministic log for tests and benchmarks.
     Gen(cli::GenArgs),
+    /// Print an Argo Workflow (or WorkflowTemplate) that runs the DAG on Kubernetes.
+    Workflow(cli::WorkflowArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,13 +41,14 @@ fn main() -> ExitCode {
     let stores = logcount::store::Stores::new();
     let result = match &cli.command {
         Command::Gen(a) => cli::gen(a),
+        Command::Workflow(a) => cli::workflow(a),
         command => cli::runtime().block_on(async {
             match command {
                 Command::Run(a) => cli::run(&stores, a).await,
                 Command::Split(a) => cli::split(&stores, a).await,
                 Command::Count(a) => cli::count(&stores, a).await,
                 Command::Merge(a) => cli::merge(&stores, a).await,
-                Command::Gen(_) => unreachable!(),
+                Command::Gen(_) | Command::Workflow(_) => unreachable!(),
             }
         }),
     };

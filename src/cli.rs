@@ -150,6 +150,78 @@ pub struct RunArgs {
     pub tuning: CountTuning,
 }
 
+/// `logcount workflow`: print an Argo Workflow (or WorkflowTemplate) running the DAG.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("storage").required(true).args(["volume_claim", "s3_secret"])))]
+pub struct WorkflowArgs {
+    /// The container image holding the step binaries.
+    #[arg(long, env = "LOGCOUNT_IMAGE", default_value_t = crate::argo::default_image())]
+    pub image: String,
+    /// Default number of parts (map pods); `-p parts=N` at submit time overrides it.
+    #[arg(long, env = "NUM_PARTS", default_value_t = 5)]
+    pub parts: usize,
+    /// Volume mode: the PersistentVolumeClaim mounted at /mnt/vol in every pod.
+    #[arg(long, env = "LOGCOUNT_VOLUME_CLAIM")]
+    pub volume_claim: Option<String>,
+    /// Object-storage mode: the Kubernetes secret holding the s3:// (AWS_*) or oss:// (OSS_*)
+    /// credentials, one key per variable; --input and --work must be URLs.
+    #[arg(long, env = "LOGCOUNT_S3_SECRET")]
+    pub s3_secret: Option<String>,
+    /// At most this many pods at once.
+    #[arg(long, env = "LOGCOUNT_MAX_PARALLEL", default_value_t = 50)]
+    pub max_parallel: u32,
+    /// Retries per task (map tasks retry any failure, including evicted pods).
+    #[arg(long, env = "LOGCOUNT_RETRIES", default_value_t = 3)]
+    pub retries: u32,
+    /// Default keywords, comma-separated.
+    #[arg(long, env = "KEYWORDS", default_value = DEFAULT_KEYWORDS)]
+    pub keywords: String,
+    /// Default input [volume: /mnt/vol/log-count-data.txt].
+    #[arg(long, env = "INPUT")]
+    pub input: Option<String>,
+    /// Default work prefix [volume: /mnt/vol].
+    #[arg(long = "work", env = "WORK_DIR")]
+    pub work: Option<String>,
+    /// Print a WorkflowTemplate (`argo template create`) instead of a Workflow.
+    #[arg(long)]
+    pub template: bool,
+    /// The template name, or the workflow's name prefix.
+    #[arg(long, env = "LOGCOUNT_WORKFLOW_NAME", default_value = "logcount")]
+    pub name: String,
+    /// CPU request of each map pod.
+    #[arg(long, env = "LOGCOUNT_MAP_CPU", default_value = "1")]
+    pub map_cpu: String,
+    /// Memory request and limit of each map pod.
+    #[arg(long, env = "LOGCOUNT_MAP_MEMORY", default_value = "512Mi")]
+    pub map_memory: String,
+}
+
+/// Prints the generated workflow.
+pub fn workflow(args: &WorkflowArgs) -> Result<()> {
+    use crate::argo::{Storage, WorkflowOptions};
+    let storage = match (&args.volume_claim, &args.s3_secret) {
+        (Some(claim), None) => Storage::Volume { claim: claim.clone() },
+        (None, Some(secret)) => Storage::ObjectStore { secret: secret.clone() },
+        _ => return Err(Error::invalid("storage", "give one of --volume-claim and --s3-secret")),
+    };
+    let opts = WorkflowOptions {
+        template: args.template,
+        name: args.name.clone(),
+        image: args.image.clone(),
+        storage,
+        parts: args.parts,
+        input: args.input.clone(),
+        work: args.work.clone(),
+        keywords: args.keywords.clone(),
+        max_parallel: args.max_parallel,
+        retries: args.retries,
+        map_cpu: args.map_cpu.clone(),
+        map_memory: args.map_memory.clone(),
+    };
+    let yaml = crate::argo::generate(&opts)?;
+    print_stdout(yaml.trim_end())
+}
+
 /// `logcount gen`: write a realistic log for tests and benchmarks.
 #[derive(Debug, Clone, Args)]
 pub struct GenArgs {

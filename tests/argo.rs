@@ -1,0 +1,281 @@
+//! The generated Argo workflows: the checked-in files under workloads/argo/
+//! are exactly what `logcount workflow` prints; every one passes Argo's JSON
+//! schema strictly (no unknown keys) with DAG checks; the validator really
+//! rejects broken workflows; YAML parses back to what the generator built.
+//!
+//! The schema and validator are read from `../shared/argo/` (or `ARGO_SCHEMA`
+//! for the schema, `ARGO_VALIDATE` for the validator) and need
+//! `pip install jsonschema pyyaml` (./test.sh installs them). Without them
+//! these checks print why they skip.
+//!
+//! Regenerate the checked-in files after changing the generator:
+//! `LOGCOUNT_BLESS=1 cargo test --release --test argo`.
+
+use logcount::argo::{workflow, Storage, WorkflowOptions};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_logcount");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/workloads/argo");
+const CLAIM: &str = "logcount-data";
+const SECRET: &str = "logcount-s3";
+const S3_INPUT: &str = "s3://logcount-input/logs/";
+const S3_WORK: &str = "s3://logcount-work/run/";
+
+/// Every checked-in workflow: file, `logcount workflow` arguments, the same as options.
+fn cases() -> Vec<(&'static str, Vec<&'static str>, WorkflowOptions)> {
+    let vol = WorkflowOptions::new(Storage::Volume { claim: CLAIM.into() });
+    let s3 = WorkflowOptions {
+        input: Some(S3_INPUT.into()),
+        work: Some(S3_WORK.into()),
+        parts: 100,
+        ..WorkflowOptions::new(Storage::ObjectStore { secret: SECRET.into() })
+    };
+    let s3_args = vec!["--s3-secret", SECRET, "--input", S3_INPUT, "--work", S3_WORK, "--parts", "100"];
+    let with = |mut a: Vec<&'static str>, extra: &'static str| {
+        a.push(extra);
+        a
+    };
+    vec![
+        ("workflow-volume.yaml", vec!["--volume-claim", CLAIM], vol.clone()),
+        (
+            "template-volume.yaml",
+            vec!["--volume-claim", CLAIM, "--template"],
+            WorkflowOptions { template: true, ..vol },
+        ),
+        ("workflow-s3.yaml", s3_args.clone(), s3.clone()),
+        (
+            "template-s3.yaml",
+            with(s3_args, "--template"),
+            WorkflowOptions { template: true, ..s3 },
+        ),
+    ]
+}
+
+/// Runs `logcount workflow` without the environment fallbacks of its flags.
+fn logcount_workflow(args: &[&str]) -> std::process::Output {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("workflow").args(args);
+    for var in [
+        "LOGCOUNT_IMAGE",
+        "NUM_PARTS",
+        "LOGCOUNT_VOLUME_CLAIM",
+        "LOGCOUNT_S3_SECRET",
+        "LOGCOUNT_MAX_PARALLEL",
+        "LOGCOUNT_RETRIES",
+        "KEYWORDS",
+        "INPUT",
+        "WORK_DIR",
+        "LOGCOUNT_WORKFLOW_NAME",
+        "LOGCOUNT_MAP_CPU",
+        "LOGCOUNT_MAP_MEMORY",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.output().expect("running logcount workflow")
+}
+
+#[test]
+fn checked_in_workflows_match_the_generator() {
+    let bless = std::env::var_os("LOGCOUNT_BLESS").is_some();
+    let mut stale = Vec::new();
+    for (file, args, opts) in cases() {
+        let out = logcount_workflow(&args);
+        assert!(out.status.success(), "logcount workflow {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let printed = String::from_utf8(out.stdout).unwrap();
+        // The CLI prints exactly what the library generates.
+        assert_eq!(printed, logcount::argo::generate(&opts).unwrap(), "{file}: CLI and library differ");
+        let path = Path::new(DIR).join(file);
+        if bless {
+            std::fs::write(&path, &printed).unwrap();
+            continue;
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        if on_disk != printed {
+            stale.push(format!(
+                "  cargo run --release -- workflow {} > workloads/argo/{file}",
+                args.join(" ")
+            ));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "workloads/argo/ is out of date with the generator; regenerate with\n  LOGCOUNT_BLESS=1 cargo test --release --test argo\nor:\n{}",
+        stale.join("\n")
+    );
+}
+
+/// The validator command, or why it cannot run.
+fn validator() -> Result<(PathBuf, Option<String>), String> {
+    let script = std::env::var_os("ARGO_VALIDATE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/argo/validate.py"));
+    if !script.is_file() {
+        return Err(format!("the Argo validator {} is absent (set ARGO_VALIDATE)", script.display()));
+    }
+    let schema = std::env::var("ARGO_SCHEMA").ok();
+    let schema_path = schema
+        .clone()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| script.with_file_name("argo-workflows-schema.json"));
+    if !schema_path.is_file() {
+        return Err(format!("the Argo schema {} is absent (set ARGO_SCHEMA)", schema_path.display()));
+    }
+    python_with_yaml()?;
+    Ok((script, schema))
+}
+
+fn python_with_yaml() -> Result<(), String> {
+    match Command::new("python3").args(["-c", "import jsonschema, yaml"]).output() {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(_) => Err("python3 lacks jsonschema/pyyaml (pip install jsonschema pyyaml; ./test.sh does)".into()),
+        Err(e) => Err(format!("python3 is not available: {e}")),
+    }
+}
+
+/// Runs the validator strictly with DAG checks; returns (exit code, report).
+fn validate(files: &[PathBuf]) -> Option<(i32, String)> {
+    let (script, schema) = match validator() {
+        Ok(v) => v,
+        Err(why) => {
+            eprintln!("SKIPPED Argo schema validation: {why}");
+            return None;
+        }
+    };
+    let mut cmd = Command::new("python3");
+    cmd.arg(script).args(["--strict", "--int-or-string", "--dag-checks"]);
+    if let Some(s) = schema {
+        cmd.args(["--schema", &s]);
+    }
+    let out = cmd.args(files).output().expect("running the validator");
+    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    Some((out.status.code().unwrap_or(-1), report))
+}
+
+#[test]
+fn every_generated_workflow_passes_the_schema_strictly() {
+    let files: Vec<PathBuf> = cases().iter().map(|(f, _, _)| Path::new(DIR).join(f)).collect();
+    // Validate what the generator prints now (the files may be stale; the test above says so).
+    let tmp = tempfile::tempdir().unwrap();
+    let mut fresh = Vec::new();
+    for (file, _, opts) in cases() {
+        let p = tmp.path().join(file);
+        std::fs::write(&p, logcount::argo::generate(&opts).unwrap()).unwrap();
+        fresh.push(p);
+    }
+    let Some((code, report)) = validate(&[files, fresh].concat()) else { return };
+    assert_eq!(code, 0, "schema validation failed:\n{report}");
+    assert_eq!(report.matches("OK (").count(), 2 * cases().len(), "{report}");
+    assert!(report.contains("strict"), "{report}");
+}
+
+#[test]
+fn the_validator_rejects_broken_workflows() {
+    let good = logcount::argo::generate(&cases()[0].2).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    // (name, from, to, what the report must name)
+    let breakages = [
+        ("misspelled key", "withParam:", "withParm:", "withParm"),
+        ("unknown key", "mountPath:", "mountpath:", "mountpath"),
+        ("number for a string", "retryPolicy: \"Always\"", "retryPolicy: 7", "retryPolicy"),
+        ("unknown dependency", "depends: \"map\"", "depends: \"mapp\"", "mapp"),
+        ("unknown template", "template: \"merge\"", "template: \"merger\"", "merger"),
+        ("unknown task reference", "tasks.split.outputs", "tasks.splat.outputs", "splat"),
+    ];
+    for (name, from, to, named) in breakages {
+        assert!(good.contains(from), "{name}: {from:?} not in the workflow");
+        let p = tmp.path().join(format!("{}.yaml", name.replace(' ', "-")));
+        std::fs::write(&p, good.replacen(from, to, 1)).unwrap();
+        let Some((code, report)) = validate(&[p]) else { return };
+        assert_eq!(code, 1, "{name}: the validator accepted it:\n{report}");
+        assert!(report.contains("INVALID") && report.contains(named), "{name}: {report}");
+    }
+}
+
+/// Parses YAML with PyYAML and prints it as JSON.
+fn yaml_to_json(path: &Path) -> Option<serde_json::Value> {
+    if let Err(why) = python_with_yaml() {
+        eprintln!("SKIPPED YAML round trip: {why}");
+        return None;
+    }
+    let out = Command::new("python3")
+        .args(["-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+/// Leaves that are not strings, with their paths.
+fn non_strings(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => m.iter().for_each(|(k, v)| non_strings(v, format!("{at}.{k}"), out)),
+        serde_json::Value::Array(a) => a.iter().enumerate().for_each(|(i, v)| non_strings(v, format!("{at}[{i}]"), out)),
+        serde_json::Value::String(_) => {}
+        other => out.push(format!("{at}={other}")),
+    }
+}
+
+#[test]
+fn yaml_reads_back_as_built_and_every_value_is_a_string() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (file, _, opts) in cases() {
+        let p = tmp.path().join(file);
+        std::fs::write(&p, logcount::argo::generate(&opts).unwrap()).unwrap();
+        let Some(parsed) = yaml_to_json(&p) else { return };
+        assert_eq!(parsed, workflow(&opts).unwrap().to_json(), "{file}");
+        let mut others = Vec::new();
+        non_strings(&parsed, String::new(), &mut others);
+        // Only fields the schema types as integer or boolean are not strings.
+        for o in &others {
+            let allowed = [".spec.parallelism=", ".spec.ttlStrategy.", ".secretKeyRef.optional="];
+            assert!(allowed.iter().any(|a| o.contains(a)), "{file}: {o} is not a string");
+        }
+        let text = std::fs::read_to_string(&p).unwrap();
+        for must in [
+            "withParam: \"{{tasks.split.outputs.result}}\"",
+            "value: \"{{item}}\"",
+            "retryPolicy: \"Always\"",
+            "limit: \"3\"",
+            "path: \"/tmp/result.json\"",
+        ] {
+            assert!(text.contains(must), "{file} lacks {must}");
+        }
+    }
+}
+
+#[test]
+fn the_pvc_manifest_is_the_claim_the_volume_workflows_mount() {
+    let pvc = std::fs::read_to_string(Path::new(DIR).join("pvc.yaml")).unwrap();
+    assert!(pvc.contains("kind: PersistentVolumeClaim"), "{pvc}");
+    assert!(pvc.contains(&format!("name: {CLAIM}")), "{pvc}");
+    assert!(pvc.contains("ReadWriteMany"), "maps on many nodes share the volume: {pvc}");
+    for (file, _, opts) in cases() {
+        let text = std::fs::read_to_string(Path::new(DIR).join(file)).unwrap_or_default();
+        if matches!(opts.storage, Storage::Volume { .. }) {
+            assert!(text.contains(&format!("claimName: \"{CLAIM}\"")), "{file}");
+        } else {
+            assert!(!text.contains("persistentVolumeClaim") && text.contains(&format!("name: \"{SECRET}\"")), "{file}");
+        }
+    }
+    let secret = std::fs::read_to_string(Path::new(DIR).join("secret-s3.example.yaml")).unwrap();
+    assert!(secret.contains(&format!("name: {SECRET}")), "{secret}");
+}
+
+#[test]
+fn the_cli_refuses_bad_workflow_options() {
+    let cases: [(&[&str], &str); 4] = [
+        (&[], "--volume-claim"),
+        (&["--volume-claim", "a", "--s3-secret", "b"], "cannot be used with"),
+        (&["--s3-secret", "b", "--input", "s3://x/y"], "--input and --work"),
+        (&["--volume-claim", "a", "--parts", "0"], "number of parts"),
+    ];
+    for (args, want) in cases {
+        let out = logcount_workflow(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout on error");
+    }
+}
