@@ -190,8 +190,9 @@ impl<'de> Deserialize<'de> for KeywordCounts {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
                 let mut v: Vec<(String, u64)> = Vec::with_capacity(m.size_hint().unwrap_or(4));
+                let mut seen = std::collections::HashSet::new();
                 while let Some((k, n)) = m.next_entry::<String, u64>()? {
-                    if v.iter().any(|(seen, _)| *seen == k) {
+                    if !seen.insert(k.clone()) {
                         return Err(serde::de::Error::custom(format!("keyword {k:?} appears twice")));
                     }
                     v.push((k, n));
