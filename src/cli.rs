@@ -148,6 +148,16 @@ pub struct RunArgs {
     pub materialize: bool,
     #[command(flatten)]
     pub tuning: CountTuning,
+    /// How to run the steps: library calls in this process, or the step binaries as child
+    /// processes exactly as Argo runs them (found next to this executable or in LOGCOUNT_BIN_DIR).
+    #[arg(long, env = "LOGCOUNT_EXECUTOR", value_enum, default_value_t = crate::run::Executor::InProcess)]
+    pub executor: crate::run::Executor,
+    /// Retries of a failed task, with backoff (bad input is not retried).
+    #[arg(long, env = "LOGCOUNT_RETRIES", default_value_t = 3)]
+    pub retries: u32,
+    /// Write the per-step timing summary to this file as JSON.
+    #[arg(long, env = "LOGCOUNT_STATS")]
+    pub stats: Option<std::path::PathBuf>,
 }
 
 /// `logcount workflow`: print an Argo Workflow (or WorkflowTemplate) running the DAG.
@@ -306,27 +316,8 @@ pub async fn merge(stores: &Stores, args: &MergeArgs) -> Result<()> {
 
 /// Runs the whole pipeline in this process; prints the result.
 pub async fn run(stores: &Stores, args: &RunArgs) -> Result<()> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let input = stores.open(&args.input)?;
-    let work = stores.open(&args.work)?;
-    let opts = crate::run::RunOptions {
-        split: SplitOptions {
-            parts: args.parts.unwrap_or(cores),
-            keywords: args.keywords.load(stores).await?,
-            materialize: args.materialize,
-        },
-        count: args.tuning.options(),
-        jobs: args.jobs.unwrap_or(cores),
-    };
-    let outcome = crate::run::run_in_process(stores, &input, &work, &opts).await?;
-    tracing::info!(
-        split_ms = outcome.split_time.as_millis() as u64,
-        count_ms = outcome.count_time.as_millis() as u64,
-        merge_ms = outcome.merge_time.as_millis() as u64,
-        bytes = outcome.merged.bytes,
-        "run finished"
-    );
-    print_stdout(&serde_json::to_string(&outcome.merged.result).expect("counts serialize"))
+    let result = crate::run::run_command(stores, args).await?;
+    print_stdout(&serde_json::to_string(&result).expect("counts serialize"))
 }
 
 /// Writes a generated log.
