@@ -12,8 +12,9 @@ pub const EXIT_FAILURE: i32 = 1;
 /// Everything that can go wrong in a step.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    // Not a `#[source]`: the message already says it, and `{:#}` would repeat it.
     #[error("invalid keywords: {0}")]
-    Keywords(#[from] KeywordError),
+    Keywords(KeywordError),
 
     #[error("invalid {what}: {reason}")]
     Invalid { what: String, reason: String },
@@ -54,6 +55,12 @@ pub enum Error {
 
     #[error("{0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<KeywordError> for Error {
+    fn from(e: KeywordError) -> Self {
+        Error::Keywords(e)
+    }
 }
 
 impl Error {

@@ -293,8 +293,26 @@ fn storage<'a>(
     move |source| storage_error(op, loc, source)
 }
 
+/// Refuses a local path that is neither a regular file nor a directory (a
+/// FIFO, socket or device): opening a FIFO blocks until a writer comes, and a
+/// device may never end. Other stores hold only objects.
+fn refuse_special_file(loc: &Location) -> Result<()> {
+    let Some(path) = (loc.url.scheme() == "file").then(|| loc.url.to_file_path().ok()).flatten() else {
+        return Ok(());
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() && !m.is_dir() => Err(Error::Corrupt {
+            what: "file to read",
+            url: loc.url.to_string(),
+            reason: "it is a FIFO, socket or device; only regular files and directories are read".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// The object's metadata.
 pub async fn head(loc: &Location) -> Result<ObjectMeta> {
+    refuse_special_file(loc)?;
     loc.store
         .head(&loc.path)
         .await
@@ -303,6 +321,7 @@ pub async fn head(loc: &Location) -> Result<ObjectMeta> {
 
 /// Reads a whole (small) object.
 pub async fn read_all(loc: &Location) -> Result<Bytes> {
+    refuse_special_file(loc)?;
     let get = loc
         .store
         .get(&loc.path)
@@ -314,6 +333,7 @@ pub async fn read_all(loc: &Location) -> Result<Bytes> {
 /// Reads `range` of an object, failing with [`Error::InputChanged`] when the
 /// object no longer has the ETag `e_tag`.
 pub async fn read_range(loc: &Location, range: Range<u64>, e_tag: Option<&str>) -> Result<Bytes> {
+    refuse_special_file(loc)?;
     let opts = GetOptions {
         range: Some(GetRange::Bounded(range.clone())),
         if_match: e_tag.map(str::to_string),
