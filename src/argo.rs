@@ -132,14 +132,15 @@ impl Credentials {
                 ("AWS_SECRET_ACCESS_KEY", false),
                 ("AWS_SESSION_TOKEN", true),
                 ("AWS_REGION", true),
-                ("AWS_ENDPOINT", true),
+                ("AWS_ENDPOINT_URL", true),
                 ("AWS_ALLOW_HTTP", true),
             ],
             Credentials::Oss => &[
                 ("OSS_ACCESS_KEY_ID", false),
                 ("OSS_ACCESS_KEY_SECRET", false),
+                ("OSS_ENDPOINT", false),
+                ("OSS_SESSION_TOKEN", true),
                 ("OSS_REGION", true),
-                ("OSS_ENDPOINT", true),
             ],
         }
     }
