@@ -1,0 +1,139 @@
+//! The local-file fast path of the count step: `pread` into a pool of reused
+//! buffers instead of a fresh allocation per ranged read.
+//!
+//! Everything after the read (stitching, counting) is the generic path: a
+//! pooled buffer is handed out as [`Bytes`] whose owner puts the buffer back
+//! in the pool when the last slice of it is dropped. Input drift is checked
+//! once per segment after its last block was read ([`check_unchanged`]): the
+//! object's ETag then must still be the one split recorded, so a change at
+//! any time between split and the end of the read is refused, as on the
+//! generic path.
+
+use crate::error::{Error, Result};
+use crate::store::{self, Location};
+use bytes::Bytes;
+use std::fs::File;
+use std::ops::Range;
+use std::os::unix::fs::FileExt;
+use std::sync::{Arc, Mutex};
+
+/// Largest block read on this path: small enough to stay in L2 while counted.
+pub(super) const LOCAL_BLOCK_SIZE: u64 = 1 << 20;
+
+/// An open local object.
+#[derive(Debug, Clone)]
+pub(super) struct LocalFile {
+    file: Arc<File>,
+}
+
+/// Opens `loc` for the fast path when it is a plain file of the local file
+/// system store; `None` sends it down the generic path (which reports errors).
+pub(super) fn open(loc: &Location) -> Option<LocalFile> {
+    if loc.url.scheme() != "file" || !loc.store.to_string().starts_with("LocalFileSystem(") {
+        return None;
+    }
+    let path = loc.url.to_file_path().ok()?;
+    let file = File::open(path).ok()?;
+    file.metadata().ok()?.is_file().then(|| LocalFile {
+        file: Arc::new(file),
+    })
+}
+
+/// Buffers of one size, reused.
+#[derive(Debug)]
+pub(super) struct Pool {
+    size: usize,
+    free: Mutex<Vec<Vec<u8>>>,
+}
+
+impl Pool {
+    pub(super) fn new(size: usize) -> Arc<Self> {
+        Arc::new(Pool {
+            size,
+            free: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn take(&self) -> Vec<u8> {
+        let reused = self.free.lock().expect("not poisoned").pop();
+        reused.unwrap_or_else(|| vec![0; self.size])
+    }
+}
+
+/// A pooled buffer holding `len` bytes; goes back to its pool when dropped.
+struct Pooled {
+    buf: Vec<u8>,
+    len: usize,
+    pool: Arc<Pool>,
+}
+
+impl AsRef<[u8]> for Pooled {
+    fn as_ref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl Drop for Pooled {
+    fn drop(&mut self) {
+        let buf = std::mem::take(&mut self.buf);
+        self.pool.free.lock().expect("not poisoned").push(buf);
+    }
+}
+
+/// Reads `range` of `file` (which is `loc`) into a pooled buffer.
+pub(super) async fn read(
+    file: &LocalFile,
+    loc: &Location,
+    range: Range<u64>,
+    pool: &Arc<Pool>,
+) -> Result<Bytes> {
+    let len = (range.end - range.start) as usize;
+    assert!(
+        len <= pool.size,
+        "block of {len} bytes exceeds the pool's {}",
+        pool.size
+    );
+    let (file, pool) = (file.file.clone(), pool.clone());
+    let start = range.start;
+    let read = tokio::task::spawn_blocking(move || {
+        let mut buf = pool.take();
+        let r = file.read_exact_at(&mut buf[..len], start);
+        (r, Pooled { buf, len, pool })
+    })
+    .await
+    .expect("a read task panicked");
+    match read {
+        (Ok(()), pooled) => Ok(Bytes::from_owner(pooled)),
+        (Err(e), _) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(Error::InputChanged {
+            url: loc.url.to_string(),
+            was: format!("at least {} bytes", range.end),
+            now: format!("a short read at offset {start}"),
+        }),
+        (Err(e), _) => Err(store::storage_error(
+            "reading",
+            loc,
+            object_store::Error::Generic {
+                store: "LocalFileSystem",
+                source: Box::new(e),
+            },
+        )),
+    }
+}
+
+/// Fails with [`Error::InputChanged`] unless `loc` still has the ETag `e_tag`.
+pub(super) async fn check_unchanged(loc: &Location, e_tag: Option<&str>) -> Result<()> {
+    let Some(was) = e_tag else { return Ok(()) };
+    let now = match store::head(loc).await {
+        Ok(meta) => meta.e_tag.unwrap_or_else(|| "none".into()),
+        Err(Error::NotFound { .. }) => "gone".into(),
+        Err(e) => return Err(e),
+    };
+    if now != was {
+        return Err(Error::InputChanged {
+            url: loc.url.to_string(),
+            was: was.to_string(),
+            now,
+        });
+    }
+    Ok(())
+}
