@@ -314,3 +314,4 @@ macro_rules! all_tests {
 
 all_tests!(file: Backend::file());
 all_tests!(memory: Backend::memory());
+all_tests!(s3: Backend::s3());

@@ -2,6 +2,8 @@
 //! suite on, inputs, and the naive expected count.
 #![allow(dead_code)]
 
+pub mod s3;
+
 use bytes::Bytes;
 use logcount::engine::reference::count_one;
 use logcount::keywords::Keywords;
