@@ -83,6 +83,12 @@ impl Manifest {
         let mut ids = std::collections::HashSet::new();
         let mut total = 0u64;
         for p in &self.parts {
+            // Ids name files (count-output/<id>.json): plain names only, never a path.
+            let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+            if p.id.is_empty() || p.id.len() > 64 || !p.id.chars().all(plain) || p.id.starts_with('.') {
+                let shown: String = p.id.chars().take(64).collect();
+                return Err(format!("part id {shown:?} is not a plain name (letters, digits, '-', '_', '.')"));
+            }
             if !ids.insert(p.id.as_str()) {
                 return Err(format!("part id {:?} appears twice", p.id));
             }

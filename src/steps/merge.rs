@@ -113,6 +113,16 @@ async fn read_output(work: &Location, manifest: &Manifest, id: &str) -> Result<C
     if out.bytes != expected {
         return bad(format!("covers {} bytes, the part has {expected}", out.bytes));
     }
+    // Occurrences do not overlap, so each takes its keyword's length in bytes:
+    // more is impossible (and bounds the sums merge adds up).
+    for ((k, n), len) in out.counts.0.iter().zip(manifest.keywords.as_bytes().iter().map(Vec::len)) {
+        if n.checked_mul(len as u64).is_none_or(|b| b > out.bytes) {
+            return bad(format!("claims {n} occurrences of {k:?} in {} bytes, which is impossible", out.bytes));
+        }
+    }
+    if out.lines > out.bytes {
+        return bad(format!("claims {} lines in {} bytes, which is impossible", out.lines, out.bytes));
+    }
     Ok(out)
 }
 
