@@ -82,7 +82,7 @@ impl RunStats {
         );
         for st in &self.steps {
             let tput = if st.bytes > 0 && st.wall_ms > 0.0 {
-                format!("{:.1} MiB/s", st.mib_per_s)
+                format!("{}/s", human_bytes((st.mib_per_s * (1 << 20) as f64) as u64))
             } else {
                 "-".into()
             };
