@@ -182,36 +182,31 @@ async fn clear_dir(dir: &Location) -> Result<()> {
         .await
 }
 
-/// Writes each part's bytes to `split-output/<id>.txt`, streaming.
+/// Writes each part's bytes to `split-output/<id>.txt`, streaming: one put,
+/// or one multipart upload completed at the end and aborted on any error (a
+/// failed read included), so no half-written part is ever visible.
 async fn materialize(root: &Location, manifest: &Manifest, work: &Location) -> Result<()> {
-    use object_store::buffered::BufWriter;
-    use tokio::io::AsyncWriteExt;
     for part in &manifest.parts {
         let out = work.join(&format!("{SPLIT_DIR}/{}.txt", part.id));
-        let mut w = BufWriter::new(out.store.clone(), out.path.clone());
-        let failed = |source: std::io::Error| Error::Storage {
-            op: "writing",
-            url: out.url.to_string(),
-            source: object_store::Error::Generic {
-                store: "split",
-                source: Box::new(source),
-            },
-        };
+        let mut w = store::StreamWriter::new(&out);
         for seg in &part.segments {
             let obj = &manifest.objects[seg.object];
             let loc = root.at(store::object_path(&obj.path)?);
             let mut at = seg.start;
             while at < seg.end {
                 let to = (at + crate::steps::count::DEFAULT_BLOCK_SIZE as u64).min(seg.end);
-                let bytes = store::read_range(&loc, at..to, obj.e_tag.as_deref()).await?;
-                if let Err(e) = w.write_all(&bytes).await {
-                    let _ = w.abort().await;
-                    return Err(failed(e));
-                }
+                let bytes = match store::read_range(&loc, at..to, obj.e_tag.as_deref()).await {
+                    Ok(b) => b,
+                    Err(e) => {
+                        w.abort().await;
+                        return Err(e);
+                    }
+                };
+                w.write(&bytes).await?;
                 at = to;
             }
         }
-        w.shutdown().await.map_err(failed)?;
+        w.finish().await?;
     }
     Ok(())
 }
