@@ -196,6 +196,16 @@ impl S3Server {
         name
     }
 
+    /// Parts of multipart uploads neither completed nor aborted (s3s-fs keeps
+    /// them as `.upload_id-<id>.part-<n>` files in its root).
+    pub fn pending_parts(&self) -> Vec<String> {
+        std::fs::read_dir(&self.root)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with(".upload_id-"))
+            .collect()
+    }
+
     /// The variables a user (or Argo) would set to reach this server.
     pub fn env(&self) -> Vec<(String, String)> {
         [
