@@ -23,177 +23,21 @@
 //! quantity and limit is a string by construction and nothing is left to
 //! YAML's implicit typing (`"0"`, `"no"`, `"1e3"` stay strings).
 
+mod step;
+mod yaml;
+
+pub use step::{step_env, Credentials, EnvSource, EnvVar, Param, Step};
+pub use yaml::{to_yaml, Y};
+
 use crate::cut::MAX_PARTS;
 use crate::error::{Error, Result};
 use crate::keywords::{Keywords, DEFAULT_KEYWORDS};
+use yaml::{l, m, s};
 
 /// Where the volume is mounted in every step's container (the reference's path).
 pub const VOLUME_MOUNT: &str = "/mnt/vol";
 /// Where reduce leaves a local copy of the result for Argo to collect.
 pub const RESULT_PATH: &str = "/tmp/result.json";
-
-/// The three steps of the DAG.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Step {
-    Split,
-    Count,
-    Merge,
-}
-
-impl Step {
-    pub const ALL: [Step; 3] = [Step::Split, Step::Count, Step::Merge];
-
-    /// The step binary (in the image's PATH, or next to `logcount`).
-    pub fn binary(self) -> &'static str {
-        match self {
-            Step::Split => "logcount-split",
-            Step::Count => "logcount-count",
-            Step::Merge => "logcount-merge",
-        }
-    }
-
-    /// The DAG task that runs the step (the reference's names).
-    pub fn task(self) -> &'static str {
-        match self {
-            Step::Split => "split",
-            Step::Count => "map",
-            Step::Merge => "reduce",
-        }
-    }
-
-    /// The template the task runs; also the step's name in stats.
-    pub fn name(self) -> &'static str {
-        match self {
-            Step::Split => "split",
-            Step::Count => "count",
-            Step::Merge => "merge",
-        }
-    }
-}
-
-/// A workflow parameter the steps read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Param {
-    Input,
-    Work,
-    Parts,
-    Keywords,
-}
-
-impl Param {
-    pub const ALL: [Param; 4] = [Param::Input, Param::Work, Param::Parts, Param::Keywords];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Param::Input => "input",
-            Param::Work => "work",
-            Param::Parts => "parts",
-            Param::Keywords => "keywords",
-        }
-    }
-}
-
-/// Where an environment variable of a step gets its value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EnvSource {
-    /// A workflow parameter (`{{workflow.parameters.<name>}}`).
-    Param(Param),
-    /// The map item: one of the ids split printed.
-    PartId,
-    /// The local file reduce copies the result to ([`RESULT_PATH`] in a pod).
-    ResultCopy,
-    /// A key of the credentials secret (object-storage mode); a local run
-    /// inherits the variable from its own environment instead.
-    Secret { key: &'static str, optional: bool },
-}
-
-/// One environment variable of a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EnvVar {
-    pub name: &'static str,
-    pub source: EnvSource,
-}
-
-/// Which object store the credentials are for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credentials {
-    /// `s3://`: the `AWS_*` variables object_store reads.
-    S3,
-    /// `oss://`: the `OSS_*` variables.
-    Oss,
-}
-
-impl Credentials {
-    /// The secret keys (each also the variable's name) and whether each is optional.
-    pub fn keys(self) -> &'static [(&'static str, bool)] {
-        match self {
-            Credentials::S3 => &[
-                ("AWS_ACCESS_KEY_ID", false),
-                ("AWS_SECRET_ACCESS_KEY", false),
-                ("AWS_SESSION_TOKEN", true),
-                ("AWS_REGION", true),
-                ("AWS_ENDPOINT_URL", true),
-                ("AWS_ALLOW_HTTP", true),
-            ],
-            Credentials::Oss => &[
-                ("OSS_ACCESS_KEY_ID", false),
-                ("OSS_ACCESS_KEY_SECRET", false),
-                ("OSS_ENDPOINT", false),
-                ("OSS_SESSION_TOKEN", true),
-                ("OSS_REGION", true),
-            ],
-        }
-    }
-
-    /// The credentials a URL's scheme needs, if it is an object-store URL.
-    pub fn for_url(url: &str) -> Option<Credentials> {
-        let scheme = url.split_once("://")?.0.to_ascii_lowercase();
-        match scheme.as_str() {
-            "s3" | "s3a" => Some(Credentials::S3),
-            "oss" => Some(Credentials::Oss),
-            _ => None,
-        }
-    }
-}
-
-/// The environment of a step: the one template both Argo and the process
-/// executor run the step binaries with. The binaries take no arguments.
-pub fn step_env(step: Step, credentials: Option<Credentials>) -> Vec<EnvVar> {
-    let p = |name, param| EnvVar {
-        name,
-        source: EnvSource::Param(param),
-    };
-    let mut env = match step {
-        Step::Split => vec![
-            p("INPUT", Param::Input),
-            p("WORK_DIR", Param::Work),
-            p("NUM_PARTS", Param::Parts),
-            p("KEYWORDS", Param::Keywords),
-        ],
-        Step::Count => vec![
-            p("WORK_DIR", Param::Work),
-            EnvVar {
-                name: "PART_ID",
-                source: EnvSource::PartId,
-            },
-        ],
-        Step::Merge => vec![
-            p("WORK_DIR", Param::Work),
-            p("NUM_PARTS", Param::Parts),
-            EnvVar {
-                name: "RESULT_COPY",
-                source: EnvSource::ResultCopy,
-            },
-        ],
-    };
-    if let Some(c) = credentials {
-        env.extend(c.keys().iter().map(|&(key, optional)| EnvVar {
-            name: key,
-            source: EnvSource::Secret { key, optional },
-        }));
-    }
-    env
-}
 
 /// Where the steps keep the input, the manifest and the outputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,16 +109,38 @@ pub fn generate(opts: &WorkflowOptions) -> Result<String> {
 pub fn workflow(opts: &WorkflowOptions) -> Result<Y> {
     let (input, work, credentials) = check(opts)?;
     let params = [
-        (Param::Input, input, "The log: a file, or a prefix ending in / (a dataset)."),
-        (Param::Work, work, "Where the manifest, count outputs and result.json go."),
-        (Param::Parts, opts.parts.to_string(), "How many parts (map pods) to cut the input into."),
-        (Param::Keywords, opts.keywords.clone(), "Keywords to count, comma-separated."),
+        (
+            Param::Input,
+            input,
+            "The log: a file, or a prefix ending in / (a dataset).",
+        ),
+        (
+            Param::Work,
+            work,
+            "Where the manifest, count outputs and result.json go.",
+        ),
+        (
+            Param::Parts,
+            opts.parts.to_string(),
+            "How many parts (map pods) to cut the input into.",
+        ),
+        (
+            Param::Keywords,
+            opts.keywords.clone(),
+            "Keywords to count, comma-separated.",
+        ),
     ];
     let arguments = m(vec![(
         "parameters",
         l(params
             .into_iter()
-            .map(|(p, v, d)| m(vec![("name", s(p.name())), ("value", s(v)), ("description", s(d))]))
+            .map(|(p, v, d)| {
+                m(vec![
+                    ("name", s(p.name())),
+                    ("value", s(v)),
+                    ("description", s(d)),
+                ])
+            })
             .collect()),
     )]);
     let mut spec = vec![
@@ -311,11 +177,21 @@ pub fn workflow(opts: &WorkflowOptions) -> Result<Y> {
     let metadata = if opts.template {
         m(vec![("name", s(&opts.name)), ("labels", labels)])
     } else {
-        m(vec![("generateName", s(format!("{}-", opts.name))), ("labels", labels)])
+        m(vec![
+            ("generateName", s(format!("{}-", opts.name))),
+            ("labels", labels),
+        ])
     };
     Ok(m(vec![
         ("apiVersion", s("argoproj.io/v1alpha1")),
-        ("kind", s(if opts.template { "WorkflowTemplate" } else { "Workflow" })),
+        (
+            "kind",
+            s(if opts.template {
+                "WorkflowTemplate"
+            } else {
+                "Workflow"
+            }),
+        ),
         ("metadata", metadata),
         ("spec", m(spec)),
     ]))
@@ -325,7 +201,10 @@ pub fn workflow(opts: &WorkflowOptions) -> Result<Y> {
 fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)> {
     let bad = |what: &str, reason: String| Err(Error::invalid(what.to_string(), reason));
     if opts.parts == 0 || opts.parts > MAX_PARTS {
-        return bad("number of parts", format!("{} (it must be between 1 and {MAX_PARTS})", opts.parts));
+        return bad(
+            "number of parts",
+            format!("{} (it must be between 1 and {MAX_PARTS})", opts.parts),
+        );
     }
     if opts.max_parallel == 0 {
         return bad("--max-parallel", "0 (it must be at least 1)".into());
@@ -333,21 +212,33 @@ fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)
     Keywords::parse_list(&opts.keywords)?;
     let name_ok = !opts.name.is_empty()
         && opts.name.len() <= 52
-        && opts.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && opts
+            .name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !opts.name.starts_with('-')
         && !opts.name.ends_with('-');
     if !name_ok {
         return bad(
             "workflow name",
-            format!("{:?} (use up to 52 lowercase letters, digits and '-')", opts.name),
+            format!(
+                "{:?} (use up to 52 lowercase letters, digits and '-')",
+                opts.name
+            ),
         );
     }
     if opts.image.trim().is_empty() {
         return bad("--image", "it is empty".into());
     }
-    for (what, q) in [("--map-cpu", &opts.map_cpu), ("--map-memory", &opts.map_memory)] {
+    for (what, q) in [
+        ("--map-cpu", &opts.map_cpu),
+        ("--map-memory", &opts.map_memory),
+    ] {
         if !is_quantity(q) {
-            return bad(what, format!("{q:?} is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 1Gi)"));
+            return bad(
+                what,
+                format!("{q:?} is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 1Gi)"),
+            );
         }
     }
     match &opts.storage {
@@ -355,11 +246,17 @@ fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)
             if claim.is_empty() {
                 return bad("--volume-claim", "it is empty".into());
             }
-            let input = opts.input.clone().unwrap_or_else(|| format!("{VOLUME_MOUNT}/{}", crate::cli::DEFAULT_INPUT_NAME));
+            let input = opts
+                .input
+                .clone()
+                .unwrap_or_else(|| format!("{VOLUME_MOUNT}/{}", crate::cli::DEFAULT_INPUT_NAME));
             let work = opts.work.clone().unwrap_or_else(|| VOLUME_MOUNT.into());
             for (what, v) in [("--input", &input), ("--work", &work)] {
                 if !v.starts_with(&format!("{VOLUME_MOUNT}/")) && v != VOLUME_MOUNT {
-                    return bad(what, format!("{v:?}: with a volume it must be a path below {VOLUME_MOUNT}"));
+                    return bad(
+                        what,
+                        format!("{v:?}: with a volume it must be a path below {VOLUME_MOUNT}"),
+                    );
                 }
             }
             Ok((input, work, None))
@@ -369,12 +266,18 @@ fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)
                 return bad("--s3-secret", "it is empty".into());
             }
             let (Some(input), Some(work)) = (&opts.input, &opts.work) else {
-                return bad("object-storage workflow", "--input and --work URLs are required".into());
+                return bad(
+                    "object-storage workflow",
+                    "--input and --work URLs are required".into(),
+                );
             };
             let kinds = (Credentials::for_url(input), Credentials::for_url(work));
             match kinds {
                 (Some(a), Some(b)) if a == b => Ok((input.clone(), work.clone(), Some(a))),
-                (Some(_), Some(_)) => bad("object-storage workflow", "--input and --work must be in the same kind of store".into()),
+                (Some(_), Some(_)) => bad(
+                    "object-storage workflow",
+                    "--input and --work must be in the same kind of store".into(),
+                ),
                 _ => bad(
                     "object-storage workflow",
                     format!("--input {input:?} and --work {work:?} must be s3:// or oss:// URLs"),
@@ -388,7 +291,10 @@ fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)
 fn is_quantity(q: &str) -> bool {
     let num = q.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     let suffix = &q[num.len()..];
-    let suffix_ok = ["", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"].contains(&suffix);
+    let suffix_ok = [
+        "", "m", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei",
+    ]
+    .contains(&suffix);
     let digits = num.replacen('.', "", 1);
     suffix_ok && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
@@ -406,10 +312,22 @@ fn dag() -> Y {
             Step::Count,
             vec![
                 ("depends", s(Step::Split.task())),
-                ("withParam", s(format!("{{{{tasks.{}.outputs.result}}}}", Step::Split.task()))),
+                (
+                    "withParam",
+                    s(format!(
+                        "{{{{tasks.{}.outputs.result}}}}",
+                        Step::Split.task()
+                    )),
+                ),
                 (
                     "arguments",
-                    m(vec![("parameters", l(vec![m(vec![("name", s("part-id")), ("value", s("{{item}}"))])]))]),
+                    m(vec![(
+                        "parameters",
+                        l(vec![m(vec![
+                            ("name", s("part-id")),
+                            ("value", s("{{item}}")),
+                        ])]),
+                    )]),
                 ),
             ],
         ),
@@ -428,7 +346,10 @@ fn dag() -> Y {
                         ("name", s("result")),
                         (
                             "valueFrom",
-                            m(vec![("parameter", s(format!("{{{{tasks.{reduce}.outputs.parameters.result}}}}")))]),
+                            m(vec![(
+                                "parameter",
+                                s(format!("{{{{tasks.{reduce}.outputs.parameters.result}}}}")),
+                            )]),
                         ),
                     ])]),
                 ),
@@ -436,7 +357,10 @@ fn dag() -> Y {
                     "artifacts",
                     l(vec![m(vec![
                         ("name", s("result")),
-                        ("from", s(format!("{{{{tasks.{reduce}.outputs.artifacts.result}}}}"))),
+                        (
+                            "from",
+                            s(format!("{{{{tasks.{reduce}.outputs.artifacts.result}}}}")),
+                        ),
                     ])]),
                 ),
             ]),
@@ -454,14 +378,21 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
         .into_iter()
         .map(|v| {
             let value = match v.source {
-                EnvSource::Param(p) => ("value", s(format!("{{{{workflow.parameters.{}}}}}", p.name()))),
+                EnvSource::Param(p) => (
+                    "value",
+                    s(format!("{{{{workflow.parameters.{}}}}}", p.name())),
+                ),
                 EnvSource::PartId => ("value", s("{{inputs.parameters.part-id}}")),
                 EnvSource::ResultCopy => ("value", s(RESULT_PATH)),
                 EnvSource::Secret { key, optional } => (
                     "valueFrom",
                     m(vec![(
                         "secretKeyRef",
-                        m(vec![("name", s(secret)), ("key", s(key)), ("optional", Y::Bool(optional))]),
+                        m(vec![
+                            ("name", s(secret)),
+                            ("key", s(key)),
+                            ("optional", Y::Bool(optional)),
+                        ]),
                     )]),
                 ),
             };
@@ -469,25 +400,46 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
         })
         .collect();
     let (requests, limits) = match step {
-        Step::Split => (vec![("cpu", s("250m")), ("memory", s("128Mi"))], vec![("memory", s("512Mi"))]),
+        Step::Split => (
+            vec![("cpu", s("250m")), ("memory", s("128Mi"))],
+            vec![("memory", s("512Mi"))],
+        ),
         Step::Count => (
             vec![("cpu", s(&opts.map_cpu)), ("memory", s(&opts.map_memory))],
             vec![("memory", s(&opts.map_memory))],
         ),
-        Step::Merge => (vec![("cpu", s("500m")), ("memory", s("256Mi"))], vec![("memory", s("1Gi"))]),
+        Step::Merge => (
+            vec![("cpu", s("500m")), ("memory", s("256Mi"))],
+            vec![("memory", s("1Gi"))],
+        ),
     };
     let mut c = vec![
         ("image", s(&opts.image)),
         ("command", l(vec![s(step.binary())])),
         ("env", l(env)),
-        ("resources", m(vec![("requests", m(requests)), ("limits", m(limits))])),
+        (
+            "resources",
+            m(vec![("requests", m(requests)), ("limits", m(limits))]),
+        ),
     ];
     if matches!(opts.storage, Storage::Volume { .. }) {
-        c.push(("volumeMounts", l(vec![m(vec![("name", s("vol")), ("mountPath", s(VOLUME_MOUNT))])])));
+        c.push((
+            "volumeMounts",
+            l(vec![m(vec![
+                ("name", s("vol")),
+                ("mountPath", s(VOLUME_MOUNT)),
+            ])]),
+        ));
     }
     let mut t = vec![("name", s(step.name()))];
     if step == Step::Count {
-        t.push(("inputs", m(vec![("parameters", l(vec![m(vec![("name", s("part-id"))])]))])));
+        t.push((
+            "inputs",
+            m(vec![(
+                "parameters",
+                l(vec![m(vec![("name", s("part-id"))])]),
+            )]),
+        ));
     }
     t.push(("container", m(c)));
     if step == Step::Merge {
@@ -496,7 +448,10 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
             m(vec![
                 (
                     "parameters",
-                    l(vec![m(vec![("name", s("result")), ("valueFrom", m(vec![("path", s(RESULT_PATH))]))])]),
+                    l(vec![m(vec![
+                        ("name", s("result")),
+                        ("valueFrom", m(vec![("path", s(RESULT_PATH))])),
+                    ])]),
                 ),
                 (
                     "artifacts",
@@ -513,7 +468,11 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
     // `OnFailure` would not retry); a count is idempotent. Split and reduce are
     // re-runnable too, but a failure there is most likely bad input: retry only
     // errors of the pod itself.
-    let policy = if step == Step::Count { "Always" } else { "OnError" };
+    let policy = if step == Step::Count {
+        "Always"
+    } else {
+        "OnError"
+    };
     t.push((
         "retryStrategy",
         m(vec![
@@ -521,125 +480,20 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
             ("retryPolicy", s(policy)),
             (
                 "backoff",
-                m(vec![("duration", s("10s")), ("factor", s("2")), ("maxDuration", s("10m"))]),
+                m(vec![
+                    ("duration", s("10s")),
+                    ("factor", s("2")),
+                    ("maxDuration", s("10m")),
+                ]),
             ),
         ]),
     ));
     m(t)
 }
 
-/// A YAML value: what the generator builds, in key order.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Y {
-    Str(String),
-    Int(i64),
-    Bool(bool),
-    Map(Vec<(&'static str, Y)>),
-    List(Vec<Y>),
-}
-
-impl Y {
-    /// The same value as JSON (what a YAML parser must read back).
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::Value;
-        match self {
-            Y::Str(v) => Value::String(v.clone()),
-            Y::Int(v) => Value::from(*v),
-            Y::Bool(v) => Value::Bool(*v),
-            Y::Map(kv) => Value::Object(kv.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect()),
-            Y::List(vs) => Value::Array(vs.iter().map(Y::to_json).collect()),
-        }
-    }
-}
-
-fn s(v: impl Into<String>) -> Y {
-    Y::Str(v.into())
-}
-fn m(kv: Vec<(&'static str, Y)>) -> Y {
-    Y::Map(kv)
-}
-fn l(vs: Vec<Y>) -> Y {
-    Y::List(vs)
-}
-
-/// Writes a value as block-style YAML.
-pub fn to_yaml(y: &Y) -> String {
-    let mut out = String::new();
-    emit(y, 0, &mut out);
-    out
-}
-
-fn scalar(y: &Y) -> Option<String> {
-    match y {
-        Y::Str(v) => Some(serde_json::to_string(v).expect("strings serialize")),
-        Y::Int(v) => Some(v.to_string()),
-        Y::Bool(v) => Some(v.to_string()),
-        Y::Map(kv) if kv.is_empty() => Some("{}".into()),
-        Y::List(vs) if vs.is_empty() => Some("[]".into()),
-        _ => None,
-    }
-}
-
-fn key(k: &str) -> String {
-    let plain = k.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
-        && k.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-/".contains(&b));
-    if plain {
-        k.to_string()
-    } else {
-        serde_json::to_string(k).expect("strings serialize")
-    }
-}
-
-fn emit(y: &Y, indent: usize, out: &mut String) {
-    let pad = " ".repeat(indent);
-    match y {
-        Y::Map(kv) if !kv.is_empty() => {
-            for (k, v) in kv {
-                out.push_str(&format!("{pad}{}:", key(k)));
-                match scalar(v) {
-                    Some(sc) => out.push_str(&format!(" {sc}\n")),
-                    None => {
-                        out.push('\n');
-                        emit(v, indent + 2, out);
-                    }
-                }
-            }
-        }
-        Y::List(vs) if !vs.is_empty() => {
-            for v in vs {
-                match scalar(v) {
-                    Some(sc) => out.push_str(&format!("{pad}- {sc}\n")),
-                    None => {
-                        // Render the item two deeper, then put the dash in its first line's indent.
-                        let mut item = String::new();
-                        emit(v, indent + 2, &mut item);
-                        out.push_str(&pad);
-                        out.push_str("- ");
-                        out.push_str(&item[indent + 2..]);
-                    }
-                }
-            }
-        }
-        other => out.push_str(&format!("{pad}{}\n", scalar(other).expect("a scalar"))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn yaml_quotes_every_string_and_nests_lists_of_maps() {
-        let y = m(vec![
-            ("a", s("0")),
-            ("b", l(vec![m(vec![("x", s("no")), ("y", l(vec![s("1e3"), Y::Int(3)]))]), s("a\"b\n")])),
-            ("c", m(vec![])),
-            ("app.kubernetes.io/name", Y::Bool(true)),
-            ("with space", l(vec![])),
-        ]);
-        let want = "a: \"0\"\nb:\n  - x: \"no\"\n    y:\n      - \"1e3\"\n      - 3\n  - \"a\\\"b\\n\"\nc: {}\napp.kubernetes.io/name: true\n\"with space\": []\n";
-        assert_eq!(to_yaml(&y), want);
-    }
 
     #[test]
     fn quantities() {
@@ -661,15 +515,57 @@ mod tests {
         };
         let cases: Vec<(WorkflowOptions, &str)> = vec![
             (WorkflowOptions { parts: 0, ..vol() }, "number of parts"),
-            (WorkflowOptions { max_parallel: 0, ..vol() }, "--max-parallel"),
-            (WorkflowOptions { keywords: "A,,B".into(), ..vol() }, "keywords"),
-            (WorkflowOptions { name: "Bad_Name".into(), ..vol() }, "workflow name"),
-            (WorkflowOptions { map_memory: "1GB".into(), ..vol() }, "--map-memory"),
-            (WorkflowOptions { work: Some("/data".into()), ..vol() }, "--work"),
-            (WorkflowOptions { storage: Storage::Volume { claim: "".into() }, ..vol() }, "--volume-claim"),
+            (
+                WorkflowOptions {
+                    max_parallel: 0,
+                    ..vol()
+                },
+                "--max-parallel",
+            ),
+            (
+                WorkflowOptions {
+                    keywords: "A,,B".into(),
+                    ..vol()
+                },
+                "keywords",
+            ),
+            (
+                WorkflowOptions {
+                    name: "Bad_Name".into(),
+                    ..vol()
+                },
+                "workflow name",
+            ),
+            (
+                WorkflowOptions {
+                    map_memory: "1GB".into(),
+                    ..vol()
+                },
+                "--map-memory",
+            ),
+            (
+                WorkflowOptions {
+                    work: Some("/data".into()),
+                    ..vol()
+                },
+                "--work",
+            ),
+            (
+                WorkflowOptions {
+                    storage: Storage::Volume { claim: "".into() },
+                    ..vol()
+                },
+                "--volume-claim",
+            ),
             (obj("/mnt/vol/x", "s3://b/w/"), "s3:// or oss://"),
             (obj("s3://b/x", "oss://b/w/"), "same kind"),
-            (WorkflowOptions { input: None, ..obj("s3://b/x", "s3://b/w/") }, "required"),
+            (
+                WorkflowOptions {
+                    input: None,
+                    ..obj("s3://b/x", "s3://b/w/")
+                },
+                "required",
+            ),
         ];
         for (opts, want) in cases {
             let e = generate(&opts).unwrap_err().to_string();
@@ -684,16 +580,25 @@ mod tests {
         let opts = WorkflowOptions {
             input: Some("s3://logs/app/".into()),
             work: Some("s3://work/j/".into()),
-            ..WorkflowOptions::new(Storage::ObjectStore { secret: "creds".into() })
+            ..WorkflowOptions::new(Storage::ObjectStore {
+                secret: "creds".into(),
+            })
         };
         let yaml = generate(&opts).unwrap();
-        assert_eq!(yaml.matches("secretKeyRef").count(), 3 * Credentials::S3.keys().len());
+        assert_eq!(
+            yaml.matches("secretKeyRef").count(),
+            3 * Credentials::S3.keys().len()
+        );
         assert!(!yaml.contains("volume"), "no volume in object-storage mode");
         // Every step gets each credential variable from the secret, never a literal value.
         let lines: Vec<&str> = yaml.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             if line.contains("\"AWS_") && line.contains("name:") {
-                assert!(lines[i + 1].contains("valueFrom:"), "{line} / {}", lines[i + 1]);
+                assert!(
+                    lines[i + 1].contains("valueFrom:"),
+                    "{line} / {}",
+                    lines[i + 1]
+                );
             }
         }
     }

@@ -24,30 +24,53 @@ const S3_WORK: &str = "s3://logcount-work/run/";
 
 /// Every checked-in workflow: file, `logcount workflow` arguments, the same as options.
 fn cases() -> Vec<(&'static str, Vec<&'static str>, WorkflowOptions)> {
-    let vol = WorkflowOptions::new(Storage::Volume { claim: CLAIM.into() });
+    let vol = WorkflowOptions::new(Storage::Volume {
+        claim: CLAIM.into(),
+    });
     let s3 = WorkflowOptions {
         input: Some(S3_INPUT.into()),
         work: Some(S3_WORK.into()),
         parts: 100,
-        ..WorkflowOptions::new(Storage::ObjectStore { secret: SECRET.into() })
+        ..WorkflowOptions::new(Storage::ObjectStore {
+            secret: SECRET.into(),
+        })
     };
-    let s3_args = vec!["--s3-secret", SECRET, "--input", S3_INPUT, "--work", S3_WORK, "--parts", "100"];
+    let s3_args = vec![
+        "--s3-secret",
+        SECRET,
+        "--input",
+        S3_INPUT,
+        "--work",
+        S3_WORK,
+        "--parts",
+        "100",
+    ];
     let with = |mut a: Vec<&'static str>, extra: &'static str| {
         a.push(extra);
         a
     };
     vec![
-        ("workflow-volume.yaml", vec!["--volume-claim", CLAIM], vol.clone()),
+        (
+            "workflow-volume.yaml",
+            vec!["--volume-claim", CLAIM],
+            vol.clone(),
+        ),
         (
             "template-volume.yaml",
             vec!["--volume-claim", CLAIM, "--template"],
-            WorkflowOptions { template: true, ..vol },
+            WorkflowOptions {
+                template: true,
+                ..vol
+            },
         ),
         ("workflow-s3.yaml", s3_args.clone(), s3.clone()),
         (
             "template-s3.yaml",
             with(s3_args, "--template"),
-            WorkflowOptions { template: true, ..s3 },
+            WorkflowOptions {
+                template: true,
+                ..s3
+            },
         ),
     ]
 }
@@ -81,10 +104,18 @@ fn checked_in_workflows_match_the_generator() {
     let mut stale = Vec::new();
     for (file, args, opts) in cases() {
         let out = logcount_workflow(&args);
-        assert!(out.status.success(), "logcount workflow {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "logcount workflow {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let printed = String::from_utf8(out.stdout).unwrap();
         // The CLI prints exactly what the library generates.
-        assert_eq!(printed, logcount::argo::generate(&opts).unwrap(), "{file}: CLI and library differ");
+        assert_eq!(
+            printed,
+            logcount::argo::generate(&opts).unwrap(),
+            "{file}: CLI and library differ"
+        );
         let path = Path::new(DIR).join(file);
         if bless {
             std::fs::write(&path, &printed).unwrap();
@@ -109,9 +140,14 @@ fn checked_in_workflows_match_the_generator() {
 fn validator() -> Result<(PathBuf, Option<String>), String> {
     let script = std::env::var_os("ARGO_VALIDATE")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/argo/validate.py"));
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/argo/validate.py")
+        });
     if !script.is_file() {
-        return Err(format!("the Argo validator {} is absent (set ARGO_VALIDATE)", script.display()));
+        return Err(format!(
+            "the Argo validator {} is absent (set ARGO_VALIDATE)",
+            script.display()
+        ));
     }
     let schema = std::env::var("ARGO_SCHEMA").ok();
     let schema_path = schema
@@ -119,16 +155,25 @@ fn validator() -> Result<(PathBuf, Option<String>), String> {
         .map(PathBuf::from)
         .unwrap_or_else(|| script.with_file_name("argo-workflows-schema.json"));
     if !schema_path.is_file() {
-        return Err(format!("the Argo schema {} is absent (set ARGO_SCHEMA)", schema_path.display()));
+        return Err(format!(
+            "the Argo schema {} is absent (set ARGO_SCHEMA)",
+            schema_path.display()
+        ));
     }
     python_with_yaml()?;
     Ok((script, schema))
 }
 
 fn python_with_yaml() -> Result<(), String> {
-    match Command::new("python3").args(["-c", "import jsonschema, yaml"]).output() {
+    match Command::new("python3")
+        .args(["-c", "import jsonschema, yaml"])
+        .output()
+    {
         Ok(o) if o.status.success() => Ok(()),
-        Ok(_) => Err("python3 lacks jsonschema/pyyaml (pip install jsonschema pyyaml; ./test.sh does)".into()),
+        Ok(_) => Err(
+            "python3 lacks jsonschema/pyyaml (pip install jsonschema pyyaml; ./test.sh does)"
+                .into(),
+        ),
         Err(e) => Err(format!("python3 is not available: {e}")),
     }
 }
@@ -143,18 +188,26 @@ fn validate(files: &[PathBuf]) -> Option<(i32, String)> {
         }
     };
     let mut cmd = Command::new("python3");
-    cmd.arg(script).args(["--strict", "--int-or-string", "--dag-checks"]);
+    cmd.arg(script)
+        .args(["--strict", "--int-or-string", "--dag-checks"]);
     if let Some(s) = schema {
         cmd.args(["--schema", &s]);
     }
     let out = cmd.args(files).output().expect("running the validator");
-    let report = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some((out.status.code().unwrap_or(-1), report))
 }
 
 #[test]
 fn every_generated_workflow_passes_the_schema_strictly() {
-    let files: Vec<PathBuf> = cases().iter().map(|(f, _, _)| Path::new(DIR).join(f)).collect();
+    let files: Vec<PathBuf> = cases()
+        .iter()
+        .map(|(f, _, _)| Path::new(DIR).join(f))
+        .collect();
     // Validate what the generator prints now (the files may be stale; the test above says so).
     let tmp = tempfile::tempdir().unwrap();
     let mut fresh = Vec::new();
@@ -163,9 +216,15 @@ fn every_generated_workflow_passes_the_schema_strictly() {
         std::fs::write(&p, logcount::argo::generate(&opts).unwrap()).unwrap();
         fresh.push(p);
     }
-    let Some((code, report)) = validate(&[files, fresh].concat()) else { return };
+    let Some((code, report)) = validate(&[files, fresh].concat()) else {
+        return;
+    };
     assert_eq!(code, 0, "schema validation failed:\n{report}");
-    assert_eq!(report.matches("OK (").count(), 2 * cases().len(), "{report}");
+    assert_eq!(
+        report.matches("OK (").count(),
+        2 * cases().len(),
+        "{report}"
+    );
     assert!(report.contains("strict"), "{report}");
 }
 
@@ -177,18 +236,43 @@ fn the_validator_rejects_broken_workflows() {
     let breakages = [
         ("misspelled key", "withParam:", "withParm:", "withParm"),
         ("unknown key", "mountPath:", "mountpath:", "mountpath"),
-        ("number for a string", "retryPolicy: \"Always\"", "retryPolicy: 7", "retryPolicy"),
-        ("unknown dependency", "depends: \"map\"", "depends: \"mapp\"", "mapp"),
-        ("unknown template", "template: \"merge\"", "template: \"merger\"", "merger"),
-        ("unknown task reference", "tasks.split.outputs", "tasks.splat.outputs", "splat"),
+        (
+            "number for a string",
+            "retryPolicy: \"Always\"",
+            "retryPolicy: 7",
+            "retryPolicy",
+        ),
+        (
+            "unknown dependency",
+            "depends: \"map\"",
+            "depends: \"mapp\"",
+            "mapp",
+        ),
+        (
+            "unknown template",
+            "template: \"merge\"",
+            "template: \"merger\"",
+            "merger",
+        ),
+        (
+            "unknown task reference",
+            "tasks.split.outputs",
+            "tasks.splat.outputs",
+            "splat",
+        ),
     ];
     for (name, from, to, named) in breakages {
         assert!(good.contains(from), "{name}: {from:?} not in the workflow");
         let p = tmp.path().join(format!("{}.yaml", name.replace(' ', "-")));
         std::fs::write(&p, good.replacen(from, to, 1)).unwrap();
-        let Some((code, report)) = validate(&[p]) else { return };
+        let Some((code, report)) = validate(&[p]) else {
+            return;
+        };
         assert_eq!(code, 1, "{name}: the validator accepted it:\n{report}");
-        assert!(report.contains("INVALID") && report.contains(named), "{name}: {report}");
+        assert!(
+            report.contains("INVALID") && report.contains(named),
+            "{name}: {report}"
+        );
     }
 }
 
@@ -199,19 +283,31 @@ fn yaml_to_json(path: &Path) -> Option<serde_json::Value> {
         return None;
     }
     let out = Command::new("python3")
-        .args(["-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))"])
+        .args([
+            "-c",
+            "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
+        ])
         .arg(path)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
 /// Leaves that are not strings, with their paths.
 fn non_strings(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
     match v {
-        serde_json::Value::Object(m) => m.iter().for_each(|(k, v)| non_strings(v, format!("{at}.{k}"), out)),
-        serde_json::Value::Array(a) => a.iter().enumerate().for_each(|(i, v)| non_strings(v, format!("{at}[{i}]"), out)),
+        serde_json::Value::Object(m) => m
+            .iter()
+            .for_each(|(k, v)| non_strings(v, format!("{at}.{k}"), out)),
+        serde_json::Value::Array(a) => a
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| non_strings(v, format!("{at}[{i}]"), out)),
         serde_json::Value::String(_) => {}
         other => out.push(format!("{at}={other}")),
     }
@@ -223,14 +319,23 @@ fn yaml_reads_back_as_built_and_every_value_is_a_string() {
     for (file, _, opts) in cases() {
         let p = tmp.path().join(file);
         std::fs::write(&p, logcount::argo::generate(&opts).unwrap()).unwrap();
-        let Some(parsed) = yaml_to_json(&p) else { return };
+        let Some(parsed) = yaml_to_json(&p) else {
+            return;
+        };
         assert_eq!(parsed, workflow(&opts).unwrap().to_json(), "{file}");
         let mut others = Vec::new();
         non_strings(&parsed, String::new(), &mut others);
         // Only fields the schema types as integer or boolean are not strings.
         for o in &others {
-            let allowed = [".spec.parallelism=", ".spec.ttlStrategy.", ".secretKeyRef.optional="];
-            assert!(allowed.iter().any(|a| o.contains(a)), "{file}: {o} is not a string");
+            let allowed = [
+                ".spec.parallelism=",
+                ".spec.ttlStrategy.",
+                ".secretKeyRef.optional=",
+            ];
+            assert!(
+                allowed.iter().any(|a| o.contains(a)),
+                "{file}: {o} is not a string"
+            );
         }
         let text = std::fs::read_to_string(&p).unwrap();
         for must in [
@@ -250,13 +355,20 @@ fn the_pvc_manifest_is_the_claim_the_volume_workflows_mount() {
     let pvc = std::fs::read_to_string(Path::new(DIR).join("pvc.yaml")).unwrap();
     assert!(pvc.contains("kind: PersistentVolumeClaim"), "{pvc}");
     assert!(pvc.contains(&format!("name: {CLAIM}")), "{pvc}");
-    assert!(pvc.contains("ReadWriteMany"), "maps on many nodes share the volume: {pvc}");
+    assert!(
+        pvc.contains("ReadWriteMany"),
+        "maps on many nodes share the volume: {pvc}"
+    );
     for (file, _, opts) in cases() {
         let text = std::fs::read_to_string(Path::new(DIR).join(file)).unwrap_or_default();
         if matches!(opts.storage, Storage::Volume { .. }) {
             assert!(text.contains(&format!("claimName: \"{CLAIM}\"")), "{file}");
         } else {
-            assert!(!text.contains("persistentVolumeClaim") && text.contains(&format!("name: \"{SECRET}\"")), "{file}");
+            assert!(
+                !text.contains("persistentVolumeClaim")
+                    && text.contains(&format!("name: \"{SECRET}\"")),
+                "{file}"
+            );
         }
     }
     let secret = std::fs::read_to_string(Path::new(DIR).join("secret-s3.example.yaml")).unwrap();
@@ -267,8 +379,14 @@ fn the_pvc_manifest_is_the_claim_the_volume_workflows_mount() {
 fn the_cli_refuses_bad_workflow_options() {
     let cases: [(&[&str], &str); 4] = [
         (&[], "--volume-claim"),
-        (&["--volume-claim", "a", "--s3-secret", "b"], "cannot be used with"),
-        (&["--s3-secret", "b", "--input", "s3://x/y"], "--input and --work"),
+        (
+            &["--volume-claim", "a", "--s3-secret", "b"],
+            "cannot be used with",
+        ),
+        (
+            &["--s3-secret", "b", "--input", "s3://x/y"],
+            "--input and --work",
+        ),
         (&["--volume-claim", "a", "--parts", "0"], "number of parts"),
     ];
     for (args, want) in cases {
@@ -276,6 +394,9 @@ fn the_cli_refuses_bad_workflow_options() {
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "{args:?}: {err}");
-        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout on error");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?}: nothing on stdout on error"
+        );
     }
 }

@@ -36,20 +36,40 @@ const CLEAR: &[&str] = &[
 ];
 
 /// `logcount run` with an executor; extra args and env.
-fn run(executor: &str, input: &str, work: &str, parts: usize, args: &[&str], env: &[(String, String)]) -> Output {
+fn run(
+    executor: &str,
+    input: &str,
+    work: &str,
+    parts: usize,
+    args: &[&str],
+    env: &[(String, String)],
+) -> Output {
     let mut cmd = Command::new(LOGCOUNT);
     for v in CLEAR {
         cmd.env_remove(v);
     }
-    cmd.args(["run", "--executor", executor, "--input", input, "--work", work])
-        .args(["--parts", &parts.to_string(), "--jobs", "3"])
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (k, v)));
+    cmd.args([
+        "run",
+        "--executor",
+        executor,
+        "--input",
+        input,
+        "--work",
+        work,
+    ])
+    .args(["--parts", &parts.to_string(), "--jobs", "3"])
+    .args(args)
+    .envs(env.iter().map(|(k, v)| (k, v)));
     cmd.output().expect("running logcount run")
 }
 
 fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "failed ({:?}):\n{}", o.status, String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "failed ({:?}):\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
@@ -57,16 +77,35 @@ fn ok(o: &Output) -> String {
 fn expected_json(texts: &[&[u8]], keywords: &str) -> String {
     let k = Keywords::parse_list(keywords).unwrap();
     let counts = common::expected(texts, &k);
-    let pairs: Vec<String> = k.names().iter().zip(counts).map(|(n, c)| format!("{}:{c}", serde_json::to_string(n).unwrap())).collect();
+    let pairs: Vec<String> = k
+        .names()
+        .iter()
+        .zip(counts)
+        .map(|(n, c)| format!("{}:{c}", serde_json::to_string(n).unwrap()))
+        .collect();
     format!("{{{}}}\n", pairs.join(","))
 }
 
 /// Runs both executors on the same input; asserts both print `want`.
-fn both_agree(input: &str, work_base: &str, parts: usize, keywords: &str, env: &[(String, String)], want: &str) {
+fn both_agree(
+    input: &str,
+    work_base: &str,
+    parts: usize,
+    keywords: &str,
+    env: &[(String, String)],
+    want: &str,
+) {
     let mut printed = Vec::new();
     for executor in ["in-process", "process"] {
         let work = format!("{work_base}{executor}-{parts}/");
-        let out = ok(&run(executor, input, &work, parts, &["--keywords", keywords], env));
+        let out = ok(&run(
+            executor,
+            input,
+            &work,
+            parts,
+            &["--keywords", keywords],
+            env,
+        ));
         assert_eq!(out, want, "{executor} at {parts} parts on {input}");
         printed.push(out);
     }
@@ -82,7 +121,11 @@ fn seed_sample_same_result_from_both_executors() {
     let tmp = tempfile::tempdir().unwrap();
     let want = format!(
         "{{{}}}\n",
-        common::SEED_RESULT.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect::<Vec<_>>().join(",")
+        common::SEED_RESULT
+            .iter()
+            .map(|(k, v)| format!("\"{k}\":{v}"))
+            .collect::<Vec<_>>()
+            .join(",")
     );
     for parts in [1, 5, 16, 97] {
         both_agree(
@@ -117,9 +160,23 @@ fn generated_logs_same_result_on_local_disk() {
     let base = format!("{}/", tmp.path().display());
     for keywords in ["INFO,WARN,ERROR,DEBUG", "ERROR,timeout,user=,é"] {
         // One file, and a dataset (a prefix of two objects).
-        both_agree(data.join("a.log").to_str().unwrap(), &base, 7, keywords, &[], &expected_json(&[&a], keywords));
+        both_agree(
+            data.join("a.log").to_str().unwrap(),
+            &base,
+            7,
+            keywords,
+            &[],
+            &expected_json(&[&a], keywords),
+        );
         let dataset = format!("{}/", data.display());
-        both_agree(&dataset, &base, 12, keywords, &[], &expected_json(&[&a, &b], keywords));
+        both_agree(
+            &dataset,
+            &base,
+            12,
+            keywords,
+            &[],
+            &expected_json(&[&a, &b], keywords),
+        );
     }
 }
 
@@ -134,11 +191,25 @@ fn s3_server_same_result_from_both_executors() {
     let input = format!("s3://{bucket}/in/g.log");
     rt.block_on(common::s3::put(&stores, &input, log.clone()));
     let keywords = "INFO,WARN,ERROR,DEBUG";
-    both_agree(&input, &format!("s3://{bucket}/work/"), 9, keywords, &server.env(), &expected_json(&[&log], keywords));
+    both_agree(
+        &input,
+        &format!("s3://{bucket}/work/"),
+        9,
+        keywords,
+        &server.env(),
+        &expected_json(&[&log], keywords),
+    );
     if let Some(seed) = common::seed_sample() {
         let input = format!("s3://{bucket}/in/seed.txt");
         rt.block_on(common::s3::put(&stores, &input, seed.clone()));
-        both_agree(&input, &format!("s3://{bucket}/seedwork/"), 5, keywords, &server.env(), &expected_json(&[&seed], keywords));
+        both_agree(
+            &input,
+            &format!("s3://{bucket}/seedwork/"),
+            5,
+            keywords,
+            &server.env(),
+            &expected_json(&[&seed], keywords),
+        );
     }
 }
 
@@ -151,7 +222,11 @@ fn bin_dir_with_count_script(dir: &Path, script: &str) -> PathBuf {
         std::os::unix::fs::symlink(real, bin.join(step)).unwrap();
     }
     let real_count = Path::new(LOGCOUNT).with_file_name("logcount-count");
-    let text = format!("#!/bin/sh\nREAL='{}'\nDIR='{}'\n{script}", real_count.display(), dir.display());
+    let text = format!(
+        "#!/bin/sh\nREAL='{}'\nDIR='{}'\n{script}",
+        real_count.display(),
+        dir.display()
+    );
     let path = bin.join("logcount-count");
     std::fs::write(&path, text).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -183,18 +258,41 @@ exec "$REAL"
     let env = [("LOGCOUNT_BIN_DIR".to_string(), bin.display().to_string())];
     let work = format!("{}/work/", tmp.path().display());
     let input = tmp.path().join("g.log");
-    let o = run("process", input.to_str().unwrap(), &work, 8, &["--stats", stats_file.to_str().unwrap()], &env);
+    let o = run(
+        "process",
+        input.to_str().unwrap(),
+        &work,
+        8,
+        &["--stats", stats_file.to_str().unwrap()],
+        &env,
+    );
     let keywords = "INFO,WARN,ERROR,DEBUG";
     assert_eq!(ok(&o), expected_json(&[&log], keywords));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("count part 3") && err.contains("killed by signal 9") && err.contains("retrying"), "{err}");
+    assert!(
+        err.contains("count part 3")
+            && err.contains("killed by signal 9")
+            && err.contains("retrying"),
+        "{err}"
+    );
     assert!(tmp.path().join("killed-once").exists(), "the kill happened");
     let attempts = std::fs::read_to_string(tmp.path().join("attempts")).unwrap();
-    assert_eq!(attempts.lines().count(), 8, "every part counted to completion once: {attempts}");
+    assert_eq!(
+        attempts.lines().count(),
+        8,
+        "every part counted to completion once: {attempts}"
+    );
     let s = stats(&stats_file);
     assert_eq!(s["executor"], "process");
     let count = &s["steps"][1];
-    assert_eq!((count["step"].as_str(), count["tasks"].as_u64(), count["retries"].as_u64()), (Some("count"), Some(8), Some(1)));
+    assert_eq!(
+        (
+            count["step"].as_str(),
+            count["tasks"].as_u64(),
+            count["retries"].as_u64()
+        ),
+        (Some("count"), Some(8), Some(1))
+    );
 }
 
 #[test]
@@ -203,7 +301,11 @@ fn failures_name_the_part_and_are_retried_only_when_it_can_help() {
     let cases = [(1, 2, 3, 1), (1, 0, 1, 1), (2, 3, 1, 2)];
     for (code, retries, attempts, exit) in cases {
         let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(tmp.path().join("g.log"), "INFO a\nWARN b\nERROR c\nDEBUG d\n".repeat(100)).unwrap();
+        std::fs::write(
+            tmp.path().join("g.log"),
+            "INFO a\nWARN b\nERROR c\nDEBUG d\n".repeat(100),
+        )
+        .unwrap();
         let bin = bin_dir_with_count_script(
             tmp.path(),
             &format!(
@@ -213,14 +315,34 @@ fn failures_name_the_part_and_are_retried_only_when_it_can_help() {
         let env = [("LOGCOUNT_BIN_DIR".to_string(), bin.display().to_string())];
         let input = tmp.path().join("g.log");
         let work = format!("{}/w/", tmp.path().display());
-        let o = run("process", input.to_str().unwrap(), &work, 4, &["--retries", &retries.to_string()], &env);
+        let o = run(
+            "process",
+            input.to_str().unwrap(),
+            &work,
+            4,
+            &["--retries", &retries.to_string()],
+            &env,
+        );
         let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(exit), "code {code} retries {retries}: {err}");
+        assert_eq!(
+            o.status.code(),
+            Some(exit),
+            "code {code} retries {retries}: {err}"
+        );
         assert!(o.stdout.is_empty(), "no result on failure");
-        assert!(err.contains("count part 2") && err.contains("part two is broken"), "{err}");
-        let n = std::fs::read_to_string(tmp.path().join("attempts")).unwrap().lines().count();
+        assert!(
+            err.contains("count part 2") && err.contains("part two is broken"),
+            "{err}"
+        );
+        let n = std::fs::read_to_string(tmp.path().join("attempts"))
+            .unwrap()
+            .lines()
+            .count();
         assert_eq!(n, attempts, "code {code} retries {retries}: {err}");
-        assert!(!Path::new(&work).join("result.json").exists(), "no result.json after a failed map");
+        assert!(
+            !Path::new(&work).join("result.json").exists(),
+            "no result.json after a failed map"
+        );
     }
 }
 
@@ -228,11 +350,24 @@ fn failures_name_the_part_and_are_retried_only_when_it_can_help() {
 fn missing_step_binaries_are_named() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("g.log"), "INFO\n").unwrap();
-    let env = [("LOGCOUNT_BIN_DIR".to_string(), tmp.path().join("nowhere").display().to_string())];
-    let o = run("process", tmp.path().join("g.log").to_str().unwrap(), &format!("{}/w/", tmp.path().display()), 2, &[], &env);
+    let env = [(
+        "LOGCOUNT_BIN_DIR".to_string(),
+        tmp.path().join("nowhere").display().to_string(),
+    )];
+    let o = run(
+        "process",
+        tmp.path().join("g.log").to_str().unwrap(),
+        &format!("{}/w/", tmp.path().display()),
+        2,
+        &[],
+        &env,
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
-    assert!(err.contains("logcount-split") && err.contains("LOGCOUNT_BIN_DIR"), "{err}");
+    assert!(
+        err.contains("logcount-split") && err.contains("LOGCOUNT_BIN_DIR"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -253,10 +388,17 @@ fn ten_thousand_parts_end_to_end() {
         c.env("WORK_DIR", &work).env("NUM_PARTS", PARTS.to_string());
         c
     };
-    let split = ok(&step("logcount-split").env("INPUT", &input).output().unwrap());
+    let split = ok(&step("logcount-split")
+        .env("INPUT", &input)
+        .output()
+        .unwrap());
     let ids: Vec<String> = serde_json::from_str(&split).unwrap();
     assert_eq!(ids.len(), PARTS);
-    assert!(split.len() < 128 * 1024, "split printed {} bytes", split.len());
+    assert!(
+        split.len() < 128 * 1024,
+        "split printed {} bytes",
+        split.len()
+    );
     eprintln!("10,000 parts: split stdout {} bytes", split.len());
 
     // The whole DAG (in-process: 10,000 child processes would take minutes on 2 cores).

@@ -83,14 +83,21 @@ impl Retry {
     /// The wait after failed attempt `attempt` (1-based).
     pub fn delay(&self, attempt: u32) -> Duration {
         let factor = 1u32 << (attempt.saturating_sub(1)).min(16);
-        self.backoff.saturating_mul(factor).min(Duration::from_secs(10))
+        self.backoff
+            .saturating_mul(factor)
+            .min(Duration::from_secs(10))
     }
 }
 
 /// Runs `task` until it succeeds, fails with bad input (exit code 2, which a
 /// rerun would repeat) or has failed `retries + 1` times; returns its value
 /// and the number of attempts.
-pub async fn retrying<T, F, Fut>(retry: Retry, progress: &Progress, what: &str, mut task: F) -> Result<(T, u32)>
+pub async fn retrying<T, F, Fut>(
+    retry: Retry,
+    progress: &Progress,
+    what: &str,
+    mut task: F,
+) -> Result<(T, u32)>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T>>,
@@ -100,7 +107,12 @@ where
         match task().await {
             Ok(v) => return Ok((v, attempt)),
             Err(e) if e.exit_code() != EXIT_BAD_INPUT && attempt <= retry.retries => {
-                progress.retrying(what, attempt, retry.retries + 1, &format!("{:#}", anyhow_like(&e)));
+                progress.retrying(
+                    what,
+                    attempt,
+                    retry.retries + 1,
+                    &format!("{:#}", anyhow_like(&e)),
+                );
                 tokio::time::sleep(retry.delay(attempt)).await;
                 attempt += 1;
             }
@@ -121,12 +133,25 @@ fn anyhow_like(e: &crate::Error) -> String {
 }
 
 /// Runs split, every count and merge in this process, silently, without retries.
-pub async fn run_in_process(stores: &Stores, input: &Location, work: &Location, opts: &RunOptions) -> Result<RunOutcome> {
+pub async fn run_in_process(
+    stores: &Stores,
+    input: &Location,
+    work: &Location,
+    opts: &RunOptions,
+) -> Result<RunOutcome> {
     let retry = Retry {
         retries: 0,
         ..Retry::default()
     };
-    run_in_process_with(stores, input, work, opts, retry, &Progress::new(Display::Off)).await
+    run_in_process_with(
+        stores,
+        input,
+        work,
+        opts,
+        retry,
+        &Progress::new(Display::Off),
+    )
+    .await
 }
 
 /// Runs split, every count and merge in this process, retrying failed counts
@@ -181,7 +206,10 @@ pub async fn run_in_process_with(
 
 /// `logcount run`: runs the DAG with the chosen executor, shows progress,
 /// prints the timing summary (and writes it with `--stats`); returns the result.
-pub async fn run_command(stores: &Stores, args: &crate::cli::RunArgs) -> Result<crate::manifest::KeywordCounts> {
+pub async fn run_command(
+    stores: &Stores,
+    args: &crate::cli::RunArgs,
+) -> Result<crate::manifest::KeywordCounts> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let parts = args.parts.unwrap_or(cores);
     let jobs = args.jobs.unwrap_or(cores);
@@ -203,16 +231,28 @@ pub async fn run_command(stores: &Stores, args: &crate::cli::RunArgs) -> Result<
                 count: args.tuning.options(),
                 jobs,
             };
-            run_in_process_with(stores, &input, &work, &opts, retry, &progress).await?.merged.result
+            run_in_process_with(stores, &input, &work, &opts, retry, &progress)
+                .await?
+                .merged
+                .result
         }
         Executor::Process => {
             use clap::ValueEnum;
             let t = &args.tuning;
-            let strategy = t.strategy.to_possible_value().expect("strategies have names");
+            let strategy = t
+                .strategy
+                .to_possible_value()
+                .expect("strategies have names");
             let mut extra_env = vec![
                 ("LOGCOUNT_BLOCK_SIZE".to_string(), t.block_size.to_string()),
-                ("LOGCOUNT_FETCH_CONCURRENCY".to_string(), t.fetch_concurrency.to_string()),
-                ("LOGCOUNT_STRATEGY".to_string(), strategy.get_name().to_string()),
+                (
+                    "LOGCOUNT_FETCH_CONCURRENCY".to_string(),
+                    t.fetch_concurrency.to_string(),
+                ),
+                (
+                    "LOGCOUNT_STRATEGY".to_string(),
+                    strategy.get_name().to_string(),
+                ),
             ];
             if args.materialize {
                 extra_env.push(("MATERIALIZE".into(), "true".into()));
@@ -230,7 +270,9 @@ pub async fn run_command(stores: &Stores, args: &crate::cli::RunArgs) -> Result<
                 retry,
                 extra_env,
             };
-            process::run_processes(stores, &run, &progress).await?.result
+            process::run_processes(stores, &run, &progress)
+                .await?
+                .result
         }
     };
     let stats = progress.finish(args.executor.name());
@@ -253,7 +295,10 @@ mod tests {
             retries: 40,
             backoff: Duration::from_millis(100),
         };
-        let d: Vec<u64> = [1, 2, 3, 4, 8, 40].iter().map(|&a| r.delay(a).as_millis() as u64).collect();
+        let d: Vec<u64> = [1, 2, 3, 4, 8, 40]
+            .iter()
+            .map(|&a| r.delay(a).as_millis() as u64)
+            .collect();
         assert_eq!(d, [100, 200, 400, 800, 10_000, 10_000]);
     }
 
@@ -266,7 +311,12 @@ mod tests {
         };
         let p = Progress::new(Display::Off);
         // (failures before success, error kind is transient, expected attempts or error)
-        let cases = [(0, true, Some(1)), (2, true, Some(3)), (3, true, None), (1, false, None)];
+        let cases = [
+            (0, true, Some(1)),
+            (2, true, Some(3)),
+            (3, true, None),
+            (1, false, None),
+        ];
         for (fails, transient, want) in cases {
             let n = AtomicU32::new(0);
             let got = retrying(quick, &p, "t", || async {

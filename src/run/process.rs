@@ -85,7 +85,12 @@ pub fn bin_dir() -> Result<PathBuf> {
 }
 
 /// The environment of one task: the step template with this run's values.
-pub fn render_env(step: Step, run: &ProcessRun, part_id: Option<&str>, result_copy: &Path) -> Vec<(String, String)> {
+pub fn render_env(
+    step: Step,
+    run: &ProcessRun,
+    part_id: Option<&str>,
+    result_copy: &Path,
+) -> Vec<(String, String)> {
     let mut env = Vec::new();
     for var in step_env(step, None) {
         let value = match var.source {
@@ -110,7 +115,12 @@ pub fn render_env(step: Step, run: &ProcessRun, part_id: Option<&str>, result_co
 }
 
 /// Runs one task once; returns its stdout.
-async fn run_once(run: &ProcessRun, step: Step, what: &str, env: &[(String, String)]) -> Result<String> {
+async fn run_once(
+    run: &ProcessRun,
+    step: Step,
+    what: &str,
+    env: &[(String, String)],
+) -> Result<String> {
     let bin = run.bin_dir.join(step.binary());
     let mut cmd = tokio::process::Command::new(&bin);
     for v in STEP_VARS {
@@ -124,14 +134,25 @@ async fn run_once(run: &ProcessRun, step: Step, what: &str, env: &[(String, Stri
     let out = cmd.output().await.map_err(|e| {
         std::io::Error::new(
             e.kind(),
-            format!("{what}: cannot run {} ({e}); build it, or set LOGCOUNT_BIN_DIR", bin.display()),
+            format!(
+                "{what}: cannot run {} ({e}); build it, or set LOGCOUNT_BIN_DIR",
+                bin.display()
+            ),
         )
     })?;
     if out.status.success() {
-        return String::from_utf8(out.stdout).map_err(|_| Error::invalid(what.to_string(), "stdout is not UTF-8"));
+        return String::from_utf8(out.stdout)
+            .map_err(|_| Error::invalid(what.to_string(), "stdout is not UTF-8"));
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let tail: Vec<&str> = stderr.lines().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
+    let tail: Vec<&str> = stderr
+        .lines()
+        .rev()
+        .take(3)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     let how = match out.status.code() {
         Some(code) => format!("exit code {code}"),
         None => {
@@ -148,8 +169,13 @@ async fn run_once(run: &ProcessRun, step: Step, what: &str, env: &[(String, Stri
 }
 
 /// Runs the DAG as child processes.
-pub async fn run_processes(stores: &Stores, run: &ProcessRun, progress: &Progress) -> Result<ProcessOutcome> {
-    let scratch = std::env::temp_dir().join(format!("logcount-run-{}-{}", std::process::id(), unique()));
+pub async fn run_processes(
+    stores: &Stores,
+    run: &ProcessRun,
+    progress: &Progress,
+) -> Result<ProcessOutcome> {
+    let scratch =
+        std::env::temp_dir().join(format!("logcount-run-{}-{}", std::process::id(), unique()));
     std::fs::create_dir_all(&scratch)?;
     let result_copy = scratch.join("result.json");
     let outcome = dag(stores, run, progress, &result_copy).await;
@@ -157,14 +183,26 @@ pub async fn run_processes(stores: &Stores, run: &ProcessRun, progress: &Progres
     outcome
 }
 
-async fn dag(stores: &Stores, run: &ProcessRun, progress: &Progress, result_copy: &Path) -> Result<ProcessOutcome> {
+async fn dag(
+    stores: &Stores,
+    run: &ProcessRun,
+    progress: &Progress,
+    result_copy: &Path,
+) -> Result<ProcessOutcome> {
     // split
     let t = Instant::now();
     progress.begin("split", 1, 0);
     let env = render_env(Step::Split, run, None, result_copy);
-    let (stdout, attempts) = retrying(run.retry, progress, "split", || run_once(run, Step::Split, "split", &env)).await?;
-    let part_ids: Vec<String> = serde_json::from_str(stdout.trim())
-        .map_err(|e| Error::invalid("split's output", format!("not a JSON list of part ids ({e}): {stdout:.200}")))?;
+    let (stdout, attempts) = retrying(run.retry, progress, "split", || {
+        run_once(run, Step::Split, "split", &env)
+    })
+    .await?;
+    let part_ids: Vec<String> = serde_json::from_str(stdout.trim()).map_err(|e| {
+        Error::invalid(
+            "split's output",
+            format!("not a JSON list of part ids ({e}): {stdout:.200}"),
+        )
+    })?;
     let split_stdout_bytes = stdout.len();
     progress.task_done(0, t.elapsed(), attempts);
     progress.end();
@@ -175,7 +213,11 @@ async fn dag(stores: &Stores, run: &ProcessRun, progress: &Progress, result_copy
     if manifest.part_ids() != part_ids {
         return Err(Error::invalid(
             "split's output",
-            format!("it printed {} ids, not the manifest's {} parts", part_ids.len(), manifest.parts.len()),
+            format!(
+                "it printed {} ids, not the manifest's {} parts",
+                part_ids.len(),
+                manifest.parts.len()
+            ),
         ));
     }
 
@@ -186,7 +228,10 @@ async fn dag(stores: &Stores, run: &ProcessRun, progress: &Progress, result_copy
             let started = Instant::now();
             let what = format!("count part {}", part.id);
             let env = render_env(Step::Count, run, Some(&part.id), result_copy);
-            let (_, attempts) = retrying(run.retry, progress, &what, || run_once(run, Step::Count, &what, &env)).await?;
+            let (_, attempts) = retrying(run.retry, progress, &what, || {
+                run_once(run, Step::Count, &what, &env)
+            })
+            .await?;
             progress.task_done(part.bytes, started.elapsed(), attempts);
             Ok::<_, Error>(())
         })
@@ -199,16 +244,30 @@ async fn dag(stores: &Stores, run: &ProcessRun, progress: &Progress, result_copy
     let t = Instant::now();
     progress.begin("merge", 1, 0);
     let env = render_env(Step::Merge, run, None, result_copy);
-    let (stdout, attempts) = retrying(run.retry, progress, "merge", || run_once(run, Step::Merge, "merge", &env)).await?;
+    let (stdout, attempts) = retrying(run.retry, progress, "merge", || {
+        run_once(run, Step::Merge, "merge", &env)
+    })
+    .await?;
     progress.task_done(0, t.elapsed(), attempts);
     progress.end();
-    let printed: KeywordCounts = serde_json::from_str(stdout.trim())
-        .map_err(|e| Error::invalid("merge's output", format!("not a result ({e}): {stdout:.200}")))?;
+    let printed: KeywordCounts = serde_json::from_str(stdout.trim()).map_err(|e| {
+        Error::invalid(
+            "merge's output",
+            format!("not a result ({e}): {stdout:.200}"),
+        )
+    })?;
     let copy = std::fs::read_to_string(result_copy)?;
-    let copied: KeywordCounts = serde_json::from_str(copy.trim())
-        .map_err(|e| Error::invalid("merge's result copy", format!("{} ({e})", result_copy.display())))?;
+    let copied: KeywordCounts = serde_json::from_str(copy.trim()).map_err(|e| {
+        Error::invalid(
+            "merge's result copy",
+            format!("{} ({e})", result_copy.display()),
+        )
+    })?;
     if copied != printed {
-        return Err(Error::invalid("merge's result", "the RESULT_COPY file differs from stdout"));
+        return Err(Error::invalid(
+            "merge's result",
+            "the RESULT_COPY file differs from stdout",
+        ));
     }
     Ok(ProcessOutcome {
         result: printed,
@@ -242,15 +301,33 @@ mod tests {
         };
         let rc = Path::new("/tmp/r.json");
         let get = |step, part| render_env(step, &run, part, rc);
-        let names = |env: &[(String, String)]| env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>();
+        let names = |env: &[(String, String)]| {
+            env.iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             names(&get(Step::Split, None)),
-            ["INPUT=in.log", "WORK_DIR=w", "NUM_PARTS=7", "KEYWORDS=A,B", "LOGCOUNT_STRATEGY=aho"]
+            [
+                "INPUT=in.log",
+                "WORK_DIR=w",
+                "NUM_PARTS=7",
+                "KEYWORDS=A,B",
+                "LOGCOUNT_STRATEGY=aho"
+            ]
         );
-        assert_eq!(names(&get(Step::Count, Some("3"))), ["WORK_DIR=w", "PART_ID=3", "LOGCOUNT_STRATEGY=aho"]);
+        assert_eq!(
+            names(&get(Step::Count, Some("3"))),
+            ["WORK_DIR=w", "PART_ID=3", "LOGCOUNT_STRATEGY=aho"]
+        );
         assert_eq!(
             names(&get(Step::Merge, None)),
-            ["WORK_DIR=w", "NUM_PARTS=7", "RESULT_COPY=/tmp/r.json", "LOGCOUNT_STRATEGY=aho"]
+            [
+                "WORK_DIR=w",
+                "NUM_PARTS=7",
+                "RESULT_COPY=/tmp/r.json",
+                "LOGCOUNT_STRATEGY=aho"
+            ]
         );
         // Every variable the Argo template sets is set here, by the same name.
         for step in Step::ALL {

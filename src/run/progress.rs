@@ -82,7 +82,10 @@ impl RunStats {
         );
         for st in &self.steps {
             let tput = if st.bytes > 0 && st.wall_ms > 0.0 {
-                format!("{}/s", human_bytes((st.mib_per_s * (1 << 20) as f64) as u64))
+                format!(
+                    "{}/s",
+                    human_bytes((st.mib_per_s * (1 << 20) as f64) as u64)
+                )
             } else {
                 "-".into()
             };
@@ -94,7 +97,11 @@ impl RunStats {
                 ms(st.wall_ms),
                 ms(st.task_ms_median),
                 ms(st.task_ms_max),
-                if st.bytes > 0 { human_bytes(st.bytes) } else { "-".into() },
+                if st.bytes > 0 {
+                    human_bytes(st.bytes)
+                } else {
+                    "-".into()
+                },
                 tput
             );
         }
@@ -204,20 +211,30 @@ impl Progress {
     /// A task failed and runs again.
     pub fn retrying(&self, what: &str, attempt: u32, of: u32, why: &str) {
         if self.display != Display::Off {
-            self.show(&format!("{what}: attempt {attempt} of {of} failed, retrying: {why}"), true);
+            self.show(
+                &format!("{what}: attempt {attempt} of {of} failed, retrying: {why}"),
+                true,
+            );
         }
     }
 
     /// The current step ended; its stats are kept.
     pub fn end(&self) {
         let mut st = self.state.lock().expect("progress lock");
-        let Some(mut c) = st.current.take() else { return };
+        let Some(mut c) = st.current.take() else {
+            return;
+        };
         if self.display != Display::Off {
             self.show(&status(&c), true);
         }
         c.task_ms.sort_by(f64::total_cmp);
         let wall_ms = c.started.elapsed().as_secs_f64() * 1000.0;
-        let pick = |q: f64| c.task_ms.get(((c.task_ms.len().max(1) - 1) as f64 * q).round() as usize).copied().unwrap_or(0.0);
+        let pick = |q: f64| {
+            c.task_ms
+                .get(((c.task_ms.len().max(1) - 1) as f64 * q).round() as usize)
+                .copied()
+                .unwrap_or(0.0)
+        };
         let bytes = c.bytes.max(c.done_bytes);
         st.steps.push(StepStats {
             step: c.step.clone(),
@@ -229,7 +246,11 @@ impl Progress {
             task_ms_median: pick(0.5),
             task_ms_max: pick(1.0),
             bytes,
-            mib_per_s: if wall_ms > 0.0 { bytes as f64 / (1 << 20) as f64 / (wall_ms / 1000.0) } else { 0.0 },
+            mib_per_s: if wall_ms > 0.0 {
+                bytes as f64 / (1 << 20) as f64 / (wall_ms / 1000.0)
+            } else {
+                0.0
+            },
         });
     }
 
@@ -259,7 +280,11 @@ fn status(c: &Current) -> String {
     let secs = c.started.elapsed().as_secs_f64();
     let mut s = format!("{} {}/{} tasks", c.step, c.done, c.tasks);
     if c.bytes > 0 {
-        s += &format!(", {} of {}", human_bytes(c.done_bytes), human_bytes(c.bytes));
+        s += &format!(
+            ", {} of {}",
+            human_bytes(c.done_bytes),
+            human_bytes(c.bytes)
+        );
         if secs > 0.0 {
             s += &format!(", {}/s", human_bytes((c.done_bytes as f64 / secs) as u64));
         }
@@ -284,11 +309,21 @@ mod tests {
         let s = p.finish("process");
         assert_eq!(s.steps.len(), 2);
         let c = &s.steps[1];
-        assert_eq!((c.tasks, c.attempts, c.retries, c.bytes), (4, 6, 2, 4 << 20));
+        assert_eq!(
+            (c.tasks, c.attempts, c.retries, c.bytes),
+            (4, 6, 2, 4 << 20)
+        );
         assert_eq!((c.task_ms_min.round(), c.task_ms_max.round()), (10.0, 40.0));
-        assert!(c.task_ms_median == 20.0 || c.task_ms_median == 30.0, "{}", c.task_ms_median);
+        assert!(
+            c.task_ms_median == 20.0 || c.task_ms_median == 30.0,
+            "{}",
+            c.task_ms_median
+        );
         let text = s.summary();
-        assert!(text.contains("count") && text.contains("4.0 MiB") && text.contains("process executor"), "{text}");
+        assert!(
+            text.contains("count") && text.contains("4.0 MiB") && text.contains("process executor"),
+            "{text}"
+        );
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(json["steps"][1]["retries"], 2);
     }
