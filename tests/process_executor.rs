@@ -98,15 +98,33 @@ fn both_agree(
     let mut printed = Vec::new();
     for executor in ["in-process", "process"] {
         let work = format!("{work_base}{executor}-{parts}/");
-        let out = ok(&run(
+        let o = run(
             executor,
             input,
             &work,
             parts,
             &["--keywords", keywords],
             env,
-        ));
+        );
+        let out = ok(&o);
         assert_eq!(out, want, "{executor} at {parts} parts on {input}");
+        // stderr is not a terminal here: plain progress lines, then the same summary.
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !err.contains('\r'),
+            "{executor}: no redrawn lines off a terminal: {err:?}"
+        );
+        for line in [
+            format!("logcount: count {parts}/{parts} tasks"),
+            "logcount: merge 1/1 tasks".to_string(),
+            "task median".to_string(),
+            format!("({executor} executor)"),
+        ] {
+            assert!(
+                err.contains(&line),
+                "{executor}: stderr lacks {line:?}: {err}"
+            );
+        }
         printed.push(out);
     }
     assert_eq!(printed[0], printed[1]);
