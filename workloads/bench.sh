@@ -6,7 +6,7 @@
 # Usage: workloads/bench.sh [SIZE] [ROUNDS]
 #   SIZE    generated log size (default 1GiB); the Python reference runs on
 #           SIZE/16 and is scaled x16
-#   ROUNDS  rounds of hyperfine over every command (default 3, 2 runs each);
+#   ROUNDS  rounds of hyperfine over every command (default 5, 2 runs each);
 #           rounds alternate the commands so a noisy neighbour hits them all,
 #           and the medians are over every run of every round
 # Env: BENCH_DIR (default /tmp/logcount-bench), KEYWORDS (default the four).
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${1:-1GiB}
-ROUNDS=${2:-3}
+ROUNDS=${2:-5}
 DIR=${BENCH_DIR:-/tmp/logcount-bench}
 KW=${KEYWORDS:-INFO,WARN,ERROR,DEBUG}
 mkdir -p "$DIR"
@@ -43,11 +43,12 @@ cat "$LOG" "$SMALL" > /dev/null # page cache
 rg4="for k in ${KW//,/ }; do rg --count-matches --no-filename -F \$k $LOG; done"
 py="python3 -c \"import re,sys; d=open('$SMALL','rb').read(); print({k: len(re.findall(re.escape(k.encode()), d)) for k in '$KW'.split(',')})\""
 
-names=(floor run count count-1thread count-aho-leftmost rg-1 rg-4 grep-1 python-small split-materialize gnu-split)
+names=(floor run count count-1core count-1thread count-aho-leftmost rg-1 rg-4 grep-1 python-small split-materialize gnu-split)
 cmds=(
   "$FLOOR $LOG 2"
   "$LC run --input $LOG --work $DIR/w-run --parts 8 --keywords $KW"
   "$LC count --work $DIR/w-count --part-id 0"
+  "taskset -c 0 $LC count --work $DIR/w-count --part-id 0"
   "RAYON_NUM_THREADS=1 $LC count --work $DIR/w-count --part-id 0"
   "$LC count --work $DIR/w-count --part-id 0 --strategy aho-leftmost"
   "rg --count-matches -F ERROR $LOG"
@@ -58,14 +59,14 @@ cmds=(
   "split -n l/8 $LOG $DIR/gnu-split/part-"
 )
 # Outputs of the writing commands are removed before each of their runs.
-prep=(true true true true true true true true true "rm -rf $DIR/w-split" "rm -rf $DIR/gnu-split && mkdir -p $DIR/gnu-split")
+prep=(true true true true true true true true true true "rm -rf $DIR/w-split" "rm -rf $DIR/gnu-split && mkdir -p $DIR/gnu-split")
 
 for r in $(seq 1 "$ROUNDS"); do
   args=()
   for i in "${!cmds[@]}"; do
     args+=(--prepare "${prep[$i]}" -n "${names[$i]}" "${cmds[$i]}")
   done
-  hyperfine --style basic --runs 2 --warmup 1 --export-json "$DIR/round-$r.json" "${args[@]}" >&2
+  hyperfine --style basic --runs 2 --warmup 0 --export-json "$DIR/round-$r.json" "${args[@]}" >&2
 done
 
 python3 - "$DIR" "$ROUNDS" "$SCALE" <<'EOF'
@@ -81,7 +82,8 @@ label = {
     "floor": "floor: newline count, 2 threads, pread 1 MiB blocks (examples/floor.rs)",
     "run": "`logcount run --parts 8` (split + 8 counts + merge)",
     "count": "count step alone, 1 part, auto strategy",
-    "count-1thread": "count step alone, `RAYON_NUM_THREADS=1`",
+    "count-1core": "count step alone, one core (`taskset -c 0`)",
+    "count-1thread": "count step alone, one counting thread (`RAYON_NUM_THREADS=1`)",
     "count-aho-leftmost": "count step alone, `--strategy aho-leftmost` (LeftmostFirst find_iter)",
     "rg-1": "ripgrep `--count-matches`, one keyword",
     "rg-4": "ripgrep `--count-matches`, four runs",
@@ -100,7 +102,14 @@ print()
 c = med["count"]
 print(f"count step vs aho-leftmost: {med['count-aho-leftmost'] / c:.1f}x faster; "
       f"vs four ripgrep runs: {med['rg-4'] / c:.1f}x; vs one ripgrep run: {med['rg-1'] / c:.1f}x")
-print(f"count step, 2 threads vs 1: {med['count-1thread'] / c:.2f}x; run / floor: {med['run'] / f:.2f}x; "
+print(f"count step, 2 cores vs 1 core: {med['count-1core'] / c:.2f}x (2 vs 1 counting threads: {med['count-1thread'] / c:.2f}x); run / floor: {med['run'] / f:.2f}x; "
       f"materialize split / GNU split: {med['split-materialize'] / med['gnu-split']:.2f}x")
 print(f"runs per command: {len(times['floor'])}; machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
 EOF
+# Peak memory of the whole pipeline, at SIZE and SIZE/16 (must not grow with input).
+for f in "$LOG" "$SMALL"; do
+  rm -rf "$DIR/w-rss"
+  /usr/bin/time -o "$DIR/rss" -f %M "$LC" run --input "$f" --work "$DIR/w-rss" --parts 8 --keywords "$KW" > /dev/null 2>&1
+  kb=$(tail -1 "$DIR/rss")
+  echo "peak RSS of logcount run --parts 8 on $(( $(stat -c %s "$f") >> 20 )) MiB: $(( kb / 1024 )) MiB"
+done
