@@ -273,6 +273,12 @@ fn scrubbed(source: object_store::Error) -> object_store::Error {
 /// Maps a storage error to ours: a missing object is [`Error::NotFound`],
 /// anything else names the operation and the object.
 pub fn storage_error(op: &'static str, loc: &Location, source: object_store::Error) -> Error {
+    if is_no_such_bucket(&source) {
+        return Error::NotFound {
+            what: "bucket",
+            url: loc.store_url(),
+        };
+    }
     match source {
         object_store::Error::NotFound { .. } => Error::NotFound {
             what: "object",
@@ -286,6 +292,18 @@ pub fn storage_error(op: &'static str, loc: &Location, source: object_store::Err
     }
 }
 
+/// Whether the server said the bucket does not exist (S3's `NoSuchBucket`).
+fn is_no_such_bucket(e: &object_store::Error) -> bool {
+    let mut err: Option<&dyn std::error::Error> = Some(e);
+    while let Some(x) = err {
+        if x.to_string().contains("<Code>NoSuchBucket</Code>") {
+            return true;
+        }
+        err = x.source();
+    }
+    false
+}
+
 fn storage<'a>(
     op: &'static str,
     loc: &'a Location,
@@ -297,14 +315,18 @@ fn storage<'a>(
 /// FIFO, socket or device): opening a FIFO blocks until a writer comes, and a
 /// device may never end. Other stores hold only objects.
 fn refuse_special_file(loc: &Location) -> Result<()> {
-    let Some(path) = (loc.url.scheme() == "file").then(|| loc.url.to_file_path().ok()).flatten() else {
+    let Some(path) = (loc.url.scheme() == "file")
+        .then(|| loc.url.to_file_path().ok())
+        .flatten()
+    else {
         return Ok(());
     };
     match std::fs::metadata(path) {
         Ok(m) if !m.is_file() && !m.is_dir() => Err(Error::Corrupt {
             what: "file to read",
             url: loc.url.to_string(),
-            reason: "it is a FIFO, socket or device; only regular files and directories are read".into(),
+            reason: "it is a FIFO, socket or device; only regular files and directories are read"
+                .into(),
         }),
         _ => Ok(()),
     }
