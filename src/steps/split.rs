@@ -107,11 +107,7 @@ async fn find_objects(input: &Location, work: &Location) -> Result<Vec<ObjectMet
         })
         .try_collect()
         .await
-        .map_err(|source| Error::Storage {
-            op: "listing",
-            url: input.url.to_string(),
-            source,
-        })?;
+        .map_err(|source| store::storage_error("listing", input, source))?;
     if objects.is_empty() {
         return Err(Error::NotFound {
             what: "input",
@@ -119,6 +115,20 @@ async fn find_objects(input: &Location, work: &Location) -> Result<Vec<ObjectMet
         });
     }
     objects.sort_by(|a, b| a.location.cmp(&b.location));
+    // Some S3-compatible servers list objects without ETags: ask each one, so
+    // that count and merge can still refuse changed input.
+    if objects.iter().any(|m| m.e_tag.is_none()) {
+        objects = futures::stream::iter(objects)
+            .map(|m| async move {
+                if m.e_tag.is_some() {
+                    return Ok(m);
+                }
+                store::head(&input.at(m.location.clone())).await
+            })
+            .buffered(PROBE_CONCURRENCY)
+            .try_collect()
+            .await?;
+    }
     Ok(objects)
 }
 
