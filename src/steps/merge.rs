@@ -7,7 +7,7 @@
 //! split. Any mismatch is an error naming the part, and no result is written.
 
 use crate::error::{Error, Result};
-use crate::manifest::{CountOutput, KeywordCounts, Manifest, COUNT_DIR, COUNT_OUTPUT_VERSION, RESULT_FILE};
+use crate::manifest::{CountOutput, KeywordCounts, Manifest, Part, COUNT_DIR, COUNT_OUTPUT_VERSION, RESULT_FILE};
 use crate::steps::read_manifest;
 use crate::store::{self, Location, Stores};
 use futures::{StreamExt, TryStreamExt};
@@ -41,7 +41,7 @@ pub async fn merge(stores: &Stores, work: &Location, expected_parts: Option<usiz
     check_input_unchanged(stores, &manifest).await?;
 
     let outputs: Vec<CountOutput> = futures::stream::iter(&manifest.parts)
-        .map(|part| read_output(work, &manifest, &part.id))
+        .map(|part| read_output(work, &manifest, part))
         .buffered(READ_CONCURRENCY)
         .try_collect()
         .await?;
@@ -89,7 +89,8 @@ pub fn sum(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Merged> {
     })
 }
 
-async fn read_output(work: &Location, manifest: &Manifest, id: &str) -> Result<CountOutput> {
+async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Result<CountOutput> {
+    let id = part.id.as_str();
     let loc = work.join(&format!("{COUNT_DIR}/{id}.json"));
     let out: CountOutput = store::read_json(&loc, "count output").await.map_err(|e| match e {
         Error::NotFound { url, .. } => Error::part(id, format!("no count output at {url} (did its map task run?)")),
@@ -109,7 +110,7 @@ async fn read_output(work: &Location, manifest: &Manifest, id: &str) -> Result<C
     if out.part != id {
         return bad(format!("is for part {:?}", out.part));
     }
-    let expected = manifest.part(id).expect("iterating the manifest's parts").bytes;
+    let expected = part.bytes;
     if out.bytes != expected {
         return bad(format!("covers {} bytes, the part has {expected}", out.bytes));
     }
