@@ -25,7 +25,13 @@ impl Backend {
     /// The local file system, in a fresh temporary directory.
     pub fn file() -> Backend {
         let dir = tempfile::tempdir().expect("tempdir");
-        let base = format!("{}/", url::Url::from_directory_path(dir.path()).unwrap().as_str().trim_end_matches('/'));
+        let base = format!(
+            "{}/",
+            url::Url::from_directory_path(dir.path())
+                .unwrap()
+                .as_str()
+                .trim_end_matches('/')
+        );
         Backend {
             name: "file",
             stores: Stores::new(),
@@ -37,7 +43,10 @@ impl Backend {
     /// An in-process in-memory store.
     pub fn memory() -> Backend {
         let stores = Stores::new();
-        stores.register("memory:///", Arc::new(object_store::memory::InMemory::new()));
+        stores.register(
+            "memory:///",
+            Arc::new(object_store::memory::InMemory::new()),
+        );
         Backend {
             name: "memory",
             stores,
@@ -55,7 +64,9 @@ impl Backend {
     pub async fn put(&self, name: &str, data: &[u8]) -> String {
         let url = self.url(name);
         let loc = self.stores.open(&url).unwrap();
-        store::write_once(&loc, Bytes::copy_from_slice(data)).await.unwrap();
+        store::write_once(&loc, Bytes::copy_from_slice(data))
+            .await
+            .unwrap();
         url
     }
 
@@ -96,7 +107,12 @@ pub fn seed_path() -> PathBuf {
 }
 
 /// The reference's result for its sample.
-pub const SEED_RESULT: [(&str, u64); 4] = [("INFO", 2460), ("WARN", 2448), ("ERROR", 2583), ("DEBUG", 2509)];
+pub const SEED_RESULT: [(&str, u64); 4] = [
+    ("INFO", 2460),
+    ("WARN", 2448),
+    ("ERROR", 2583),
+    ("DEBUG", 2509),
+];
 
 /// Inputs that break naive splitters and counters.
 pub fn torture_inputs() -> Vec<(&'static str, Vec<u8>)> {
@@ -109,10 +125,16 @@ pub fn torture_inputs() -> Vec<(&'static str, Vec<u8>)> {
         ("one newline", b"\n".to_vec()),
         ("no final newline", b"INFO a\nWARN b\nERROR c".to_vec()),
         ("crlf", b"INFO a\r\nWARN b\r\nERROR\r\n\r\n".to_vec()),
-        ("invalid utf-8", b"\xff\xfeINFO\x80\nDE\xc3BUG DEBUG\n\x00ERROR\x00\n".to_vec()),
+        (
+            "invalid utf-8",
+            b"\xff\xfeINFO\x80\nDE\xc3BUG DEBUG\n\x00ERROR\x00\n".to_vec(),
+        ),
         ("nul bytes", b"\0\0INFO\0\0\n\0".to_vec()),
         ("huge line", huge_line),
         ("three lines", b"INFO\nWARN\nERROR\n".to_vec()),
-        ("overlapping", b"ERRORERROR ERRERR aaaa aaa\nINFOINFO\n".to_vec()),
+        (
+            "overlapping",
+            b"ERRORERROR ERRERR aaaa aaa\nINFOINFO\n".to_vec(),
+        ),
     ]
 }
