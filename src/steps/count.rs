@@ -105,6 +105,12 @@ fn unknown_part(manifest: &Manifest, work: &Location, part_id: &str) -> Error {
     }
 }
 
+/// A fetched block: raw bytes, or (local fast path) read and counted in the middle.
+enum Block {
+    Raw(bytes::Bytes),
+    Precounted(local::Precounted),
+}
+
 /// Counts a part's segments: fetch, stitch, count in parallel, add up.
 pub async fn count_part(
     root: &Location,
@@ -136,14 +142,14 @@ pub async fn count_part(
     }
     let segs = Arc::new(segs);
     let fetch = |(i, range): (usize, std::ops::Range<u64>)| {
-        let (segs, pool) = (segs.clone(), pool.clone());
+        let (segs, pool, engine) = (segs.clone(), pool.clone(), engine.clone());
         tokio::spawn(async move {
             let (loc, e_tag, file) = &segs[i];
-            let bytes = match file {
-                Some(file) => local::read(file, loc, range, &pool).await?,
-                None => store::read_range(loc, range, e_tag.as_deref()).await?,
+            let block = match file {
+                Some(file) => Block::Precounted(local::read_and_count(file, loc, range, &pool, &engine).await?),
+                None => Block::Raw(store::read_range(loc, range, e_tag.as_deref()).await?),
             };
-            Ok::<_, Error>((i, bytes))
+            Ok::<_, Error>((i, block))
         })
     };
     // The local path checks the ETag once a segment is read whole.
@@ -164,13 +170,28 @@ pub async fn count_part(
     let mut units = FuturesUnordered::new();
     let mut current: Option<(usize, LineStitcher)> = None;
     while let Some(joined) = blocks.next().await {
-        let (seg, bytes) = joined.expect("a read task panicked")?;
+        let (seg, block) = joined.expect("a read task panicked")?;
         if current.as_ref().is_some_and(|(s, _)| *s != seg) {
             let (s, done) = current.take().expect("checked");
             seg_done(s).await?;
             total.add(&done.finish());
         }
         let (_, stitcher) = current.get_or_insert_with(|| (seg, LineStitcher::new(engine.clone(), LINE_LIMIT)));
+        let bytes = match block {
+            Block::Raw(bytes) => bytes,
+            Block::Precounted(p) => {
+                // Exactly what pushing the whole block would do: the stitcher
+                // gets its two ends, the middle was counted where it was read.
+                for end in [p.head, p.tail] {
+                    let unit = stitcher.push(end);
+                    debug_assert!(unit.is_none(), "a block end holds at most one newline, at its end");
+                }
+                if let Some(t) = p.middle {
+                    total.add(&t);
+                }
+                continue;
+            }
+        };
         if let Some(unit) = stitcher.push(bytes) {
             while units.len() >= max_units {
                 let t: Tally = units.next().await.expect("non-empty");

@@ -1,15 +1,20 @@
 //! The local-file fast path of the count step: `pread` into a pool of reused
 //! buffers instead of a fresh allocation per ranged read.
 //!
-//! Everything after the read (stitching, counting) is the generic path: a
-//! pooled buffer is handed out as [`Bytes`] whose owner puts the buffer back
-//! in the pool when the last slice of it is dropped. Input drift is checked
+//! Each block is read and its line-aligned middle counted in one task on the
+//! rayon pool, while the block is hot in that core's cache; the partial lines
+//! at its two ends go to the generic stitcher, exactly as `LineStitcher::push`
+//! would have cut the block (the buffer goes back to the pool at once). Input
+//! drift is checked
 //! once per segment after its last block was read ([`check_unchanged`]): the
 //! object's ETag then must still be the one split recorded, so a change at
 //! any time between split and the end of the read is refused, as on the
 //! generic path.
 
+use crate::engine::stream::{count_unit, Tally};
+use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::steps::on_rayon;
 use crate::store::{self, Location};
 use bytes::Bytes;
 use std::fs::File;
@@ -80,36 +85,50 @@ impl Drop for Pooled {
     }
 }
 
-/// Reads `range` of `file` (which is `loc`) into a pooled buffer.
-pub(super) async fn read(
+/// A block read and counted in the middle: feed `head` then `tail` to the
+/// stitcher and add `middle`; the same as pushing the whole block and
+/// counting the unit it returns.
+pub(super) struct Precounted {
+    /// Through the block's first newline (the whole block if it has none).
+    pub head: Bytes,
+    /// After its last newline (empty if it has none).
+    pub tail: Bytes,
+    /// The tally of the bytes between.
+    pub middle: Option<Tally>,
+}
+
+/// Reads `range` of `file` (which is `loc`) into a pooled buffer and counts
+/// its line-aligned middle, in one task on the rayon pool.
+pub(super) async fn read_and_count(
     file: &LocalFile,
     loc: &Location,
     range: Range<u64>,
     pool: &Arc<Pool>,
-) -> Result<Bytes> {
+    engine: &Engine,
+) -> Result<Precounted> {
     let len = (range.end - range.start) as usize;
     assert!(
         len <= pool.size,
         "block of {len} bytes exceeds the pool's {}",
         pool.size
     );
-    let (file, pool) = (file.file.clone(), pool.clone());
+    let (file, pool, engine) = (file.file.clone(), pool.clone(), engine.clone());
     let start = range.start;
-    let read = tokio::task::spawn_blocking(move || {
+    let read = on_rayon(move || {
         let mut buf = pool.take();
         let r = file.read_exact_at(&mut buf[..len], start);
-        (r, Pooled { buf, len, pool })
+        let block = Pooled { buf, len, pool };
+        r.map(|()| split_and_count(block.as_ref(), &engine))
     })
-    .await
-    .expect("a read task panicked");
+    .await;
     match read {
-        (Ok(()), pooled) => Ok(Bytes::from_owner(pooled)),
-        (Err(e), _) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(Error::InputChanged {
+        Ok(counted) => Ok(counted),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(Error::InputChanged {
             url: loc.url.to_string(),
             was: format!("at least {} bytes", range.end),
             now: format!("a short read at offset {start}"),
         }),
-        (Err(e), _) => Err(store::storage_error(
+        Err(e) => Err(store::storage_error(
             "reading",
             loc,
             object_store::Error::Generic {
@@ -117,6 +136,23 @@ pub(super) async fn read(
                 source: Box::new(e),
             },
         )),
+    }
+}
+
+/// Cuts a block where `LineStitcher::push` would and counts the middle.
+fn split_and_count(b: &[u8], engine: &Engine) -> Precounted {
+    let Some(first) = memchr::memchr(b'\n', b) else {
+        return Precounted {
+            head: Bytes::copy_from_slice(b),
+            tail: Bytes::new(),
+            middle: None,
+        };
+    };
+    let last = memchr::memrchr(b'\n', b).expect("a newline was found");
+    Precounted {
+        head: Bytes::copy_from_slice(&b[..=first]),
+        tail: Bytes::copy_from_slice(&b[last + 1..]),
+        middle: (last > first).then(|| count_unit(engine, &b[first + 1..=last])),
     }
 }
 
