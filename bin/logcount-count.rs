@@ -4,7 +4,11 @@ use logcount::cli;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "logcount-count", version, about = "The count step of logcount (same as `logcount count`).")]
+#[command(
+    name = "logcount-count",
+    version,
+    about = "The count step of logcount (same as `logcount count`)."
+)]
 struct Args {
     #[command(flatten)]
     args: cli::CountArgs,

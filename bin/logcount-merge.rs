@@ -4,7 +4,11 @@ use logcount::cli;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "logcount-merge", version, about = "The merge step of logcount (same as `logcount merge`).")]
+#[command(
+    name = "logcount-merge",
+    version,
+    about = "The merge step of logcount (same as `logcount merge`)."
+)]
 struct Args {
     #[command(flatten)]
     args: cli::MergeArgs,

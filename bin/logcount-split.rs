@@ -4,7 +4,11 @@ use logcount::cli;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "logcount-split", version, about = "The split step of logcount (same as `logcount split`).")]
+#[command(
+    name = "logcount-split",
+    version,
+    about = "The split step of logcount (same as `logcount split`)."
+)]
 struct Args {
     #[command(flatten)]
     args: cli::SplitArgs,

@@ -37,10 +37,15 @@ impl KeywordArgs {
             Some(f) => {
                 let loc = stores.open(f)?;
                 let body = store::read_all(&loc).await.map_err(|e| match e {
-                    Error::NotFound { url, .. } => Error::NotFound { what: "keywords file", url },
+                    Error::NotFound { url, .. } => Error::NotFound {
+                        what: "keywords file",
+                        url,
+                    },
                     e => e,
                 })?;
-                Keywords::parse_file(&body).map_err(|e| Error::invalid(format!("keywords file {}", loc.url), e.to_string()))
+                Keywords::parse_file(&body).map_err(|e| {
+                    Error::invalid(format!("keywords file {}", loc.url), e.to_string())
+                })
             }
         }
     }
@@ -210,9 +215,18 @@ pub struct WorkflowArgs {
 pub fn workflow(args: &WorkflowArgs) -> Result<()> {
     use crate::argo::{Storage, WorkflowOptions};
     let storage = match (&args.volume_claim, &args.s3_secret) {
-        (Some(claim), None) => Storage::Volume { claim: claim.clone() },
-        (None, Some(secret)) => Storage::ObjectStore { secret: secret.clone() },
-        _ => return Err(Error::invalid("storage", "give one of --volume-claim and --s3-secret")),
+        (Some(claim), None) => Storage::Volume {
+            claim: claim.clone(),
+        },
+        (None, Some(secret)) => Storage::ObjectStore {
+            secret: secret.clone(),
+        },
+        _ => {
+            return Err(Error::invalid(
+                "storage",
+                "give one of --volume-claim and --s3-secret",
+            ))
+        }
     };
     let opts = WorkflowOptions {
         template: args.template,
@@ -296,7 +310,8 @@ pub async fn split(stores: &Stores, args: &SplitArgs) -> Result<()> {
 /// Runs count; prints the part's counts as a JSON object.
 pub async fn count(stores: &Stores, args: &CountArgs) -> Result<()> {
     let work = stores.open(&args.work)?;
-    let out = crate::steps::count::count(stores, &work, &args.part_id, &args.tuning.options()).await?;
+    let out =
+        crate::steps::count::count(stores, &work, &args.part_id, &args.tuning.options()).await?;
     print_stdout(&serde_json::to_string(&out.counts).expect("counts serialize"))
 }
 

@@ -161,7 +161,8 @@ mod tests {
             for s in p {
                 assert!(!s.is_empty());
                 assert_eq!(rebuilt[s.object].len() as u64, s.start, "gap or overlap");
-                rebuilt[s.object].extend_from_slice(&objects[s.object][s.start as usize..s.end as usize]);
+                rebuilt[s.object]
+                    .extend_from_slice(&objects[s.object][s.start as usize..s.end as usize]);
                 // Every segment starts and ends on a line boundary.
                 let o = objects[s.object];
                 assert!(s.start == 0 || o[s.start as usize - 1] == b'\n');

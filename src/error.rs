@@ -41,7 +41,11 @@ pub enum Error {
     },
 
     #[error("input {url} changed since split (was {was}, now {now}); run split again")]
-    InputChanged { url: String, was: String, now: String },
+    InputChanged {
+        url: String,
+        was: String,
+        now: String,
+    },
 
     #[error("part {part:?} is not in the manifest {manifest} (it has parts {known})")]
     UnknownPart {

@@ -91,8 +91,16 @@ fn block(seed: u64, index: u64) -> Vec<u8> {
 fn push_timestamp(out: &mut Vec<u8>, ms: u64) {
     let (days, rem) = (ms / 86_400_000, ms % 86_400_000);
     let (y, m, d) = civil_from_days(days as i64);
-    let (h, mi, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
-    let _ = write!(out, "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z");
+    let (h, mi, s, milli) = (
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000,
+    );
+    let _ = write!(
+        out,
+        "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z"
+    );
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
@@ -115,7 +123,10 @@ pub fn write_log<W: Write>(out: &mut W, size: u64, seed: u64) -> std::io::Result
     let mut index = 0u64;
     let batch = rayon::current_num_threads().max(1) as u64 * 4;
     while written < size {
-        let blocks: Vec<Vec<u8>> = (index..index + batch).into_par_iter().map(|i| block(seed, i)).collect();
+        let blocks: Vec<Vec<u8>> = (index..index + batch)
+            .into_par_iter()
+            .map(|i| block(seed, i))
+            .collect();
         index += batch;
         for b in blocks {
             let room = size - written;
@@ -149,9 +160,13 @@ pub fn generate(size: u64, seed: u64) -> Vec<u8> {
 /// ```
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let num: f64 = num.parse().map_err(|_| format!("{s:?} is not a size (try 1GiB, 64MiB, 1000)"))?;
+    let num: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (try 1GiB, 64MiB, 1000)"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" => 1000,
@@ -187,7 +202,11 @@ mod tests {
         assert_eq!(a, generate(3 << 20, 1));
         assert_ne!(a, generate(3 << 20, 2));
         assert!(a.len() as u64 > (3 << 20) - 300);
-        for line in a.split(|&b| b == b'\n').filter(|l| !l.is_empty()).take(1000) {
+        for line in a
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .take(1000)
+        {
             assert_eq!(line[23], b'Z');
             assert!(line[24..].starts_with(b" ["));
         }

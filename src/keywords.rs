@@ -76,7 +76,10 @@ impl Keywords {
                 return Err(KeywordError::EmptyKeyword { index });
             }
             if k.len() > MAX_KEYWORD_LEN {
-                return Err(KeywordError::TooLong { index, len: k.len() });
+                return Err(KeywordError::TooLong {
+                    index,
+                    len: k.len(),
+                });
             }
             if std::str::from_utf8(k).is_err() {
                 return Err(KeywordError::NotUtf8 { index });
@@ -195,7 +198,7 @@ mod tests {
     }
 
     t!(default_list, DEFAULT_KEYWORDS, ok ["INFO", "WARN", "ERROR", "DEBUG"]);
-    t!(one, "ERROR", ok ["ERROR"]);
+    t!(one, "ERROR", ok["ERROR"]);
     t!(spaces_kept, " a ,b", ok [" a ", "b"]);
     t!(overlapping_ok, "ERR,ERROR,aa", ok ["ERR", "ERROR", "aa"]);
     t!(empty_string, "", err KeywordError::EmptyKeyword { index: 1 });

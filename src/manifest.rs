@@ -85,9 +85,15 @@ impl Manifest {
         for p in &self.parts {
             // Ids name files (count-output/<id>.json): plain names only, never a path.
             let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-            if p.id.is_empty() || p.id.len() > 64 || !p.id.chars().all(plain) || p.id.starts_with('.') {
+            if p.id.is_empty()
+                || p.id.len() > 64
+                || !p.id.chars().all(plain)
+                || p.id.starts_with('.')
+            {
                 let shown: String = p.id.chars().take(64).collect();
-                return Err(format!("part id {shown:?} is not a plain name (letters, digits, '-', '_', '.')"));
+                return Err(format!(
+                    "part id {shown:?} is not a plain name (letters, digits, '-', '_', '.')"
+                ));
             }
             if !ids.insert(p.id.as_str()) {
                 return Err(format!("part id {:?} appears twice", p.id));
@@ -95,7 +101,12 @@ impl Manifest {
             let mut bytes = 0u64;
             for s in &p.segments {
                 let Some(o) = self.objects.get(s.object) else {
-                    return Err(format!("part {} names object #{} of {}", p.id, s.object, self.objects.len()));
+                    return Err(format!(
+                        "part {} names object #{} of {}",
+                        p.id,
+                        s.object,
+                        self.objects.len()
+                    ));
                 };
                 if s.start > s.end || s.end > o.size {
                     return Err(format!(
@@ -106,13 +117,18 @@ impl Manifest {
                 bytes += s.len();
             }
             if bytes != p.bytes {
-                return Err(format!("part {} says {} bytes but its ranges hold {bytes}", p.id, p.bytes));
+                return Err(format!(
+                    "part {} says {} bytes but its ranges hold {bytes}",
+                    p.id, p.bytes
+                ));
             }
             total += bytes;
         }
         let size: u64 = self.objects.iter().map(|o| o.size).sum();
         if total != size {
-            return Err(format!("the parts hold {total} bytes but the input has {size}"));
+            return Err(format!(
+                "the parts hold {total} bytes but the input has {size}"
+            ));
         }
         Ok(())
     }
@@ -160,7 +176,13 @@ impl KeywordCounts {
 
     /// Pairs the keyword names with counts (same order).
     pub fn from_counts(keywords: &Keywords, counts: &[u64]) -> Self {
-        KeywordCounts(keywords.names().into_iter().zip(counts.iter().copied()).collect())
+        KeywordCounts(
+            keywords
+                .names()
+                .into_iter()
+                .zip(counts.iter().copied())
+                .collect(),
+        )
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
@@ -199,7 +221,9 @@ impl<'de> Deserialize<'de> for KeywordCounts {
                 let mut seen = std::collections::HashSet::new();
                 while let Some((k, n)) = m.next_entry::<String, u64>()? {
                     if !seen.insert(k.clone()) {
-                        return Err(serde::de::Error::custom(format!("keyword {k:?} appears twice")));
+                        return Err(serde::de::Error::custom(format!(
+                            "keyword {k:?} appears twice"
+                        )));
                     }
                     v.push((k, n));
                 }

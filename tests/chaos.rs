@@ -47,21 +47,35 @@ fn bin(name: &str) -> &'static str {
 
 fn step(name: &str, env: &[(String, String)]) -> Command {
     let mut c = Command::new(bin(name));
-    c.env_clear().env("LOGCOUNT_LOG", "warn").envs(env.iter().cloned()).stdin(Stdio::null());
+    c.env_clear()
+        .env("LOGCOUNT_LOG", "warn")
+        .envs(env.iter().cloned())
+        .stdin(Stdio::null());
     c
 }
 
 /// The children of `parent` whose command name is `name` (from /proc).
 fn children_named(parent: u32, name: &str) -> Vec<u32> {
     let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else { return out };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
     for e in dir.flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
         // "pid (comm) state ppid ...": comm may hold spaces, so split at the last ')'.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
         let comm = &stat[open + 1..close];
-        let ppid = stat[close + 1..].split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
+        let ppid = stat[close + 1..]
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
         if ppid == Some(parent) && comm == name {
             out.push(pid);
         }
@@ -71,7 +85,10 @@ fn children_named(parent: u32, name: &str) -> Vec<u32> {
 
 fn sigkill(pid: u32) {
     // The process may have exited meanwhile; that is fine.
-    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).stderr(Stdio::null()).status();
+    let _ = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
 }
 
 /// Runs to completion with stdout/stderr in files (no pipe can fill up),
@@ -88,7 +105,10 @@ fn run_ticking(c: &mut Command, dir: &Path, mut tick: impl FnMut(u32)) -> Output
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(t.elapsed() < Duration::from_secs(120), "{c:?} still running after 2 minutes");
+        assert!(
+            t.elapsed() < Duration::from_secs(120),
+            "{c:?} still running after 2 minutes"
+        );
         tick(child.id());
     };
     Output {
@@ -124,7 +144,10 @@ struct Place {
 /// tasks are killed per job, so they must complete.
 fn kill_map_tasks(runs: u64, place: impl Fn(u64, &[u8]) -> Place) {
     let scratch = tempfile::tempdir().unwrap();
-    let bin_dir = Path::new(bin("logcount-count")).parent().unwrap().to_path_buf();
+    let bin_dir = Path::new(bin("logcount-count"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let (mut completed, mut failed, mut total_kills, mut survived_kills) = (0, 0, 0, 0);
     for i in 0..runs {
         let mut rng = Rng(1000 + i);
@@ -136,7 +159,12 @@ fn kill_map_tasks(runs: u64, place: impl Fn(u64, &[u8]) -> Place) {
         let mut kills = 0;
         let mut cmd = step("logcount", &p.env);
         cmd.args(["run", "--executor", "process", "--jobs", "2"])
-            .args(["--parts", &parts.to_string(), "--retries", &retries.to_string()])
+            .args([
+                "--parts",
+                &parts.to_string(),
+                "--retries",
+                &retries.to_string(),
+            ])
             .args(["--input", &p.input, "--work", &p.work])
             .env("LOGCOUNT_BIN_DIR", &bin_dir);
         let o = run_ticking(&mut cmd, scratch.path(), |run_pid| {
@@ -155,25 +183,48 @@ fn kill_map_tasks(runs: u64, place: impl Fn(u64, &[u8]) -> Place) {
         if o.status.success() {
             completed += 1;
             survived_kills += kills;
-            assert_eq!(String::from_utf8_lossy(&o.stdout), want, "{ctx}: a completed job must be exact");
+            assert_eq!(
+                String::from_utf8_lossy(&o.stdout),
+                want,
+                "{ctx}: a completed job must be exact"
+            );
             assert!((p.has_result)(), "{ctx}: no result.json");
             continue;
         }
         // A failure: only ever caused by a kill, and loud.
         failed += 1;
         assert!(kills > 0, "{ctx}: failed without any task killed: {err}");
-        assert_eq!(retries, 0, "{ctx}: with 3 retries, 3 kills must not fail the job: {err}");
+        assert_eq!(
+            retries, 0,
+            "{ctx}: with 3 retries, 3 kills must not fail the job: {err}"
+        );
         assert_eq!(o.status.code(), Some(1), "{ctx}: {err}");
-        assert!(err.contains("logcount-count") && err.contains("killed by signal 9"), "{ctx}: the message names the killed task: {err}");
+        assert!(
+            err.contains("logcount-count") && err.contains("killed by signal 9"),
+            "{ctx}: the message names the killed task: {err}"
+        );
         assert!(o.stdout.is_empty(), "{ctx}");
         assert!(!(p.has_result)(), "{ctx}: a failed job left a result");
         // The same job again, in the same work prefix, with nothing killed.
-        let o = run_ticking(&mut cmd, scratch.path(), |_| std::thread::sleep(Duration::from_millis(2)));
-        assert!(o.status.success(), "{ctx}: the rerun failed: {}", String::from_utf8_lossy(&o.stderr));
-        assert_eq!(String::from_utf8_lossy(&o.stdout), want, "{ctx}: the rerun must be exact");
+        let o = run_ticking(&mut cmd, scratch.path(), |_| {
+            std::thread::sleep(Duration::from_millis(2))
+        });
+        assert!(
+            o.status.success(),
+            "{ctx}: the rerun failed: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout),
+            want,
+            "{ctx}: the rerun must be exact"
+        );
     }
     eprintln!("{runs} jobs: {completed} completed, {failed} failed loudly; {total_kills} map tasks killed, {survived_kills} of them in completed jobs");
-    assert!(total_kills >= runs / 2, "too few kills ({total_kills}) to test anything");
+    assert!(
+        total_kills >= runs / 2,
+        "too few kills ({total_kills}) to test anything"
+    );
     assert!(survived_kills > 0, "no job completed through a kill");
 }
 
@@ -205,7 +256,11 @@ fn killing_map_tasks_of_the_process_executor_on_the_s3_test_server() {
     kill_map_tasks(8, |i, data| {
         let input = format!("s3://{bucket}/in{i}.log");
         let loc = stores.open(&input).unwrap();
-        rt.block_on(logcount::store::write_once(&loc, bytes::Bytes::copy_from_slice(data))).unwrap();
+        rt.block_on(logcount::store::write_once(
+            &loc,
+            bytes::Bytes::copy_from_slice(data),
+        ))
+        .unwrap();
         let result = root.join(format!("w{i}/result.json"));
         Place {
             input,
@@ -223,16 +278,29 @@ fn prepared(data: &[u8]) -> (tempfile::TempDir, PathBuf) {
     std::fs::create_dir_all(&work).unwrap();
     std::fs::write(work.join("log-count-data.txt"), data).unwrap();
     let env = [("WORK_DIR".to_string(), work.display().to_string())];
-    let o = step("logcount-split", &env).env("NUM_PARTS", "2").output().unwrap();
+    let o = step("logcount-split", &env)
+        .env("NUM_PARTS", "2")
+        .output()
+        .unwrap();
     assert!(o.status.success());
     for id in ["0", "1"] {
-        assert!(step("logcount-count", &env).env("PART_ID", id).output().unwrap().status.success());
+        assert!(step("logcount-count", &env)
+            .env("PART_ID", id)
+            .output()
+            .unwrap()
+            .status
+            .success());
     }
     (dir, work)
 }
 
 fn merge(work: &Path) -> Output {
-    step("logcount-merge", &[("WORK_DIR".into(), work.display().to_string())]).output().unwrap()
+    step(
+        "logcount-merge",
+        &[("WORK_DIR".into(), work.display().to_string())],
+    )
+    .output()
+    .unwrap()
 }
 
 /// SIGKILL `logcount-count` at random instants of its run. Merge must then
@@ -248,7 +316,12 @@ fn a_count_killed_at_any_instant_leaves_nothing_merge_accepts() {
     let env = [("WORK_DIR".to_string(), work.display().to_string())];
     // How long one count of part 0 takes here, to spread the kills over it.
     let t = Instant::now();
-    assert!(step("logcount-count", &env).env("PART_ID", "0").output().unwrap().status.success());
+    assert!(step("logcount-count", &env)
+        .env("PART_ID", "0")
+        .output()
+        .unwrap()
+        .status
+        .success());
     let took = t.elapsed().as_micros() as u64;
     let mut rng = Rng(7);
     let (mut before, mut after) = (0, 0);
@@ -270,18 +343,37 @@ fn a_count_killed_at_any_instant_leaves_nothing_merge_accepts() {
         assert!(!err.contains("panicked"), "{ctx}: {err}");
         if out0.exists() {
             after += 1;
-            assert!(m.status.success(), "{ctx}: a complete output must merge: {err}");
+            assert!(
+                m.status.success(),
+                "{ctx}: a complete output must merge: {err}"
+            );
             assert_eq!(String::from_utf8_lossy(&m.stdout), want, "{ctx}");
         } else {
             before += 1;
             assert_eq!(m.status.code(), Some(2), "{ctx}: {err}");
-            assert!(err.contains("part 0") && err.contains("no count output"), "{ctx}: {err}");
+            assert!(
+                err.contains("part 0") && err.contains("no count output"),
+                "{ctx}: {err}"
+            );
         }
         // Rerun the killed count: exact, whatever the kill left behind.
-        assert!(step("logcount-count", &env).env("PART_ID", "0").output().unwrap().status.success());
+        assert!(step("logcount-count", &env)
+            .env("PART_ID", "0")
+            .output()
+            .unwrap()
+            .status
+            .success());
         let m = merge(&work);
-        assert!(m.status.success(), "{ctx}: after the rerun: {}", String::from_utf8_lossy(&m.stderr));
-        assert_eq!(String::from_utf8_lossy(&m.stdout), want, "{ctx}: after the rerun");
+        assert!(
+            m.status.success(),
+            "{ctx}: after the rerun: {}",
+            String::from_utf8_lossy(&m.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&m.stdout),
+            want,
+            "{ctx}: after the rerun"
+        );
     }
     eprintln!("16 kills: {before} before the output was written, {after} after");
     assert!(before > 0, "no kill landed while counting");
@@ -297,7 +389,13 @@ fn concurrent_duplicate_counts_give_a_valid_exact_output() {
     let env = [("WORK_DIR".to_string(), work.display().to_string())];
     for round in 0..5 {
         let kids: Vec<_> = (0..3)
-            .map(|_| step("logcount-count", &env).env("PART_ID", "1").stdout(Stdio::piped()).spawn().unwrap())
+            .map(|_| {
+                step("logcount-count", &env)
+                    .env("PART_ID", "1")
+                    .stdout(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
             .collect();
         let printed: Vec<String> = kids
             .into_iter()
@@ -307,12 +405,20 @@ fn concurrent_duplicate_counts_give_a_valid_exact_output() {
                 String::from_utf8(o.stdout).unwrap()
             })
             .collect();
-        assert!(printed.windows(2).all(|w| w[0] == w[1]), "round {round}: {printed:?}");
+        assert!(
+            printed.windows(2).all(|w| w[0] == w[1]),
+            "round {round}: {printed:?}"
+        );
         let out: logcount::manifest::CountOutput =
-            serde_json::from_slice(&std::fs::read(work.join("count-output/1.json")).unwrap()).expect("a whole output");
+            serde_json::from_slice(&std::fs::read(work.join("count-output/1.json")).unwrap())
+                .expect("a whole output");
         assert_eq!(out.part, "1");
         let m = merge(&work);
-        assert!(m.status.success(), "round {round}: {}", String::from_utf8_lossy(&m.stderr));
+        assert!(
+            m.status.success(),
+            "round {round}: {}",
+            String::from_utf8_lossy(&m.stderr)
+        );
         assert_eq!(String::from_utf8_lossy(&m.stdout), want, "round {round}");
     }
     // Nothing but the two outputs in count-output/ (no temporary files left).

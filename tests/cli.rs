@@ -20,7 +20,9 @@ fn step(name: &str) -> Command {
         other => panic!("no binary {other}"),
     };
     let mut c = Command::new(exe);
-    c.env_clear().env("LOGCOUNT_LOG", "info").stdin(Stdio::null());
+    c.env_clear()
+        .env("LOGCOUNT_LOG", "info")
+        .stdin(Stdio::null());
     c
 }
 
@@ -49,7 +51,11 @@ fn fails(o: &Output, code: i32, needles: &[&str]) {
     for n in needles {
         assert!(err.contains(n), "stderr should mention {n:?}: {err}");
     }
-    assert!(o.stdout.is_empty(), "nothing on stdout when failing: {}", stdout(o));
+    assert!(
+        o.stdout.is_empty(),
+        "nothing on stdout when failing: {}",
+        stdout(o)
+    );
 }
 
 /// The reference volume layout: the input at <vol>/log-count-data.txt.
@@ -61,16 +67,26 @@ fn volume_with(data: &[u8]) -> tempfile::TempDir {
 
 /// Runs the three steps as Argo would: env vars only, one count per id.
 fn argo_like(vol: &Path, parts: usize) -> (String, String) {
-    let ids = ok(&run(step("logcount-split").env("WORK_DIR", vol).env("NUM_PARTS", parts.to_string())));
+    let ids = ok(&run(step("logcount-split")
+        .env("WORK_DIR", vol)
+        .env("NUM_PARTS", parts.to_string())));
     let list: Vec<String> = serde_json::from_str(ids.trim_end()).expect("split prints a JSON list");
-    assert_eq!(ids, format!("{}\n", serde_json::to_string(&list).unwrap()), "exactly one line");
+    assert_eq!(
+        ids,
+        format!("{}\n", serde_json::to_string(&list).unwrap()),
+        "exactly one line"
+    );
     assert_eq!(list, (0..parts).map(|i| i.to_string()).collect::<Vec<_>>());
     for id in &list {
-        let counts = ok(&run(step("logcount-count").env("WORK_DIR", vol).env("PART_ID", id)));
+        let counts = ok(&run(step("logcount-count")
+            .env("WORK_DIR", vol)
+            .env("PART_ID", id)));
         let v: serde_json::Value = serde_json::from_str(&counts).expect("count prints JSON");
         assert!(v.is_object());
     }
-    let result = ok(&run(step("logcount-merge").env("WORK_DIR", vol).env("NUM_PARTS", parts.to_string())));
+    let result = ok(&run(step("logcount-merge")
+        .env("WORK_DIR", vol)
+        .env("NUM_PARTS", parts.to_string())));
     (ids, result)
 }
 
@@ -83,7 +99,9 @@ fn seed_through_step_binaries_driven_by_env_every_part_count() {
         assert_eq!(result, format!("{SEED_JSON}\n"), "{parts} parts");
         let file = std::fs::read_to_string(vol.path().join("result.json")).unwrap();
         assert_eq!(file, format!("{SEED_JSON}\n"));
-        let outputs = std::fs::read_dir(vol.path().join("count-output")).unwrap().count();
+        let outputs = std::fs::read_dir(vol.path().join("count-output"))
+            .unwrap()
+            .count();
         assert_eq!(outputs, parts);
     }
 }
@@ -103,24 +121,40 @@ fn seed_through_logcount_run_every_part_count() {
     }
     // The same through the subcommands of `logcount` (same code as the step binaries).
     let w = work.path().to_str().unwrap();
-    let ids = ok(&run(step("logcount").args(["split", "--work", w, "--parts", "3", "--input"]).arg(common::seed_path())));
+    let ids = ok(&run(step("logcount")
+        .args(["split", "--work", w, "--parts", "3", "--input"])
+        .arg(common::seed_path())));
     assert_eq!(ids, "[\"0\",\"1\",\"2\"]\n");
     for id in ["0", "1", "2"] {
-        ok(&run(step("logcount").args(["count", "--work", w, "--part-id", id])));
+        ok(&run(step("logcount").args([
+            "count",
+            "--work",
+            w,
+            "--part-id",
+            id,
+        ])));
     }
-    assert_eq!(ok(&run(step("logcount").args(["merge", "--work", w]))), format!("{SEED_JSON}\n"));
+    assert_eq!(
+        ok(&run(step("logcount").args(["merge", "--work", w]))),
+        format!("{SEED_JSON}\n")
+    );
     let _ = SEED_RESULT;
 }
 
 #[test]
 fn more_parts_than_lines_and_materialized_parts() {
     let vol = volume_with(b"INFO a\nWARN b\nERROR c\n");
-    let ids = ok(&run(step("logcount-split").env("WORK_DIR", vol.path()).env("NUM_PARTS", "16").env("MATERIALIZE", "true")));
+    let ids = ok(&run(step("logcount-split")
+        .env("WORK_DIR", vol.path())
+        .env("NUM_PARTS", "16")
+        .env("MATERIALIZE", "true")));
     let list: Vec<String> = serde_json::from_str(&ids).unwrap();
     assert_eq!(list.len(), 16);
     let mut joined = Vec::new();
     for id in &list {
-        ok(&run(step("logcount-count").env("WORK_DIR", vol.path()).env("PART_ID", id)));
+        ok(&run(step("logcount-count")
+            .env("WORK_DIR", vol.path())
+            .env("PART_ID", id)));
         joined.extend(std::fs::read(vol.path().join(format!("split-output/{id}.txt"))).unwrap());
     }
     assert_eq!(joined, b"INFO a\nWARN b\nERROR c\n");
@@ -131,9 +165,13 @@ fn more_parts_than_lines_and_materialized_parts() {
 #[test]
 fn custom_keywords_keep_their_order() {
     let vol = volume_with(b"ERROR ERR aaa\nERRORERROR\n");
-    ok(&run(step("logcount-split").env("WORK_DIR", vol.path()).env("KEYWORDS", "aa,ERROR,ERR")));
+    ok(&run(step("logcount-split")
+        .env("WORK_DIR", vol.path())
+        .env("KEYWORDS", "aa,ERROR,ERR")));
     for id in 0..5 {
-        ok(&run(step("logcount-count").env("WORK_DIR", vol.path()).env("PART_ID", id.to_string())));
+        ok(&run(step("logcount-count")
+            .env("WORK_DIR", vol.path())
+            .env("PART_ID", id.to_string())));
     }
     let result = ok(&run(step("logcount-merge").env("WORK_DIR", vol.path())));
     assert_eq!(result, "{\"aa\":1,\"ERROR\":3,\"ERR\":4}\n");
@@ -162,27 +200,69 @@ fn bad_input_exits_2_with_a_clear_message() {
         }
         run(&mut c)
     };
-    fails(&split(&[("KEYWORDS", "INFO,,WARN")]), 2, &["keyword #2 is empty"]);
+    fails(
+        &split(&[("KEYWORDS", "INFO,,WARN")]),
+        2,
+        &["keyword #2 is empty"],
+    );
     fails(&split(&[("KEYWORDS", "INFO,INFO")]), 2, &["given twice"]);
     fails(&split(&[("KEYWORDS", "IN\nFO")]), 2, &["line break"]);
     fails(&split(&[("NUM_PARTS", "0")]), 2, &["number of parts"]);
     fails(&split(&[("NUM_PARTS", "-1")]), 2, &["--parts", "-1"]);
     fails(&split(&[("NUM_PARTS", "abc")]), 2, &["abc"]);
-    fails(&split(&[("NUM_PARTS", "99999999999999999999999")]), 2, &["99999999999999999999999"]);
-    fails(&split(&[("NUM_PARTS", "100000000")]), 2, &["number of parts"]);
-    fails(&split(&[("INPUT", "/no/such/file.log")]), 2, &["/no/such/file.log", "does not exist"]);
-    fails(&split(&[("INPUT", "ftp://host/x")]), 2, &["unsupported scheme"]);
+    fails(
+        &split(&[("NUM_PARTS", "99999999999999999999999")]),
+        2,
+        &["99999999999999999999999"],
+    );
+    fails(
+        &split(&[("NUM_PARTS", "100000000")]),
+        2,
+        &["number of parts"],
+    );
+    fails(
+        &split(&[("INPUT", "/no/such/file.log")]),
+        2,
+        &["/no/such/file.log", "does not exist"],
+    );
+    fails(
+        &split(&[("INPUT", "ftp://host/x")]),
+        2,
+        &["unsupported scheme"],
+    );
     let big: String = (0..100_000).map(|i| format!("k{i}\n")).collect();
     std::fs::write(v.join("many.txt"), big).unwrap();
-    fails(&split(&[("KEYWORDS_FILE", v.join("many.txt").to_str().unwrap())]), 2, &["many.txt", "100000 keywords"]);
+    fails(
+        &split(&[("KEYWORDS_FILE", v.join("many.txt").to_str().unwrap())]),
+        2,
+        &["many.txt", "100000 keywords"],
+    );
 
     ok(&split(&[("NUM_PARTS", "2")]));
     let count = |id: &str| run(step("logcount-count").env("WORK_DIR", v).env("PART_ID", id));
-    fails(&count("7"), 2, &["part \"7\"", "manifest.json", "\"0\" to \"1\""]);
+    fails(
+        &count("7"),
+        2,
+        &["part \"7\"", "manifest.json", "\"0\" to \"1\""],
+    );
     fails(&count("../../etc/passwd"), 2, &["../../etc/passwd"]);
-    fails(&run(step("logcount-count").env("WORK_DIR", v)), 2, &["--part-id"]);
-    fails(&run(step("logcount-merge").env("WORK_DIR", v)), 2, &["part 0", "no count output"]);
-    fails(&run(step("logcount-merge").env("WORK_DIR", v).env("NUM_PARTS", "3")), 2, &["3 given", "2 parts"]);
+    fails(
+        &run(step("logcount-count").env("WORK_DIR", v)),
+        2,
+        &["--part-id"],
+    );
+    fails(
+        &run(step("logcount-merge").env("WORK_DIR", v)),
+        2,
+        &["part 0", "no count output"],
+    );
+    fails(
+        &run(step("logcount-merge")
+            .env("WORK_DIR", v)
+            .env("NUM_PARTS", "3")),
+        2,
+        &["3 given", "2 parts"],
+    );
     std::fs::write(v.join("manifest.json"), "{\"version\": 1, \"job").unwrap();
     fails(&count("0"), 2, &["manifest.json", "not a valid manifest"]);
     std::fs::write(v.join("manifest.json"), "{\"version\": 2}").unwrap();
@@ -203,22 +283,53 @@ fn storage_failure_exits_1() {
 #[test]
 fn logs_go_to_stderr_and_help_names_every_env_var() {
     let vol = volume_with(b"INFO\n");
-    let o = run(step("logcount-split").env("WORK_DIR", vol.path()).env("NUM_PARTS", "2"));
+    let o = run(step("logcount-split")
+        .env("WORK_DIR", vol.path())
+        .env("NUM_PARTS", "2"));
     assert_eq!(ok(&o), "[\"0\",\"1\"]\n");
-    assert!(stderr(&o).contains("manifest written"), "logs on stderr: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("manifest written"),
+        "logs on stderr: {}",
+        stderr(&o)
+    );
 
     let help = ok(&run(step("logcount").arg("--help")));
     for word in ["split", "count", "merge", "run", "Argo"] {
-        assert!(help.contains(word), "logcount --help mentions {word}: {help}");
+        assert!(
+            help.contains(word),
+            "logcount --help mentions {word}: {help}"
+        );
     }
     for (bin, vars) in [
-        ("logcount-split", &["INPUT", "WORK_DIR", "NUM_PARTS", "KEYWORDS", "KEYWORDS_FILE", "MATERIALIZE"][..]),
-        ("logcount-count", &["WORK_DIR", "PART_ID", "LOGCOUNT_BLOCK_SIZE", "LOGCOUNT_FETCH_CONCURRENCY", "LOGCOUNT_STRATEGY"][..]),
+        (
+            "logcount-split",
+            &[
+                "INPUT",
+                "WORK_DIR",
+                "NUM_PARTS",
+                "KEYWORDS",
+                "KEYWORDS_FILE",
+                "MATERIALIZE",
+            ][..],
+        ),
+        (
+            "logcount-count",
+            &[
+                "WORK_DIR",
+                "PART_ID",
+                "LOGCOUNT_BLOCK_SIZE",
+                "LOGCOUNT_FETCH_CONCURRENCY",
+                "LOGCOUNT_STRATEGY",
+            ][..],
+        ),
         ("logcount-merge", &["WORK_DIR", "NUM_PARTS"][..]),
     ] {
         let help = ok(&run(step(bin).arg("--help")));
         for var in vars {
-            assert!(help.contains(&format!("env: {var}")), "{bin} --help names {var}: {help}");
+            assert!(
+                help.contains(&format!("env: {var}")),
+                "{bin} --help names {var}: {help}"
+            );
         }
     }
 }
@@ -247,7 +358,9 @@ fn gen_is_deterministic_and_sized() {
     let a = dir.path().join("a.log");
     let b = dir.path().join("b.log");
     for p in [&a, &b] {
-        ok(&run(step("logcount").args(["gen", "--size", "3MiB", "--seed", "5", "--out"]).arg(p)));
+        ok(&run(step("logcount")
+            .args(["gen", "--size", "3MiB", "--seed", "5", "--out"])
+            .arg(p)));
     }
     let (x, y) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     assert_eq!(x, y);

@@ -25,12 +25,23 @@ fn check_all(text: &[u8], k: &Keywords, blocks: &[usize], limits: &[usize]) {
         let engine = Engine::with_strategy(k, kind).unwrap();
         let mut got = vec![0; k.len()];
         engine.count(text, &mut got);
-        assert_eq!(got, want, "{kind:?} whole text {:?} keywords {:?}", String::from_utf8_lossy(text), k.names());
+        assert_eq!(
+            got,
+            want,
+            "{kind:?} whole text {:?} keywords {:?}",
+            String::from_utf8_lossy(text),
+            k.names()
+        );
         for &block in blocks {
             for &limit in limits {
                 let t = count_in_blocks(&engine, text, block, limit);
-                assert_eq!(t.counts, want, "{kind:?} block {block} limit {limit} text {:?} keywords {:?}",
-                    String::from_utf8_lossy(text), k.names());
+                assert_eq!(
+                    t.counts,
+                    want,
+                    "{kind:?} block {block} limit {limit} text {:?} keywords {:?}",
+                    String::from_utf8_lossy(text),
+                    k.names()
+                );
                 assert_eq!(t.bytes, text.len() as u64);
                 assert_eq!(t.lines, lines(text), "{kind:?} block {block} limit {limit}");
             }
@@ -94,8 +105,25 @@ fn every_block_size_on_a_small_log() {
 fn large_keyword_sets() {
     let text = logcount::gen::generate(200_000, 77);
     // 200 keywords: words from the generator, digits, and overlapping pieces.
-    let mut words: Vec<String> = (0..150).map(|i| format!("{:02}", i % 100) + &"x".repeat(i / 100)).collect();
-    words.extend(["INFO", "WARN", "ERROR", "DEBUG", "ERR", "RO", "人艰不拆", "不拆", "How", "are", "you?"].map(String::from));
+    let mut words: Vec<String> = (0..150)
+        .map(|i| format!("{:02}", i % 100) + &"x".repeat(i / 100))
+        .collect();
+    words.extend(
+        [
+            "INFO",
+            "WARN",
+            "ERROR",
+            "DEBUG",
+            "ERR",
+            "RO",
+            "人艰不拆",
+            "不拆",
+            "How",
+            "are",
+            "you?",
+        ]
+        .map(String::from),
+    );
     words.extend((0..39).map(|i| format!("T0{}:", i % 10) + &"y".repeat(i / 10)));
     let k = Keywords::new(&words).unwrap();
     assert_eq!(k.len(), 200);
@@ -104,16 +132,25 @@ fn large_keyword_sets() {
 
 /// Small alphabets make overlaps, borders and boundary matches common.
 fn alphabet_bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(prop::sample::select(vec![b'a', b'b', b'\n', b'E', b'R', b'\r', 0xff, 0x00]), 0..max)
+    prop::collection::vec(
+        prop::sample::select(vec![b'a', b'b', b'\n', b'E', b'R', b'\r', 0xff, 0x00]),
+        0..max,
+    )
 }
 
 fn keyword_set() -> impl Strategy<Value = Keywords> {
-    prop::collection::vec(prop::collection::vec(prop::sample::select(vec![b'a', b'b', b'E', b'R', 0x00]), 1..5), 1..6)
-        .prop_map(|mut ks| {
-            ks.sort();
-            ks.dedup();
-            Keywords::new(ks).unwrap()
-        })
+    prop::collection::vec(
+        prop::collection::vec(
+            prop::sample::select(vec![b'a', b'b', b'E', b'R', 0x00]),
+            1..5,
+        ),
+        1..6,
+    )
+    .prop_map(|mut ks| {
+        ks.sort();
+        ks.dedup();
+        Keywords::new(ks).unwrap()
+    })
 }
 
 proptest! {

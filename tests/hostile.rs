@@ -24,13 +24,19 @@ fn step(name: &str) -> Command {
         other => panic!("no binary {other}"),
     };
     let mut c = Command::new(exe);
-    c.env_clear().env("LOGCOUNT_LOG", "warn").stdin(Stdio::null());
+    c.env_clear()
+        .env("LOGCOUNT_LOG", "warn")
+        .stdin(Stdio::null());
     c
 }
 
 /// Runs a command, failing the test if it does not end within `limit`.
 fn run_within(c: &mut Command, limit: Duration) -> Output {
-    let mut child = c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     let t = Instant::now();
     while child.try_wait().expect("wait").is_none() {
         if t.elapsed() > limit {
@@ -106,11 +112,15 @@ impl Sandbox {
         self.root.path().join(p)
     }
     fn split(&self, parts: usize) -> Vec<String> {
-        let o = run(step("logcount-split").env("WORK_DIR", self.work()).env("NUM_PARTS", parts.to_string()));
+        let o = run(step("logcount-split")
+            .env("WORK_DIR", self.work())
+            .env("NUM_PARTS", parts.to_string()));
         serde_json::from_str(&ok(&o)).unwrap()
     }
     fn count(&self, id: &str) -> Output {
-        run(step("logcount-count").env("WORK_DIR", self.work()).env("PART_ID", id))
+        run(step("logcount-count")
+            .env("WORK_DIR", self.work())
+            .env("PART_ID", id))
     }
     fn merge(&self) -> Output {
         run(step("logcount-merge").env("WORK_DIR", self.work()))
@@ -141,16 +151,37 @@ fn part_ids_not_in_the_manifest_are_refused_and_nothing_is_written() {
     ];
     for (id, shown) in cases {
         let o = s.count(id);
-        fails(&o, 2, &["is not in the manifest", shown, "manifest.json", "\"0\" to \"2\""]);
-        assert!(stderr(&o).len() < 600, "the message stays short for a {}-byte id", id.len());
-        assert_eq!(snapshot(s.root.path()), before, "PART_ID {:?} wrote something", &id[..id.len().min(40)]);
+        fails(
+            &o,
+            2,
+            &[
+                "is not in the manifest",
+                shown,
+                "manifest.json",
+                "\"0\" to \"2\"",
+            ],
+        );
+        assert!(
+            stderr(&o).len() < 600,
+            "the message stays short for a {}-byte id",
+            id.len()
+        );
+        assert_eq!(
+            snapshot(s.root.path()),
+            before,
+            "PART_ID {:?} wrote something",
+            &id[..id.len().min(40)]
+        );
     }
     // The valid ids still work afterwards, and only inside the work prefix.
     for id in ["0", "1", "2"] {
         ok(&s.count(id));
     }
     assert_eq!(ok(&s.merge()), LOG_RESULT);
-    let new: Vec<PathBuf> = snapshot(s.root.path()).into_keys().filter(|p| !before.contains_key(p)).collect();
+    let new: Vec<PathBuf> = snapshot(s.root.path())
+        .into_keys()
+        .filter(|p| !before.contains_key(p))
+        .collect();
     assert!(new.iter().all(|p| p.starts_with(s.work())), "{new:?}");
 }
 
@@ -165,33 +196,92 @@ fn tamper(s: &Sandbox, f: impl FnOnce(&mut serde_json::Value)) {
 #[test]
 fn broken_manifests_are_refused_by_count_and_merge() {
     type Tamper = Box<dyn Fn(&Sandbox)>;
-    let raw = |body: &'static [u8]| -> Tamper { Box::new(move |s: &Sandbox| std::fs::write(s.work().join("manifest.json"), body).unwrap()) };
-    let json = |f: fn(&mut serde_json::Value)| -> Tamper { Box::new(move |s: &Sandbox| tamper(s, f)) };
+    let raw = |body: &'static [u8]| -> Tamper {
+        Box::new(move |s: &Sandbox| std::fs::write(s.work().join("manifest.json"), body).unwrap())
+    };
+    let json =
+        |f: fn(&mut serde_json::Value)| -> Tamper { Box::new(move |s: &Sandbox| tamper(s, f)) };
     let cases: Vec<(&str, Tamper, &[&str])> = vec![
         ("empty file", raw(b""), &["not a valid manifest", "EOF"]),
-        ("not JSON", raw(b"hello\n"), &["not a valid manifest", "expected value"]),
+        (
+            "not JSON",
+            raw(b"hello\n"),
+            &["not a valid manifest", "expected value"],
+        ),
         ("binary", raw(b"\xff\x00\xfe"), &["not a valid manifest"]),
         ("a JSON list", raw(b"[1,2]"), &["not a valid manifest"]),
-        ("truncated", raw(b"{\"version\":1,\"job_id\":\"x\",\"input\":\"fi"), &["not a valid manifest", "EOF"]),
-        ("another version", json(|m| m["version"] = 2.into()), &["version 2 is not supported"]),
-        ("unknown field", json(|m| m["extra"] = true.into()), &["unknown field `extra`"]),
-        ("a range past the object's end", json(|m| {
-            m["parts"][1]["segments"][0]["end"] = 1_000_000.into();
-        }), &["range", "lies outside", "log-count-data.txt"]),
-        ("a range ending before it starts", json(|m| {
-            m["parts"][1]["segments"][0]["start"] = 40.into();
-            m["parts"][1]["segments"][0]["end"] = 30.into();
-        }), &["range 40..30 lies outside"]),
-        ("an object that is not listed", json(|m| m["parts"][0]["segments"][0]["object"] = 7.into()), &["names object #7 of 1"]),
-        ("bytes that disagree with the ranges", json(|m| m["parts"][0]["bytes"] = 1.into()), &["part 0 says 1 bytes"]),
-        ("parts that do not cover the input", json(|m| {
-            m["parts"].as_array_mut().unwrap().pop();
-        }), &["the parts hold"]),
-        ("a duplicate part id", json(|m| m["parts"][1]["id"] = "0".into()), &["part id \"0\" appears twice"]),
-        ("a part id that is a path", json(|m| m["parts"][1]["id"] = "../../escape".into()), &["part id \"../../escape\" is not a plain name"]),
-        ("no parts", json(|m| m["parts"] = serde_json::json!([])), &["lists no parts"]),
-        ("invalid keywords", json(|m| m["keywords"] = serde_json::json!(["A", "A"])), &["given twice"]),
-        ("a negative size", json(|m| m["objects"][0]["size"] = (-1).into()), &["not a valid manifest"]),
+        (
+            "truncated",
+            raw(b"{\"version\":1,\"job_id\":\"x\",\"input\":\"fi"),
+            &["not a valid manifest", "EOF"],
+        ),
+        (
+            "another version",
+            json(|m| m["version"] = 2.into()),
+            &["version 2 is not supported"],
+        ),
+        (
+            "unknown field",
+            json(|m| m["extra"] = true.into()),
+            &["unknown field `extra`"],
+        ),
+        (
+            "a range past the object's end",
+            json(|m| {
+                m["parts"][1]["segments"][0]["end"] = 1_000_000.into();
+            }),
+            &["range", "lies outside", "log-count-data.txt"],
+        ),
+        (
+            "a range ending before it starts",
+            json(|m| {
+                m["parts"][1]["segments"][0]["start"] = 40.into();
+                m["parts"][1]["segments"][0]["end"] = 30.into();
+            }),
+            &["range 40..30 lies outside"],
+        ),
+        (
+            "an object that is not listed",
+            json(|m| m["parts"][0]["segments"][0]["object"] = 7.into()),
+            &["names object #7 of 1"],
+        ),
+        (
+            "bytes that disagree with the ranges",
+            json(|m| m["parts"][0]["bytes"] = 1.into()),
+            &["part 0 says 1 bytes"],
+        ),
+        (
+            "parts that do not cover the input",
+            json(|m| {
+                m["parts"].as_array_mut().unwrap().pop();
+            }),
+            &["the parts hold"],
+        ),
+        (
+            "a duplicate part id",
+            json(|m| m["parts"][1]["id"] = "0".into()),
+            &["part id \"0\" appears twice"],
+        ),
+        (
+            "a part id that is a path",
+            json(|m| m["parts"][1]["id"] = "../../escape".into()),
+            &["part id \"../../escape\" is not a plain name"],
+        ),
+        (
+            "no parts",
+            json(|m| m["parts"] = serde_json::json!([])),
+            &["lists no parts"],
+        ),
+        (
+            "invalid keywords",
+            json(|m| m["keywords"] = serde_json::json!(["A", "A"])),
+            &["given twice"],
+        ),
+        (
+            "a negative size",
+            json(|m| m["objects"][0]["size"] = (-1).into()),
+            &["not a valid manifest"],
+        ),
     ];
     for (name, apply, needles) in cases {
         let s = Sandbox::new(LOG);
@@ -203,7 +293,11 @@ fn broken_manifests_are_refused_by_count_and_merge() {
             all.extend_from_slice(needles);
             fails(&o, 2, &all);
         }
-        assert_eq!(snapshot(s.root.path()), before, "{name}: a refused step wrote something");
+        assert_eq!(
+            snapshot(s.root.path()),
+            before,
+            "{name}: a refused step wrote something"
+        );
     }
 }
 
@@ -214,12 +308,21 @@ fn a_manifest_bigger_than_the_input_is_caught_when_reading() {
     s.split(2);
     tamper(&s, |m| {
         m["objects"][0]["size"] = (LOG.len() as u64 + 100).into();
-        m["parts"][1]["segments"][0]["end"] = (m["parts"][1]["segments"][0]["end"].as_u64().unwrap() + 100).into();
+        m["parts"][1]["segments"][0]["end"] =
+            (m["parts"][1]["segments"][0]["end"].as_u64().unwrap() + 100).into();
         m["parts"][1]["bytes"] = (m["parts"][1]["bytes"].as_u64().unwrap() + 100).into();
     });
     ok(&s.count("0"));
-    fails(&s.count("1"), 2, &["log-count-data.txt", "changed since split"]);
-    fails(&s.merge(), 2, &["log-count-data.txt", "changed since split"]);
+    fails(
+        &s.count("1"),
+        2,
+        &["log-count-data.txt", "changed since split"],
+    );
+    fails(
+        &s.merge(),
+        2,
+        &["log-count-data.txt", "changed since split"],
+    );
 }
 
 #[test]
@@ -243,13 +346,31 @@ fn broken_count_outputs_are_refused_by_merge() {
     // that cannot fit in the part's bytes (and would overflow the sum).
     type Edit = fn(&mut serde_json::Value);
     let edits: &[(Edit, &[&str])] = &[
-        (|o| o["version"] = 7.into(), &["part 1", "version 7 is not supported"]),
+        (
+            |o| o["version"] = 7.into(),
+            &["part 1", "version 7 is not supported"],
+        ),
         (|o| o["part"] = "2".into(), &["part 1", "is for part \"2\""]),
-        (|o| o["job_id"] = "someone-else".into(), &["part 1", "belongs to job someone-else"]),
-        (|o| o["counts"]["ERROR"] = u64::MAX.into(), &["part 1", "occurrences of \"ERROR\"", "impossible"]),
-        (|o| o["counts"]["INFO"] = 1_000_000.into(), &["part 1", "occurrences of \"INFO\"", "impossible"]),
-        (|o| o["lines"] = 1_000_000.into(), &["part 1", "1000000 lines", "impossible"]),
-        (|o| o["counts"]["INFO"] = (-1).into(), &["part 1", "unreadable"]),
+        (
+            |o| o["job_id"] = "someone-else".into(),
+            &["part 1", "belongs to job someone-else"],
+        ),
+        (
+            |o| o["counts"]["ERROR"] = u64::MAX.into(),
+            &["part 1", "occurrences of \"ERROR\"", "impossible"],
+        ),
+        (
+            |o| o["counts"]["INFO"] = 1_000_000.into(),
+            &["part 1", "occurrences of \"INFO\"", "impossible"],
+        ),
+        (
+            |o| o["lines"] = 1_000_000.into(),
+            &["part 1", "1000000 lines", "impossible"],
+        ),
+        (
+            |o| o["counts"]["INFO"] = (-1).into(),
+            &["part 1", "unreadable"],
+        ),
     ];
     for (edit, needles) in edits {
         let s = Sandbox::new(LOG);
@@ -257,7 +378,8 @@ fn broken_count_outputs_are_refused_by_merge() {
             ok(&s.count(&id));
         }
         let path = s.work().join("count-output/1.json");
-        let mut out: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let mut out: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         edit(&mut out);
         std::fs::write(&path, serde_json::to_vec(&out).unwrap()).unwrap();
         fails(&s.merge(), 2, needles);
@@ -271,12 +393,20 @@ fn num_parts_at_merge_and_run() {
     for id in s.split(2) {
         ok(&s.count(&id));
     }
-    let merge = |n: &str| run(step("logcount-merge").env("WORK_DIR", s.work()).env("NUM_PARTS", n));
+    let merge = |n: &str| {
+        run(step("logcount-merge")
+            .env("WORK_DIR", s.work())
+            .env("NUM_PARTS", n))
+    };
     fails(&merge("0"), 2, &["number of parts", "0 given", "2 parts"]);
     fails(&merge("3"), 2, &["3 given", "2 parts"]);
     fails(&merge("-1"), 2, &["-1"]);
     fails(&merge("two"), 2, &["two"]);
-    fails(&merge("99999999999999999999999"), 2, &["99999999999999999999999"]);
+    fails(
+        &merge("99999999999999999999999"),
+        2,
+        &["99999999999999999999999"],
+    );
     assert_eq!(ok(&merge("2")), LOG_RESULT);
     let input = s.work().join("log-count-data.txt");
     for executor in ["in-process", "process"] {
@@ -310,10 +440,18 @@ fn hostile_keywords() {
         run(&mut c)
     };
     // Lists (cli.rs has an empty item, a duplicate and a newline).
-    fails(&split(&[], Some("")), 2, &["invalid keywords", "keyword #1 is empty"]);
+    fails(
+        &split(&[], Some("")),
+        2,
+        &["invalid keywords", "keyword #1 is empty"],
+    );
     fails(&split(&[], Some(",")), 2, &["keyword #1 is empty"]);
     fails(&split(&[], Some("a,b\r")), 2, &["keyword #2", "line break"]);
-    fails(&split(&[], Some(&"x".repeat(5000))), 2, &["keyword #1 is 5000 bytes long"]);
+    fails(
+        &split(&[], Some(&"x".repeat(5000))),
+        2,
+        &["keyword #1 is 5000 bytes long"],
+    );
     let err = stderr(&split(&[], Some("INFO,INFO")));
     assert_eq!(err.matches("given twice").count(), 1, "said once: {err}");
 
@@ -321,22 +459,54 @@ fn hostile_keywords() {
     let files: &[(&str, &[u8], &[&str])] = &[
         ("empty.txt", b"", &["empty.txt", "no keywords given"]),
         ("newline.txt", b"\n", &["no keywords given"]),
-        ("blank-line.txt", b"INFO\n\nWARN\n", &["blank-line.txt", "keyword #2 is empty"]),
-        ("dup.txt", b"INFO\r\nWARN\nINFO\n", &["dup.txt", "\"INFO\" is given twice (#1 and #3)"]),
+        (
+            "blank-line.txt",
+            b"INFO\n\nWARN\n",
+            &["blank-line.txt", "keyword #2 is empty"],
+        ),
+        (
+            "dup.txt",
+            b"INFO\r\nWARN\nINFO\n",
+            &["dup.txt", "\"INFO\" is given twice (#1 and #3)"],
+        ),
         ("cr.txt", b"IN\rFO\n", &["cr.txt", "line break"]),
-        ("latin1.txt", b"caf\xe9\n", &["latin1.txt", "not valid UTF-8"]),
+        (
+            "latin1.txt",
+            b"caf\xe9\n",
+            &["latin1.txt", "not valid UTF-8"],
+        ),
     ];
     for (name, body, needles) in files {
         std::fs::write(s.path(name), body).unwrap();
-        fails(&split(&[("KEYWORDS_FILE", &s.path(name))], None), 2, needles);
+        fails(
+            &split(&[("KEYWORDS_FILE", &s.path(name))], None),
+            2,
+            needles,
+        );
     }
-    fails(&split(&[("KEYWORDS_FILE", &s.path("none.txt"))], None), 2, &["keywords file", "none.txt", "does not exist"]);
-    fails(&split(&[("KEYWORDS_FILE", &s.path("a"))], None), 2, &["keywords file", "does not exist"]);
+    fails(
+        &split(&[("KEYWORDS_FILE", &s.path("none.txt"))], None),
+        2,
+        &["keywords file", "none.txt", "does not exist"],
+    );
+    fails(
+        &split(&[("KEYWORDS_FILE", &s.path("a"))], None),
+        2,
+        &["keywords file", "does not exist"],
+    );
     nix_mkfifo(&s.path("kw.fifo"));
-    fails(&split(&[("KEYWORDS_FILE", &s.path("kw.fifo"))], None), 2, &["kw.fifo", "FIFO"]);
+    fails(
+        &split(&[("KEYWORDS_FILE", &s.path("kw.fifo"))], None),
+        2,
+        &["kw.fifo", "FIFO"],
+    );
     // Both at once is a usage error.
     std::fs::write(s.path("ok.txt"), b"INFO\n").unwrap();
-    fails(&split(&[("KEYWORDS_FILE", &s.path("ok.txt"))], Some("WARN")), 2, &["cannot be used with"]);
+    fails(
+        &split(&[("KEYWORDS_FILE", &s.path("ok.txt"))], Some("WARN")),
+        2,
+        &["cannot be used with"],
+    );
     // Nothing was split by any refused run.
     assert!(!s.work().join("manifest.json").exists());
 }
@@ -363,7 +533,10 @@ fn nul_bytes_are_counted_like_any_byte() {
     for id in &ids {
         ok(&s.count(id));
     }
-    let want: Vec<u64> = [&b"\0"[..], b"ERR\0R", b"INFO", b"\0\0"].iter().map(|k| count_one(&data, k)).collect();
+    let want: Vec<u64> = [&b"\0"[..], b"ERR\0R", b"INFO", b"\0\0"]
+        .iter()
+        .map(|k| count_one(&data, k))
+        .collect();
     let expected = format!(
         "{{\"\\u0000\":{},\"ERR\\u0000R\":{},\"INFO\":{},\"\\u0000\\u0000\":{}}}\n",
         want[0], want[1], want[2], want[3]
@@ -372,7 +545,10 @@ fn nul_bytes_are_counted_like_any_byte() {
 }
 
 fn nix_mkfifo(path: &Path) {
-    let st = Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    let st = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
     assert!(st.success());
 }
 
@@ -381,13 +557,18 @@ fn inputs_that_are_directories_fifos_devices_or_unreadable() {
     let s = Sandbox::new(b"");
     let split = |input: &Path, work: &str| {
         run_within(
-            step("logcount-split").env("WORK_DIR", s.path(work)).env("INPUT", input).env("NUM_PARTS", "3"),
+            step("logcount-split")
+                .env("WORK_DIR", s.path(work))
+                .env("INPUT", input)
+                .env("NUM_PARTS", "3"),
             Duration::from_secs(20),
         )
     };
     let count_all = |work: &str, ids: &[String]| {
         for id in ids {
-            ok(&run(step("logcount-count").env("WORK_DIR", s.path(work)).env("PART_ID", id)));
+            ok(&run(step("logcount-count")
+                .env("WORK_DIR", s.path(work))
+                .env("PART_ID", id)));
         }
         ok(&run(step("logcount-merge").env("WORK_DIR", s.path(work))))
     };
@@ -404,19 +585,39 @@ fn inputs_that_are_directories_fifos_devices_or_unreadable() {
         for _ in 0..2 {
             // Twice: the second split must not count the first one's work files.
             let ids: Vec<String> = serde_json::from_str(&ok(&split(&given, work))).unwrap();
-            assert_eq!(count_all(work, &ids), "{\"INFO\":2,\"WARN\":1,\"ERROR\":2,\"DEBUG\":0}\n", "{given:?}");
+            assert_eq!(
+                count_all(work, &ids),
+                "{\"INFO\":2,\"WARN\":1,\"ERROR\":2,\"DEBUG\":0}\n",
+                "{given:?}"
+            );
         }
     }
     // An empty directory; a missing one.
     std::fs::create_dir_all(s.path("empty")).unwrap();
-    fails(&split(&s.path("empty"), "w3"), 2, &["input", "empty", "does not exist"]);
-    fails(&split(&s.path("nowhere/"), "w3"), 2, &["input", "nowhere", "does not exist"]);
+    fails(
+        &split(&s.path("empty"), "w3"),
+        2,
+        &["input", "empty", "does not exist"],
+    );
+    fails(
+        &split(&s.path("nowhere/"), "w3"),
+        2,
+        &["input", "nowhere", "does not exist"],
+    );
     // A FIFO: refused at once, not waited on.
     nix_mkfifo(&s.path("in.fifo"));
-    fails(&split(&s.path("in.fifo"), "w3"), 2, &["in.fifo", "FIFO, socket or device"]);
+    fails(
+        &split(&s.path("in.fifo"), "w3"),
+        2,
+        &["in.fifo", "FIFO, socket or device"],
+    );
     // Devices: /dev/null would be empty, /dev/zero endless.
     for dev in ["/dev/null", "/dev/zero"] {
-        fails(&split(Path::new(dev), "w3"), 2, &[dev, "FIFO, socket or device"]);
+        fails(
+            &split(Path::new(dev), "w3"),
+            2,
+            &[dev, "FIFO, socket or device"],
+        );
     }
     assert!(!s.path("w3/manifest.json").exists());
 
@@ -438,7 +639,12 @@ fn inputs_that_are_directories_fifos_devices_or_unreadable() {
         std::fs::set_permissions(s.work(), std::fs::Permissions::from_mode(0o777)).unwrap();
         as_nobody = Command::new("setpriv");
         as_nobody
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_logcount-split")])
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                env!("CARGO_BIN_EXE_logcount-split"),
+            ])
             .env_clear()
             .stdin(Stdio::null());
     }
@@ -467,13 +673,22 @@ fn run_measuring_peak(c: &mut Command, dir: &Path) -> (Output, u64) {
     let status = loop {
         if let Ok(s) = std::fs::read_to_string(&status_file) {
             if let Some(kb) = s.lines().find_map(|l| l.strip_prefix("VmHWM:")) {
-                peak = peak.max(kb.trim().trim_end_matches(" kB").trim().parse().unwrap_or(0));
+                peak = peak.max(
+                    kb.trim()
+                        .trim_end_matches(" kB")
+                        .trim()
+                        .parse()
+                        .unwrap_or(0),
+                );
             }
         }
         if let Some(st) = child.try_wait().unwrap() {
             break st;
         }
-        assert!(t.elapsed() < Duration::from_secs(600), "still running after 10 minutes");
+        assert!(
+            t.elapsed() < Duration::from_secs(600),
+            "still running after 10 minutes"
+        );
         std::thread::sleep(Duration::from_millis(10));
     };
     let o = Output {
@@ -511,18 +726,37 @@ fn a_two_gib_single_line_counts_exactly_in_bounded_memory() {
     }
     drop(f);
     let ids = s.split(2);
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(s.work().join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(m["parts"][0]["bytes"], SIZE, "one line: the whole input in part 0");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(s.work().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        m["parts"][0]["bytes"], SIZE,
+        "one line: the whole input in part 0"
+    );
     assert_eq!(m["parts"][1]["bytes"], 0);
     let t = Instant::now();
     let (o, peak_kib) = run_measuring_peak(
-        step("logcount-count").env("WORK_DIR", s.work()).env("PART_ID", &ids[0]),
+        step("logcount-count")
+            .env("WORK_DIR", s.work())
+            .env("PART_ID", &ids[0]),
         s.root.path(),
     );
     ok(&o);
-    eprintln!("2 GiB single line: count took {:?}, peak RSS {} MiB", t.elapsed(), peak_kib / 1024);
-    assert!(peak_kib < 512 * 1024, "memory is bounded: peak {peak_kib} KiB for a 2 GiB line");
+    eprintln!(
+        "2 GiB single line: count took {:?}, peak RSS {} MiB",
+        t.elapsed(),
+        peak_kib / 1024
+    );
+    assert!(
+        peak_kib < 512 * 1024,
+        "memory is bounded: peak {peak_kib} KiB for a 2 GiB line"
+    );
     ok(&s.count(&ids[1]));
     let out = ok(&s.merge());
-    assert_eq!(out, format!("{{\"INFO\":1,\"WARN\":2,\"ERROR\":{},\"DEBUG\":0}}\n", placed.len()));
+    assert_eq!(
+        out,
+        format!(
+            "{{\"INFO\":1,\"WARN\":2,\"ERROR\":{},\"DEBUG\":0}}\n",
+            placed.len()
+        )
+    );
 }

@@ -42,14 +42,22 @@ async fn seed_every_part_count(b: &Backend) {
     for parts in 1..=16 {
         let input_loc = b.stores.open(&input).unwrap();
         let work = b.stores.open(&b.url(&format!("w{parts}"))).unwrap();
-        let out = run_in_process(&b.stores, &input_loc, &work, &opts(parts, &k)).await.unwrap();
+        let out = run_in_process(&b.stores, &input_loc, &work, &opts(parts, &k))
+            .await
+            .unwrap();
         let got: Vec<(String, u64)> = out.merged.result.0.clone();
-        let want: Vec<(String, u64)> = SEED_RESULT.iter().map(|&(k, v)| (k.to_string(), v)).collect();
+        let want: Vec<(String, u64)> = SEED_RESULT
+            .iter()
+            .map(|&(k, v)| (k.to_string(), v))
+            .collect();
         assert_eq!(got, want, "{} parts on {}", parts, b.name);
         assert_eq!(out.merged.lines, 10_000);
         // result.json holds exactly the printed result, keys in keyword order.
         let file = b.get(&format!("w{parts}/result.json")).await;
-        assert_eq!(file, b"{\"INFO\":2460,\"WARN\":2448,\"ERROR\":2583,\"DEBUG\":2509}\n");
+        assert_eq!(
+            file,
+            b"{\"INFO\":2460,\"WARN\":2448,\"ERROR\":2583,\"DEBUG\":2509}\n"
+        );
     }
 }
 
@@ -57,11 +65,23 @@ async fn seed_every_part_count(b: &Backend) {
 async fn generated_logs(b: &Backend) {
     let data = logcount::gen::generate(700_000, 9);
     let input = b.put("gen.log", &data).await;
-    for kw in ["INFO,WARN,ERROR,DEBUG", "ERR,ERROR,RO,O", "不明觉厉,How are you?,Z [", "0"] {
+    for kw in [
+        "INFO,WARN,ERROR,DEBUG",
+        "ERR,ERROR,RO,O",
+        "不明觉厉,How are you?,Z [",
+        "0",
+    ] {
         let k = Keywords::parse_list(kw).unwrap();
         for parts in [1, 2, 7, 16] {
-            let got = run(b, &input, &format!("g{parts}"), &opts(parts, &k)).await.unwrap();
-            assert_eq!(got, expected(&[&data], &k), "{kw} / {parts} parts on {}", b.name);
+            let got = run(b, &input, &format!("g{parts}"), &opts(parts, &k))
+                .await
+                .unwrap();
+            assert_eq!(
+                got,
+                expected(&[&data], &k),
+                "{kw} / {parts} parts on {}",
+                b.name
+            );
         }
     }
 }
@@ -72,7 +92,11 @@ async fn torture(b: &Backend) {
     let k = Keywords::parse_list("INFO,WARN,ERROR,DEBUG,ERR,aa,\0").unwrap();
     for (name, data) in torture_inputs() {
         let input = b.put(&format!("t/{}", name.replace(' ', "_")), &data).await;
-        let blocks: &[usize] = if data.len() > 10_000 { &[4093, 1 << 16] } else { &[1, 5, 1 << 20] };
+        let blocks: &[usize] = if data.len() > 10_000 {
+            &[4093, 1 << 16]
+        } else {
+            &[1, 5, 1 << 20]
+        };
         for &block in blocks {
             for parts in [1, 2, 3, 5, 16] {
                 for strategy in StrategyKind::all_for(&k) {
@@ -109,11 +133,15 @@ async fn dataset_prefix(b: &Backend) {
     let texts: Vec<&[u8]> = objects[..5].iter().map(|(_, d)| d.as_slice()).collect();
     let k = Keywords::default_set();
     for parts in [1, 2, 3, 6, 40] {
-        let got = run(b, &b.url("ds/"), &format!("dw{parts}"), &opts(parts, &k)).await.unwrap();
+        let got = run(b, &b.url("ds/"), &format!("dw{parts}"), &opts(parts, &k))
+            .await
+            .unwrap();
         assert_eq!(got, expected(&texts, &k), "{parts} parts on {}", b.name);
     }
     // Without the trailing slash, a prefix that is not an object is a dataset too.
-    let got = run(b, &b.url("ds"), "dw-noslash", &opts(4, &k)).await.unwrap();
+    let got = run(b, &b.url("ds"), "dw-noslash", &opts(4, &k))
+        .await
+        .unwrap();
     assert_eq!(got, expected(&texts, &k));
 }
 
@@ -124,16 +152,28 @@ async fn steps_rerun(b: &Backend) {
     let input = b.stores.open(&b.put("r.log", &data).await).unwrap();
     let work = b.stores.open(&b.url("rw")).unwrap();
     let k = Keywords::default_set();
-    let m = split(&b.stores, &input, &work, &split_opts(3, &k)).await.unwrap();
+    let m = split(&b.stores, &input, &work, &split_opts(3, &k))
+        .await
+        .unwrap();
     for id in m.part_ids() {
-        let first = count(&b.stores, &work, id, &CountOptions::default()).await.unwrap();
-        let second = count(&b.stores, &work, id, &CountOptions::default()).await.unwrap();
-        assert_eq!((first.counts, first.bytes, first.lines), (second.counts, second.bytes, second.lines));
+        let first = count(&b.stores, &work, id, &CountOptions::default())
+            .await
+            .unwrap();
+        let second = count(&b.stores, &work, id, &CountOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (first.counts, first.bytes, first.lines),
+            (second.counts, second.bytes, second.lines)
+        );
     }
     let one = merge(&b.stores, &work, Some(3)).await.unwrap();
     let two = merge(&b.stores, &work, None).await.unwrap();
     assert_eq!(one, two);
-    assert_eq!(one.result.values().collect::<Vec<_>>(), expected(&[&data], &k));
+    assert_eq!(
+        one.result.values().collect::<Vec<_>>(),
+        expected(&[&data], &k)
+    );
 }
 
 fn split_opts(parts: usize, k: &Keywords) -> SplitOptions {
@@ -145,14 +185,30 @@ fn split_opts(parts: usize, k: &Keywords) -> SplitOptions {
 }
 
 /// Splits and counts every part but `skip`; returns the work location.
-async fn prepared(b: &Backend, work: &str, skip: Option<&str>) -> (logcount::store::Location, Manifest) {
+async fn prepared(
+    b: &Backend,
+    work: &str,
+    skip: Option<&str>,
+) -> (logcount::store::Location, Manifest) {
     let data = logcount::gen::generate(60_000, 11);
-    let input = b.stores.open(&b.put(&format!("{work}.log"), &data).await).unwrap();
+    let input = b
+        .stores
+        .open(&b.put(&format!("{work}.log"), &data).await)
+        .unwrap();
     let work = b.stores.open(&b.url(work)).unwrap();
-    let m = split(&b.stores, &input, &work, &split_opts(3, &Keywords::default_set())).await.unwrap();
+    let m = split(
+        &b.stores,
+        &input,
+        &work,
+        &split_opts(3, &Keywords::default_set()),
+    )
+    .await
+    .unwrap();
     for id in m.part_ids() {
         if Some(id) != skip {
-            count(&b.stores, &work, id, &CountOptions::default()).await.unwrap();
+            count(&b.stores, &work, id, &CountOptions::default())
+                .await
+                .unwrap();
         }
     }
     (work, m)
@@ -176,26 +232,39 @@ async fn merge_refusals(b: &Backend) {
 
     // NUM_PARTS disagreeing with the manifest.
     let (work, _) = prepared(b, "m-ok", None).await;
-    assert_refused(merge(&b.stores, &work, Some(4)).await.unwrap_err(), &["4 given", "3 parts"]);
+    assert_refused(
+        merge(&b.stores, &work, Some(4)).await.unwrap_err(),
+        &["4 given", "3 parts"],
+    );
     assert!(merge(&b.stores, &work, Some(3)).await.is_ok());
 
     // An output for a part the manifest does not know.
     let out = b.get("m-ok/count-output/1.json").await;
     b.put("m-ok/count-output/9.json", &out).await;
-    assert_refused(merge(&b.stores, &work, None).await.unwrap_err(), &["count-output/9.json", "extra"]);
+    assert_refused(
+        merge(&b.stores, &work, None).await.unwrap_err(),
+        &["count-output/9.json", "extra"],
+    );
 
     // An output of another job in the same prefix (a stale output).
     let (_, _) = prepared(b, "m-other", None).await;
     let (work, _) = prepared(b, "m-foreign", None).await;
     let stale = b.get("m-other/count-output/0.json").await;
     b.put("m-foreign/count-output/0.json", &stale).await;
-    assert_refused(merge(&b.stores, &work, None).await.unwrap_err(), &["part 0", "job"]);
+    assert_refused(
+        merge(&b.stores, &work, None).await.unwrap_err(),
+        &["part 0", "job"],
+    );
 
     // Truncated / not JSON.
     let (work, _) = prepared(b, "m-corrupt", None).await;
     let good = b.get("m-corrupt/count-output/1.json").await;
-    b.put("m-corrupt/count-output/1.json", &good[..good.len() / 2]).await;
-    assert_refused(merge(&b.stores, &work, None).await.unwrap_err(), &["part 1", "unreadable"]);
+    b.put("m-corrupt/count-output/1.json", &good[..good.len() / 2])
+        .await;
+    assert_refused(
+        merge(&b.stores, &work, None).await.unwrap_err(),
+        &["part 1", "unreadable"],
+    );
 
     // Bytes that do not match the part; keywords other than the manifest's; another version.
     for (tamper, needle) in [
@@ -204,18 +273,27 @@ async fn merge_refusals(b: &Backend) {
         (r#""version": 1"#, "version"),
     ] {
         let (work, _) = prepared(b, "m-tamper", None).await;
-        let mut out: CountOutput = serde_json::from_slice(&b.get("m-tamper/count-output/1.json").await).unwrap();
+        let mut out: CountOutput =
+            serde_json::from_slice(&b.get("m-tamper/count-output/1.json").await).unwrap();
         match tamper {
             r#""bytes": 1"# => out.bytes += 1,
             r#""INFO": "# => out.counts.0[0].0 = "INFO2".into(),
             _ => out.version = 99,
         }
-        b.put("m-tamper/count-output/1.json", &serde_json::to_vec(&out).unwrap()).await;
-        assert_refused(merge(&b.stores, &work, None).await.unwrap_err(), &["part 1", needle]);
+        b.put(
+            "m-tamper/count-output/1.json",
+            &serde_json::to_vec(&out).unwrap(),
+        )
+        .await;
+        assert_refused(
+            merge(&b.stores, &work, None).await.unwrap_err(),
+            &["part 1", needle],
+        );
     }
     // No result was written by any refused merge.
     assert!(b.stores.open(&b.url("m-missing/result.json")).is_ok());
-    let missing = logcount::store::head(&b.stores.open(&b.url("m-missing/result.json")).unwrap()).await;
+    let missing =
+        logcount::store::head(&b.stores.open(&b.url("m-missing/result.json")).unwrap()).await;
     assert!(matches!(missing, Err(Error::NotFound { .. })));
 }
 
@@ -229,7 +307,9 @@ async fn input_drift(b: &Backend) {
     // Local file ETags include the modification time: make sure it moves.
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     b.put("drift.log", &data).await;
-    let e = count(&b.stores, &work, "1", &CountOptions::default()).await.unwrap_err();
+    let e = count(&b.stores, &work, "1", &CountOptions::default())
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::InputChanged { .. }), "{e:?}");
     assert_refused(e, &["drift.log", "changed since split"]);
     let e = merge(&b.stores, &work, None).await.unwrap_err();
@@ -257,7 +337,14 @@ async fn materialized_parts(b: &Backend) {
 async fn resplit_retires_old_outputs(b: &Backend) {
     let (work, _) = prepared(b, "again", None).await;
     let input = b.stores.open(&b.url("again.log")).unwrap();
-    split(&b.stores, &input, &work, &split_opts(2, &Keywords::default_set())).await.unwrap();
+    split(
+        &b.stores,
+        &input,
+        &work,
+        &split_opts(2, &Keywords::default_set()),
+    )
+    .await
+    .unwrap();
     let e = merge(&b.stores, &work, None).await.unwrap_err();
     assert_refused(e, &["part 0", "no count output"]);
 }
@@ -266,7 +353,9 @@ async fn resplit_retires_old_outputs(b: &Backend) {
 async fn bad_requests(b: &Backend) {
     let (work, _) = prepared(b, "bad", None).await;
     for id in ["", "3", "-1", "../../etc/passwd", &"9".repeat(10_000)] {
-        let e = count(&b.stores, &work, id, &CountOptions::default()).await.unwrap_err();
+        let e = count(&b.stores, &work, id, &CountOptions::default())
+            .await
+            .unwrap_err();
         assert_eq!(e.exit_code(), 2);
         assert!(matches!(e, Error::UnknownPart { .. }), "{id:?}: {e:?}");
         let msg = e.to_string();
@@ -275,16 +364,32 @@ async fn bad_requests(b: &Backend) {
     }
     let input = b.stores.open(&b.url("bad.log")).unwrap();
     for parts in [0, logcount::cut::MAX_PARTS + 1] {
-        let e = split(&b.stores, &input, &work, &split_opts(parts, &Keywords::default_set())).await.unwrap_err();
+        let e = split(
+            &b.stores,
+            &input,
+            &work,
+            &split_opts(parts, &Keywords::default_set()),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.exit_code(), 2, "{e}");
         assert!(e.to_string().contains("number of parts"), "{e}");
     }
     let missing = b.stores.open(&b.url("no-such.log")).unwrap();
-    let e = split(&b.stores, &missing, &work, &split_opts(2, &Keywords::default_set())).await.unwrap_err();
+    let e = split(
+        &b.stores,
+        &missing,
+        &work,
+        &split_opts(2, &Keywords::default_set()),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("no-such.log"), "{e}");
     let fresh = b.stores.open(&b.url("never-split")).unwrap();
-    let e = count(&b.stores, &fresh, "0", &CountOptions::default()).await.unwrap_err();
+    let e = count(&b.stores, &fresh, "0", &CountOptions::default())
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("manifest"), "{e}");
 }
 

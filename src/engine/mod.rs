@@ -163,14 +163,19 @@ impl Engine {
             StrategyKind::Auto => auto_strategy(keywords, &overlapping),
             StrategyKind::Reference => Arc::new(reference::Reference::new(keywords)),
             StrategyKind::Memmem => Arc::new(memmem::Memmem::new(keywords)),
-            StrategyKind::AhoLeftmost => Arc::new(aho::AhoLeftmost::new(keywords).ok_or(UnsupportedStrategy {
-                kind,
-                reason: "keywords overlap",
-            })?),
+            StrategyKind::AhoLeftmost => {
+                Arc::new(aho::AhoLeftmost::new(keywords).ok_or(UnsupportedStrategy {
+                    kind,
+                    reason: "keywords overlap",
+                })?)
+            }
             StrategyKind::AhoOverlapping => overlapping.clone(),
             StrategyKind::Simd => Arc::new(simd::Simd::new(keywords, simd::Isa::detect())),
             StrategyKind::SimdAvx512 | StrategyKind::SimdAvx2 | StrategyKind::SimdPortable => {
-                let (_, isa) = StrategyKind::SIMD_ISAS.into_iter().find(|(k, _)| *k == kind).expect("listed");
+                let (_, isa) = StrategyKind::SIMD_ISAS
+                    .into_iter()
+                    .find(|(k, _)| *k == kind)
+                    .expect("listed");
                 if !isa.available() {
                     return Err(UnsupportedStrategy {
                         kind,

@@ -180,9 +180,13 @@ impl LongLine {
         let fresh_from = self.carry.len();
         let mut window = std::mem::take(&mut self.carry);
         window.extend_from_slice(data);
-        engine
-            .overlapping()
-            .count_window(&window, self.base, fresh_from, &mut self.next_free, counts);
+        engine.overlapping().count_window(
+            &window,
+            self.base,
+            fresh_from,
+            &mut self.next_free,
+            counts,
+        );
         let cut = window.len().saturating_sub(keep);
         self.base += cut as u64;
         window.drain(..cut);

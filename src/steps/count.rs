@@ -12,7 +12,9 @@
 use crate::engine::stream::{count_unit, LineStitcher, Tally};
 use crate::engine::{Engine, StrategyKind};
 use crate::error::{Error, Result};
-use crate::manifest::{CountOutput, KeywordCounts, Manifest, Part, COUNT_DIR, COUNT_OUTPUT_VERSION};
+use crate::manifest::{
+    CountOutput, KeywordCounts, Manifest, Part, COUNT_DIR, COUNT_OUTPUT_VERSION,
+};
 use crate::steps::{on_rayon, read_manifest};
 use crate::store::{self, Location, Stores};
 use futures::stream::FuturesUnordered;
@@ -49,7 +51,12 @@ impl Default for CountOptions {
 }
 
 /// Runs count for part `part_id`: writes its count output and returns it.
-pub async fn count(stores: &Stores, work: &Location, part_id: &str, opts: &CountOptions) -> Result<CountOutput> {
+pub async fn count(
+    stores: &Stores,
+    work: &Location,
+    part_id: &str,
+    opts: &CountOptions,
+) -> Result<CountOutput> {
     let manifest = read_manifest(work).await?;
     count_with_manifest(stores, work, &manifest, part_id, opts).await
 }
@@ -62,7 +69,9 @@ pub async fn count_with_manifest(
     part_id: &str,
     opts: &CountOptions,
 ) -> Result<CountOutput> {
-    let part = manifest.part(part_id).ok_or_else(|| unknown_part(manifest, work, part_id))?;
+    let part = manifest
+        .part(part_id)
+        .ok_or_else(|| unknown_part(manifest, work, part_id))?;
     let engine = Engine::with_strategy(&manifest.keywords, opts.strategy)
         .map_err(|e| Error::invalid("strategy", e.to_string()))?;
     let started = Instant::now();
@@ -81,10 +90,17 @@ pub async fn count_with_manifest(
     if output.bytes != part.bytes {
         return Err(Error::part(
             &part.id,
-            format!("read {} bytes but the manifest says {}", output.bytes, part.bytes),
+            format!(
+                "read {} bytes but the manifest says {}",
+                output.bytes, part.bytes
+            ),
         ));
     }
-    store::write_json(&work.join(&format!("{COUNT_DIR}/{}.json", part.id)), &output).await?;
+    store::write_json(
+        &work.join(&format!("{COUNT_DIR}/{}.json", part.id)),
+        &output,
+    )
+    .await?;
     tracing::info!(part = %part.id, bytes = output.bytes, ms = output.elapsed_ms, strategy = %output.strategy, "counted");
     Ok(output)
 }
@@ -97,7 +113,11 @@ fn unknown_part(manifest: &Manifest, work: &Location, part_id: &str) -> Error {
         [first, .., last] => format!("\"{first}\" to \"{last}\", {} in all", ids.len()),
     };
     let shown: String = part_id.chars().take(64).collect();
-    let shown = if shown.len() < part_id.len() { format!("{shown}…") } else { shown };
+    let shown = if shown.len() < part_id.len() {
+        format!("{shown}…")
+    } else {
+        shown
+    };
     Error::UnknownPart {
         part: shown,
         manifest: work.join(crate::manifest::MANIFEST_FILE).url.to_string(),
@@ -146,7 +166,9 @@ pub async fn count_part(
         tokio::spawn(async move {
             let (loc, e_tag, file) = &segs[i];
             let block = match file {
-                Some(file) => Block::Precounted(local::read_and_count(file, loc, range, &pool, &engine).await?),
+                Some(file) => Block::Precounted(
+                    local::read_and_count(file, loc, range, &pool, &engine).await?,
+                ),
                 None => Block::Raw(store::read_range(loc, range, e_tag.as_deref()).await?),
             };
             Ok::<_, Error>((i, block))
@@ -163,7 +185,9 @@ pub async fn count_part(
             }
         }
     };
-    let mut blocks = futures::stream::iter(reads).map(fetch).buffered(opts.fetch_concurrency.max(1));
+    let mut blocks = futures::stream::iter(reads)
+        .map(fetch)
+        .buffered(opts.fetch_concurrency.max(1));
 
     let max_units = rayon::current_num_threads() * 2;
     let mut total = Tally::new(engine.keywords().len());
@@ -176,7 +200,8 @@ pub async fn count_part(
             seg_done(s).await?;
             total.add(&done.finish());
         }
-        let (_, stitcher) = current.get_or_insert_with(|| (seg, LineStitcher::new(engine.clone(), LINE_LIMIT)));
+        let (_, stitcher) =
+            current.get_or_insert_with(|| (seg, LineStitcher::new(engine.clone(), LINE_LIMIT)));
         let bytes = match block {
             Block::Raw(bytes) => bytes,
             Block::Precounted(p) => {
@@ -184,7 +209,10 @@ pub async fn count_part(
                 // gets its two ends, the middle was counted where it was read.
                 for end in [p.head, p.tail] {
                     let unit = stitcher.push(end);
-                    debug_assert!(unit.is_none(), "a block end holds at most one newline, at its end");
+                    debug_assert!(
+                        unit.is_none(),
+                        "a block end holds at most one newline, at its end"
+                    );
                 }
                 if let Some(t) = p.middle {
                     total.add(&t);

@@ -7,7 +7,9 @@
 //! split. Any mismatch is an error naming the part, and no result is written.
 
 use crate::error::{Error, Result};
-use crate::manifest::{CountOutput, KeywordCounts, Manifest, Part, COUNT_DIR, COUNT_OUTPUT_VERSION, RESULT_FILE};
+use crate::manifest::{
+    CountOutput, KeywordCounts, Manifest, Part, COUNT_DIR, COUNT_OUTPUT_VERSION, RESULT_FILE,
+};
 use crate::steps::read_manifest;
 use crate::store::{self, Location, Stores};
 use futures::{StreamExt, TryStreamExt};
@@ -27,13 +29,20 @@ pub struct Merged {
 }
 
 /// Runs merge; `expected_parts` (from `NUM_PARTS`) must agree with the manifest.
-pub async fn merge(stores: &Stores, work: &Location, expected_parts: Option<usize>) -> Result<Merged> {
+pub async fn merge(
+    stores: &Stores,
+    work: &Location,
+    expected_parts: Option<usize>,
+) -> Result<Merged> {
     let manifest = read_manifest(work).await?;
     if let Some(n) = expected_parts {
         if n != manifest.parts.len() {
             return Err(Error::invalid(
                 "number of parts",
-                format!("{n} given, but the manifest has {} parts", manifest.parts.len()),
+                format!(
+                    "{n} given, but the manifest has {} parts",
+                    manifest.parts.len()
+                ),
             ));
         }
     }
@@ -78,7 +87,10 @@ pub fn sum(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Merged> {
     if bytes != manifest.input_bytes() {
         return Err(Error::invalid(
             "count outputs",
-            format!("they cover {bytes} bytes but the input has {}", manifest.input_bytes()),
+            format!(
+                "they cover {bytes} bytes but the input has {}",
+                manifest.input_bytes()
+            ),
         ));
     }
     Ok(Merged {
@@ -92,14 +104,29 @@ pub fn sum(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Merged> {
 async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Result<CountOutput> {
     let id = part.id.as_str();
     let loc = work.join(&format!("{COUNT_DIR}/{id}.json"));
-    let out: CountOutput = store::read_json(&loc, "count output").await.map_err(|e| match e {
-        Error::NotFound { url, .. } => Error::part(id, format!("no count output at {url} (did its map task run?)")),
-        Error::Corrupt { url, reason, .. } => Error::part(id, format!("count output {url} is unreadable: {reason}")),
-        e => e,
-    })?;
-    let bad = |reason: String| Err(Error::part(id, format!("count output {}: {reason}", loc.url)));
+    let out: CountOutput = store::read_json(&loc, "count output")
+        .await
+        .map_err(|e| match e {
+            Error::NotFound { url, .. } => Error::part(
+                id,
+                format!("no count output at {url} (did its map task run?)"),
+            ),
+            Error::Corrupt { url, reason, .. } => {
+                Error::part(id, format!("count output {url} is unreadable: {reason}"))
+            }
+            e => e,
+        })?;
+    let bad = |reason: String| {
+        Err(Error::part(
+            id,
+            format!("count output {}: {reason}", loc.url),
+        ))
+    };
     if out.version != COUNT_OUTPUT_VERSION {
-        return bad(format!("version {} is not supported (expected {COUNT_OUTPUT_VERSION})", out.version));
+        return bad(format!(
+            "version {} is not supported (expected {COUNT_OUTPUT_VERSION})",
+            out.version
+        ));
     }
     if out.job_id != manifest.job_id {
         return bad(format!(
@@ -112,17 +139,31 @@ async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Resul
     }
     let expected = part.bytes;
     if out.bytes != expected {
-        return bad(format!("covers {} bytes, the part has {expected}", out.bytes));
+        return bad(format!(
+            "covers {} bytes, the part has {expected}",
+            out.bytes
+        ));
     }
     // Occurrences do not overlap, so each takes its keyword's length in bytes:
     // more is impossible (and bounds the sums merge adds up).
-    for ((k, n), len) in out.counts.0.iter().zip(manifest.keywords.as_bytes().iter().map(Vec::len)) {
+    for ((k, n), len) in out
+        .counts
+        .0
+        .iter()
+        .zip(manifest.keywords.as_bytes().iter().map(Vec::len))
+    {
         if n.checked_mul(len as u64).is_none_or(|b| b > out.bytes) {
-            return bad(format!("claims {n} occurrences of {k:?} in {} bytes, which is impossible", out.bytes));
+            return bad(format!(
+                "claims {n} occurrences of {k:?} in {} bytes, which is impossible",
+                out.bytes
+            ));
         }
     }
     if out.lines > out.bytes {
-        return bad(format!("claims {} lines in {} bytes, which is impossible", out.lines, out.bytes));
+        return bad(format!(
+            "claims {} lines in {} bytes, which is impossible",
+            out.lines, out.bytes
+        ));
     }
     Ok(out)
 }
@@ -130,7 +171,11 @@ async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Resul
 /// Refuses count outputs for parts the manifest does not list.
 async fn check_no_extra_outputs(work: &Location, manifest: &Manifest) -> Result<()> {
     let dir = work.join(COUNT_DIR);
-    let known: HashSet<String> = manifest.parts.iter().map(|p| format!("{}.json", p.id)).collect();
+    let known: HashSet<String> = manifest
+        .parts
+        .iter()
+        .map(|p| format!("{}.json", p.id))
+        .collect();
     let mut listing = dir.store.list(Some(&dir.path));
     while let Some(meta) = listing.next().await {
         let meta = meta.map_err(|source| Error::Storage {
@@ -142,7 +187,10 @@ async fn check_no_extra_outputs(work: &Location, manifest: &Manifest) -> Result<
         if !known.contains(name) {
             return Err(Error::invalid(
                 "count outputs",
-                format!("{} is not the output of any part of the manifest (an extra part)", dir.at(meta.location.clone())),
+                format!(
+                    "{} is not the output of any part of the manifest (an extra part)",
+                    dir.at(meta.location.clone())
+                ),
             ));
         }
     }
@@ -168,8 +216,16 @@ async fn check_input_unchanged(stores: &Stores, manifest: &Manifest) -> Result<(
                 if meta.size != obj.size || (obj.e_tag.is_some() && meta.e_tag != obj.e_tag) {
                     return Err(Error::InputChanged {
                         url: loc.url.to_string(),
-                        was: format!("{} bytes, etag {}", obj.size, obj.e_tag.as_deref().unwrap_or("-")),
-                        now: format!("{} bytes, etag {}", meta.size, meta.e_tag.as_deref().unwrap_or("-")),
+                        was: format!(
+                            "{} bytes, etag {}",
+                            obj.size,
+                            obj.e_tag.as_deref().unwrap_or("-")
+                        ),
+                        now: format!(
+                            "{} bytes, etag {}",
+                            meta.size,
+                            meta.e_tag.as_deref().unwrap_or("-")
+                        ),
                     });
                 }
                 Ok(())

@@ -8,7 +8,9 @@
 use crate::cut::{self, Segment, MAX_PARTS};
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
-use crate::manifest::{InputObject, Manifest, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, SPLIT_DIR};
+use crate::manifest::{
+    InputObject, Manifest, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, SPLIT_DIR,
+};
 use crate::store::{self, Location, Stores};
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
@@ -30,7 +32,12 @@ const PROBE_BYTES: u64 = 4096;
 const PROBE_MAX_BYTES: u64 = 8 << 20;
 
 /// Runs split: writes `<work>/manifest.json` and returns it.
-pub async fn split(stores: &Stores, input: &Location, work: &Location, opts: &SplitOptions) -> Result<Manifest> {
+pub async fn split(
+    stores: &Stores,
+    input: &Location,
+    work: &Location,
+    opts: &SplitOptions,
+) -> Result<Manifest> {
     if opts.parts == 0 || opts.parts > MAX_PARTS {
         return Err(Error::invalid(
             "number of parts",
@@ -72,7 +79,9 @@ pub async fn split(stores: &Stores, input: &Location, work: &Location, opts: &Sp
         parts,
         materialized: opts.materialize,
     };
-    manifest.validate().map_err(|reason| Error::invalid("split plan", reason))?;
+    manifest
+        .validate()
+        .map_err(|reason| Error::invalid("split plan", reason))?;
 
     // Outputs of an earlier job in this work prefix must not be merged into this one.
     clear_dir(&work.join(COUNT_DIR)).await?;
@@ -102,7 +111,9 @@ async fn find_objects(input: &Location, work: &Location) -> Result<Vec<ObjectMet
         .list(Some(&input.path))
         .try_filter(|m| {
             let p = m.location.as_ref();
-            let in_work = same_store && !work_prefix.is_empty() && (p == work_prefix || p.starts_with(&format!("{work_prefix}/")));
+            let in_work = same_store
+                && !work_prefix.is_empty()
+                && (p == work_prefix || p.starts_with(&format!("{work_prefix}/")));
             futures::future::ready(!in_work)
         })
         .try_collect()
@@ -133,7 +144,12 @@ async fn find_objects(input: &Location, work: &Location) -> Result<Vec<ObjectMet
 }
 
 /// Aims the cuts and moves each to the next line start, reading around it.
-async fn align_cuts(root: &Location, objects: &[ObjectMeta], total: u64, parts: usize) -> Result<Vec<u64>> {
+async fn align_cuts(
+    root: &Location,
+    objects: &[ObjectMeta],
+    total: u64,
+    parts: usize,
+) -> Result<Vec<u64>> {
     let sizes: Vec<u64> = objects.iter().map(|m| m.size).collect();
     let sizes = &sizes;
     let mut cuts: Vec<u64> = futures::stream::iter(cut::aim(total, parts))
@@ -158,7 +174,12 @@ async fn align_cuts(root: &Location, objects: &[ObjectMeta], total: u64, parts: 
 }
 
 /// The first line start at or after `offset` (0 < offset < size), or `size`.
-async fn next_line_start(loc: &Location, offset: u64, size: u64, e_tag: Option<&str>) -> Result<u64> {
+async fn next_line_start(
+    loc: &Location,
+    offset: u64,
+    size: u64,
+    e_tag: Option<&str>,
+) -> Result<u64> {
     let mut from = offset - 1;
     let mut len = PROBE_BYTES;
     while from < size {
