@@ -24,6 +24,8 @@ pub struct SplitOptions {
     pub materialize: bool,
 }
 
+/// How many parts `materialize` writes at once.
+const MATERIALIZE_CONCURRENCY: usize = 4;
 /// How many cut probes run at once.
 const PROBE_CONCURRENCY: usize = 16;
 /// The first probe reads this much; later probes of the same cut read more.
@@ -217,29 +219,37 @@ async fn clear_dir(dir: &Location) -> Result<()> {
 /// or one multipart upload completed at the end and aborted on any error (a
 /// failed read included), so no half-written part is ever visible.
 async fn materialize(root: &Location, manifest: &Manifest, work: &Location) -> Result<()> {
-    for part in &manifest.parts {
-        let out = work.join(&format!("{SPLIT_DIR}/{}.txt", part.id));
-        let mut w = store::StreamWriter::new(&out);
-        for seg in &part.segments {
-            let obj = &manifest.objects[seg.object];
-            let loc = root.at(store::object_path(&obj.path)?);
-            let mut at = seg.start;
-            while at < seg.end {
-                let to = (at + crate::steps::count::DEFAULT_BLOCK_SIZE as u64).min(seg.end);
-                let bytes = match store::read_range(&loc, at..to, obj.e_tag.as_deref()).await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        w.abort().await;
-                        return Err(e);
-                    }
-                };
-                w.write(&bytes).await?;
-                at = to;
-            }
+    // Parts are written concurrently (each one sequentially), overlapping reads
+    // and writes; a failure drops the other writers, which abort their uploads.
+    futures::stream::iter(&manifest.parts)
+        .map(|part| materialize_part(root, manifest, work, part))
+        .buffer_unordered(MATERIALIZE_CONCURRENCY)
+        .try_collect::<()>()
+        .await
+}
+
+/// Writes one part's bytes to `split-output/<id>.txt`, whole or not at all.
+async fn materialize_part(root: &Location, manifest: &Manifest, work: &Location, part: &Part) -> Result<()> {
+    let out = work.join(&format!("{SPLIT_DIR}/{}.txt", part.id));
+    let mut w = store::StreamWriter::new(&out);
+    for seg in &part.segments {
+        let obj = &manifest.objects[seg.object];
+        let loc = root.at(store::object_path(&obj.path)?);
+        let mut at = seg.start;
+        while at < seg.end {
+            let to = (at + crate::steps::count::DEFAULT_BLOCK_SIZE as u64).min(seg.end);
+            let bytes = match store::read_range(&loc, at..to, obj.e_tag.as_deref()).await {
+                Ok(b) => b,
+                Err(e) => {
+                    w.abort().await;
+                    return Err(e);
+                }
+            };
+            w.write(&bytes).await?;
+            at = to;
         }
-        w.finish().await?;
     }
-    Ok(())
+    w.finish().await
 }
 
 /// A job id unique enough to tell two split runs apart.
