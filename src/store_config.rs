@@ -468,8 +468,7 @@ mod tests {
         let c = StoreConfig::from_vars([("OSS_ENDPOINT", "oss-cn-hangzhou.aliyuncs.com")]);
         let e = c
             .build(&Url::parse("oss://b/k").unwrap())
-            .err()
-            .expect("no credentials");
+            .expect_err("no credentials");
         assert!(e.to_string().contains("OSS_ACCESS_KEY_ID"), "{e}");
         let c = c
             .with_var("OSS_ACCESS_KEY_ID", "id")

@@ -12,18 +12,7 @@ const SEED_JSON: &str = r#"{"INFO":2460,"WARN":2448,"ERROR":2583,"DEBUG":2509}"#
 
 /// A step binary with a clean environment (only what the test sets).
 fn step(name: &str) -> Command {
-    let exe = match name {
-        "logcount" => env!("CARGO_BIN_EXE_logcount"),
-        "logcount-split" => env!("CARGO_BIN_EXE_logcount-split"),
-        "logcount-count" => env!("CARGO_BIN_EXE_logcount-count"),
-        "logcount-merge" => env!("CARGO_BIN_EXE_logcount-merge"),
-        other => panic!("no binary {other}"),
-    };
-    let mut c = Command::new(exe);
-    c.env_clear()
-        .env("LOGCOUNT_LOG", "info")
-        .stdin(Stdio::null());
-    c
+    common::step_binary(name, "info")
 }
 
 fn run(c: &mut Command) -> Output {

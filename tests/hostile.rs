@@ -7,6 +7,8 @@
 //! manifest) and by `pipeline.rs` (unknown part ids, stale / tampered count
 //! outputs, input drift, through the library) are not repeated here.
 
+mod common;
+
 use logcount::engine::reference::count_one;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,18 +18,7 @@ use std::time::{Duration, Instant};
 
 /// A step binary with a clean environment.
 fn step(name: &str) -> Command {
-    let exe = match name {
-        "logcount" => env!("CARGO_BIN_EXE_logcount"),
-        "logcount-split" => env!("CARGO_BIN_EXE_logcount-split"),
-        "logcount-count" => env!("CARGO_BIN_EXE_logcount-count"),
-        "logcount-merge" => env!("CARGO_BIN_EXE_logcount-merge"),
-        other => panic!("no binary {other}"),
-    };
-    let mut c = Command::new(exe);
-    c.env_clear()
-        .env("LOGCOUNT_LOG", "warn")
-        .stdin(Stdio::null());
-    c
+    common::step_binary(name, "warn")
 }
 
 /// Runs a command, failing the test if it does not end within `limit`.

@@ -229,7 +229,12 @@ async fn materialize(root: &Location, manifest: &Manifest, work: &Location) -> R
 }
 
 /// Writes one part's bytes to `split-output/<id>.txt`, whole or not at all.
-async fn materialize_part(root: &Location, manifest: &Manifest, work: &Location, part: &Part) -> Result<()> {
+async fn materialize_part(
+    root: &Location,
+    manifest: &Manifest,
+    work: &Location,
+    part: &Part,
+) -> Result<()> {
     let out = work.join(&format!("{SPLIT_DIR}/{}.txt", part.id));
     let mut w = store::StreamWriter::new(&out);
     for seg in &part.segments {

@@ -87,6 +87,23 @@ pub fn expected(texts: &[&[u8]], keywords: &Keywords) -> Vec<u64> {
         .collect()
 }
 
+/// One of the crate's binaries with a clean environment (only what the test
+/// sets, plus the log filter), as a workflow engine would start it.
+pub fn step_binary(name: &str, log: &str) -> std::process::Command {
+    let exe = match name {
+        "logcount" => env!("CARGO_BIN_EXE_logcount"),
+        "logcount-split" => env!("CARGO_BIN_EXE_logcount-split"),
+        "logcount-count" => env!("CARGO_BIN_EXE_logcount-count"),
+        "logcount-merge" => env!("CARGO_BIN_EXE_logcount-merge"),
+        other => panic!("no binary {other}"),
+    };
+    let mut c = std::process::Command::new(exe);
+    c.env_clear()
+        .env("LOGCOUNT_LOG", log)
+        .stdin(std::process::Stdio::null());
+    c
+}
+
 /// The reference workflow's sample, when ../shared/seed is present.
 pub fn seed_sample() -> Option<Vec<u8>> {
     let path = seed_path();

@@ -105,7 +105,7 @@ impl Faults {
         let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
         let hit = |every: &AtomicU64| {
             let e = every.load(Ordering::SeqCst);
-            e > 0 && n % e == 0
+            e > 0 && n.is_multiple_of(e)
         };
         if hit(&self.slow_down_every) {
             self.slow_downs.fetch_add(1, Ordering::SeqCst);
