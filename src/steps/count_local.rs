@@ -38,6 +38,10 @@ pub(super) fn open(loc: &Location) -> Option<LocalFile> {
         return None;
     }
     let path = loc.url.to_file_path().ok()?;
+    // Check before opening: opening a FIFO for reading would block.
+    if !std::fs::metadata(&path).ok()?.is_file() {
+        return None;
+    }
     let file = File::open(path).ok()?;
     file.metadata().ok()?.is_file().then(|| LocalFile {
         file: Arc::new(file),
