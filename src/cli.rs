@@ -303,7 +303,7 @@ pub async fn split(stores: &Stores, args: &SplitArgs) -> Result<()> {
         keywords: args.keywords.load(stores).await?,
         materialize: args.materialize,
     };
-    let manifest = crate::steps::split::split(stores, &input, &work, &opts).await?;
+    let manifest = crate::steps::split::split(&input, &work, &opts).await?;
     print_stdout(&serde_json::to_string(&manifest.part_ids()).expect("ids serialize"))
 }
 

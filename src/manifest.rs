@@ -68,6 +68,21 @@ pub struct Part {
     pub segments: Vec<Segment>,
 }
 
+impl Part {
+    /// Parts with ids `"0"`, `"1"`, ... from each part's segments, in order.
+    pub fn numbered(parts: Vec<Vec<Segment>>) -> Vec<Part> {
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, segments)| Part {
+                id: i.to_string(),
+                bytes: segments.iter().map(Segment::len).sum(),
+                segments,
+            })
+            .collect()
+    }
+}
+
 impl Manifest {
     /// Checks what serde cannot: version, ranges within objects, sizes, ids.
     pub fn validate(&self) -> Result<(), String> {

@@ -152,9 +152,7 @@ async fn steps_rerun(b: &Backend) {
     let input = b.stores.open(&b.put("r.log", &data).await).unwrap();
     let work = b.stores.open(&b.url("rw")).unwrap();
     let k = Keywords::default_set();
-    let m = split(&b.stores, &input, &work, &split_opts(3, &k))
-        .await
-        .unwrap();
+    let m = split(&input, &work, &split_opts(3, &k)).await.unwrap();
     for id in m.part_ids() {
         let first = count(&b.stores, &work, id, &CountOptions::default())
             .await
@@ -196,14 +194,9 @@ async fn prepared(
         .open(&b.put(&format!("{work}.log"), &data).await)
         .unwrap();
     let work = b.stores.open(&b.url(work)).unwrap();
-    let m = split(
-        &b.stores,
-        &input,
-        &work,
-        &split_opts(3, &Keywords::default_set()),
-    )
-    .await
-    .unwrap();
+    let m = split(&input, &work, &split_opts(3, &Keywords::default_set()))
+        .await
+        .unwrap();
     for id in m.part_ids() {
         if Some(id) != skip {
             count(&b.stores, &work, id, &CountOptions::default())
@@ -324,7 +317,7 @@ async fn materialized_parts(b: &Backend) {
     let k = Keywords::default_set();
     let mut o = split_opts(7, &k);
     o.materialize = true;
-    let m = split(&b.stores, &input, &work, &o).await.unwrap();
+    let m = split(&input, &work, &o).await.unwrap();
     let mut joined = Vec::new();
     for id in m.part_ids() {
         let part = b.get(&format!("mat/split-output/{id}.txt")).await;
@@ -337,14 +330,9 @@ async fn materialized_parts(b: &Backend) {
 async fn resplit_retires_old_outputs(b: &Backend) {
     let (work, _) = prepared(b, "again", None).await;
     let input = b.stores.open(&b.url("again.log")).unwrap();
-    split(
-        &b.stores,
-        &input,
-        &work,
-        &split_opts(2, &Keywords::default_set()),
-    )
-    .await
-    .unwrap();
+    split(&input, &work, &split_opts(2, &Keywords::default_set()))
+        .await
+        .unwrap();
     let e = merge(&b.stores, &work, None).await.unwrap_err();
     assert_refused(e, &["part 0", "no count output"]);
 }
@@ -364,26 +352,16 @@ async fn bad_requests(b: &Backend) {
     }
     let input = b.stores.open(&b.url("bad.log")).unwrap();
     for parts in [0, logcount::cut::MAX_PARTS + 1] {
-        let e = split(
-            &b.stores,
-            &input,
-            &work,
-            &split_opts(parts, &Keywords::default_set()),
-        )
-        .await
-        .unwrap_err();
+        let e = split(&input, &work, &split_opts(parts, &Keywords::default_set()))
+            .await
+            .unwrap_err();
         assert_eq!(e.exit_code(), 2, "{e}");
         assert!(e.to_string().contains("number of parts"), "{e}");
     }
     let missing = b.stores.open(&b.url("no-such.log")).unwrap();
-    let e = split(
-        &b.stores,
-        &missing,
-        &work,
-        &split_opts(2, &Keywords::default_set()),
-    )
-    .await
-    .unwrap_err();
+    let e = split(&missing, &work, &split_opts(2, &Keywords::default_set()))
+        .await
+        .unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("no-such.log"), "{e}");
     let fresh = b.stores.open(&b.url("never-split")).unwrap();

@@ -9,7 +9,7 @@
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use logcount::cut::{aim, line_start_in, locate, object_start, parts_from_cuts, Segment};
+use logcount::cut::{aim, line_start_in, locate, object_start, parts_from_cuts};
 use logcount::keywords::Keywords;
 use logcount::manifest::{InputObject, Manifest, Part, MANIFEST_VERSION};
 
@@ -130,15 +130,7 @@ fn check(c: &Case) {
             })
             .collect(),
         keywords: Keywords::default_set(),
-        parts: ps
-            .into_iter()
-            .enumerate()
-            .map(|(i, segments)| Part {
-                id: i.to_string(),
-                bytes: segments.iter().map(Segment::len).sum(),
-                segments,
-            })
-            .collect(),
+        parts: Part::numbered(ps),
         materialized: false,
     };
     manifest.validate().expect("the plan is a valid manifest");

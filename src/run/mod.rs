@@ -166,7 +166,7 @@ pub async fn run_in_process_with(
 ) -> Result<RunOutcome> {
     let t = Instant::now();
     progress.begin("split", 1, 0);
-    let manifest = split(stores, input, work, &opts.split).await?;
+    let manifest = split(input, work, &opts.split).await?;
     progress.task_done(0, t.elapsed(), 1);
     progress.end();
     let split_time = t.elapsed();

@@ -5,13 +5,13 @@
 //! the next line start. With `materialize`, it also writes each part's bytes to
 //! `split-output/<id>.txt`, as the reference workflow does.
 
-use crate::cut::{self, Segment, MAX_PARTS};
+use crate::cut::{self, MAX_PARTS};
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
 use crate::manifest::{
     InputObject, Manifest, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, SPLIT_DIR,
 };
-use crate::store::{self, Location, Stores};
+use crate::store::{self, Location};
 use futures::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 use object_store::ObjectMeta;
@@ -34,19 +34,13 @@ const PROBE_BYTES: u64 = 4096;
 const PROBE_MAX_BYTES: u64 = 8 << 20;
 
 /// Runs split: writes `<work>/manifest.json` and returns it.
-pub async fn split(
-    stores: &Stores,
-    input: &Location,
-    work: &Location,
-    opts: &SplitOptions,
-) -> Result<Manifest> {
+pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Result<Manifest> {
     if opts.parts == 0 || opts.parts > MAX_PARTS {
         return Err(Error::invalid(
             "number of parts",
             format!("{} (it must be between 1 and {MAX_PARTS})", opts.parts),
         ));
     }
-    let _ = stores;
     let objects = find_objects(input, work).await?;
     let sizes: Vec<u64> = objects.iter().map(|m| m.size).collect();
     let total: u64 = sizes.iter().sum();
@@ -54,15 +48,7 @@ pub async fn split(
 
     let root = input.at(Path::default());
     let cuts = align_cuts(&root, &objects, total, opts.parts).await?;
-    let parts: Vec<Part> = cut::parts_from_cuts(&sizes, &cuts)
-        .into_iter()
-        .enumerate()
-        .map(|(i, segments)| Part {
-            id: i.to_string(),
-            bytes: segments.iter().map(Segment::len).sum(),
-            segments,
-        })
-        .collect();
+    let parts = Part::numbered(cut::parts_from_cuts(&sizes, &cuts));
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         job_id: new_job_id(),
