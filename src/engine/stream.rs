@@ -9,20 +9,21 @@
 //!
 //! ```
 //! use bytes::Bytes;
-//! use logcount::{engine::{Engine, stream::{LineStitcher, count_unit}}, keywords::Keywords};
-//! let engine = Engine::new(&Keywords::parse_list("ERROR").unwrap());
-//! let mut stitcher = LineStitcher::new(engine.clone(), 1 << 20);
-//! let mut total = logcount::engine::stream::Tally::new(1);
+//! use logcount::{engine::{Engine, counter::Counter, stream::LineStitcher}, keywords::Keywords};
+//! let counter = Counter::keywords(Engine::new(&Keywords::parse_list("ERROR").unwrap()));
+//! let mut stitcher = LineStitcher::new(counter.clone(), 1 << 20);
+//! let mut total = counter.tally();
 //! for block in [&b"ERR"[..], b"OR\nERROR\nER", b"ROR"] {
 //!     if let Some(unit) = stitcher.push(Bytes::copy_from_slice(block)) {
-//!         total.add(&count_unit(&engine, &unit));
+//!         total.add(&counter.count_unit(&unit));
 //!     }
 //! }
 //! total.add(&stitcher.finish());
 //! assert_eq!((total.counts[0], total.bytes, total.lines), (3, 17, 3));
 //! ```
 
-use super::{count_newlines, Engine};
+use super::counter::{Counter, LONG_LINE_HEAD};
+use super::Engine;
 use bytes::Bytes;
 
 /// What counting some bytes found.
@@ -56,24 +57,26 @@ impl Tally {
     }
 }
 
-/// Counts a line-aligned unit handed out by [`LineStitcher::push`].
+/// Counts a line-aligned unit handed out by [`LineStitcher::push`]
+/// (keyword totals; [`Counter::count_unit`] for the general case).
 pub fn count_unit(engine: &Engine, unit: &[u8]) -> Tally {
-    let mut t = Tally::new(engine.keywords().len());
-    engine.count(unit, &mut t.counts);
-    t.bytes = unit.len() as u64;
-    t.lines = count_newlines(unit);
-    t
+    Counter::keywords(engine.clone()).count_unit(unit)
 }
 
 /// Counts a whole text held in memory, feeding it in blocks of `block` bytes
 /// through a stitcher with the given line `limit` (for tests: every block
 /// size and limit must give the same tally).
 pub fn count_in_blocks(engine: &Engine, text: &[u8], block: usize, limit: usize) -> Tally {
-    let mut stitcher = LineStitcher::new(engine.clone(), limit);
-    let mut total = Tally::new(engine.keywords().len());
+    count_in_blocks_with(&Counter::keywords(engine.clone()), text, block, limit)
+}
+
+/// [`count_in_blocks`] for any [`Counter`].
+pub fn count_in_blocks_with(counter: &Counter, text: &[u8], block: usize, limit: usize) -> Tally {
+    let mut stitcher = LineStitcher::new(counter.clone(), limit);
+    let mut total = counter.tally();
     for piece in text.chunks(block.max(1)) {
         if let Some(unit) = stitcher.push(Bytes::copy_from_slice(piece)) {
-            total.add(&count_unit(engine, &unit));
+            total.add(&counter.count_unit(&unit));
         }
     }
     total.add(&stitcher.finish());
@@ -83,7 +86,7 @@ pub fn count_in_blocks(engine: &Engine, text: &[u8], block: usize, limit: usize)
 /// Turns a stream of arbitrary blocks into line-aligned units.
 #[derive(Debug)]
 pub struct LineStitcher {
-    engine: Engine,
+    counter: Counter,
     limit: usize,
     /// The start of the current line, while it fits under `limit`.
     pending: Vec<u8>,
@@ -96,6 +99,10 @@ pub struct LineStitcher {
 /// The streaming state of a line too long to hold.
 #[derive(Debug)]
 struct LongLine {
+    /// The line's first bytes (up to [`LONG_LINE_HEAD`]).
+    head: Vec<u8>,
+    /// Keyword counts so far.
+    counts: Vec<u64>,
     /// Offset, within the line, of `carry[0]`.
     base: u64,
     /// The last bytes seen, so that a keyword across two blocks is found.
@@ -106,14 +113,14 @@ struct LongLine {
 
 impl LineStitcher {
     /// A stitcher that holds at most `limit` bytes of a partial line.
-    pub fn new(engine: Engine, limit: usize) -> Self {
-        let n = engine.keywords().len();
+    pub fn new(counter: Counter, limit: usize) -> Self {
+        let tally = counter.tally();
         LineStitcher {
-            engine,
+            counter,
             limit,
             pending: Vec::new(),
             long: None,
-            tally: Tally::new(n),
+            tally,
         }
     }
 
@@ -153,29 +160,36 @@ impl LineStitcher {
             return;
         }
         let pending = std::mem::take(&mut self.pending);
+        let n = self.counter.engine().keywords().len();
         let long = self.long.get_or_insert_with(|| LongLine {
+            head: Vec::with_capacity(LONG_LINE_HEAD),
+            counts: vec![0; n],
             base: 0,
             carry: Vec::new(),
-            next_free: vec![0; self.engine.keywords().len()],
+            next_free: vec![0; n],
         });
         for piece in [&pending[..], data] {
             if !piece.is_empty() {
-                long.feed(&self.engine, piece, &mut self.tally.counts);
+                long.feed(self.counter.engine(), piece);
             }
         }
     }
 
     fn end_line(&mut self) {
-        if self.long.take().is_none() {
-            self.engine.count(&self.pending, &mut self.tally.counts);
+        match self.long.take() {
+            Some(long) => self
+                .counter
+                .add_long_line(&long.head, &long.counts, &mut self.tally),
+            None => self.counter.add_lines(&self.pending, &mut self.tally),
         }
-        self.tally.lines += 1;
         self.pending.clear();
     }
 }
 
 impl LongLine {
-    fn feed(&mut self, engine: &Engine, data: &[u8], counts: &mut [u64]) {
+    fn feed(&mut self, engine: &Engine, data: &[u8]) {
+        let room = LONG_LINE_HEAD - self.head.len();
+        self.head.extend_from_slice(&data[..room.min(data.len())]);
         let keep = engine.keywords().max_len() - 1;
         let fresh_from = self.carry.len();
         let mut window = std::mem::take(&mut self.carry);
@@ -185,7 +199,7 @@ impl LongLine {
             self.base,
             fresh_from,
             &mut self.next_free,
-            counts,
+            &mut self.counts,
         );
         let cut = window.len().saturating_sub(keep);
         self.base += cut as u64;

@@ -9,7 +9,8 @@
 //! reads only (`pread` into reused 1 MiB buffers, see `count_local.rs`); the
 //! stitching and counting are the same for every backend.
 
-use crate::engine::stream::{count_unit, LineStitcher, Tally};
+use crate::engine::counter::Counter;
+use crate::engine::stream::{LineStitcher, Tally};
 use crate::engine::{Engine, StrategyKind};
 use crate::error::{Error, Result};
 use crate::manifest::{
@@ -76,7 +77,9 @@ pub async fn count_with_manifest(
         .map_err(|e| Error::invalid("strategy", e.to_string()))?;
     let started = Instant::now();
     let root = stores.open(&manifest.store)?;
-    let tally = count_part(&root, manifest, part, &engine, opts).await?;
+    let counter = counter_for(manifest, engine);
+    let tally = count_part(&root, manifest, part, &counter, opts).await?;
+    let engine = counter.engine();
     let output = CountOutput {
         version: COUNT_OUTPUT_VERSION,
         job_id: manifest.job_id.clone(),
@@ -103,6 +106,12 @@ pub async fn count_with_manifest(
     .await?;
     tracing::info!(part = %part.id, bytes = output.bytes, ms = output.elapsed_ms, strategy = %output.strategy, "counted");
     Ok(output)
+}
+
+/// The counter for a job: its engine plus what the manifest asks to aggregate.
+fn counter_for(manifest: &Manifest, engine: Engine) -> Counter {
+    let _ = manifest;
+    Counter::keywords(engine)
 }
 
 fn unknown_part(manifest: &Manifest, work: &Location, part_id: &str) -> Error {
@@ -136,7 +145,7 @@ pub async fn count_part(
     root: &Location,
     manifest: &Manifest,
     part: &Part,
-    engine: &Engine,
+    counter: &Counter,
     opts: &CountOptions,
 ) -> Result<Tally> {
     let block = opts.block_size.max(1) as u64;
@@ -162,12 +171,12 @@ pub async fn count_part(
     }
     let segs = Arc::new(segs);
     let fetch = |(i, range): (usize, std::ops::Range<u64>)| {
-        let (segs, pool, engine) = (segs.clone(), pool.clone(), engine.clone());
+        let (segs, pool, counter) = (segs.clone(), pool.clone(), counter.clone());
         tokio::spawn(async move {
             let (loc, e_tag, file) = &segs[i];
             let block = match file {
                 Some(file) => Block::Precounted(
-                    local::read_and_count(file, loc, range, &pool, &engine).await?,
+                    local::read_and_count(file, loc, range, &pool, &counter).await?,
                 ),
                 None => Block::Raw(store::read_range(loc, range, e_tag.as_deref()).await?),
             };
@@ -190,7 +199,7 @@ pub async fn count_part(
         .buffered(opts.fetch_concurrency.max(1));
 
     let max_units = rayon::current_num_threads() * 2;
-    let mut total = Tally::new(engine.keywords().len());
+    let mut total = counter.tally();
     let mut units = FuturesUnordered::new();
     let mut current: Option<(usize, LineStitcher)> = None;
     while let Some(joined) = blocks.next().await {
@@ -201,7 +210,7 @@ pub async fn count_part(
             total.add(&done.finish());
         }
         let (_, stitcher) =
-            current.get_or_insert_with(|| (seg, LineStitcher::new(engine.clone(), LINE_LIMIT)));
+            current.get_or_insert_with(|| (seg, LineStitcher::new(counter.clone(), LINE_LIMIT)));
         let bytes = match block {
             Block::Raw(bytes) => bytes,
             Block::Precounted(p) => {
@@ -225,8 +234,8 @@ pub async fn count_part(
                 let t: Tally = units.next().await.expect("non-empty");
                 total.add(&t);
             }
-            let engine = engine.clone();
-            units.push(on_rayon(move || count_unit(&engine, &unit)));
+            let counter = counter.clone();
+            units.push(on_rayon(move || counter.count_unit(&unit)));
         }
     }
     if let Some((s, done)) = current {

@@ -11,8 +11,8 @@
 //! any time between split and the end of the read is refused, as on the
 //! generic path.
 
-use crate::engine::stream::{count_unit, Tally};
-use crate::engine::Engine;
+use crate::engine::counter::Counter;
+use crate::engine::stream::Tally;
 use crate::error::{Error, Result};
 use crate::steps::on_rayon;
 use crate::store::{self, Location};
@@ -108,7 +108,7 @@ pub(super) async fn read_and_count(
     loc: &Location,
     range: Range<u64>,
     pool: &Arc<Pool>,
-    engine: &Engine,
+    counter: &Counter,
 ) -> Result<Precounted> {
     let len = (range.end - range.start) as usize;
     assert!(
@@ -116,13 +116,13 @@ pub(super) async fn read_and_count(
         "block of {len} bytes exceeds the pool's {}",
         pool.size
     );
-    let (file, pool, engine) = (file.file.clone(), pool.clone(), engine.clone());
+    let (file, pool, counter) = (file.file.clone(), pool.clone(), counter.clone());
     let start = range.start;
     let read = on_rayon(move || {
         let mut buf = pool.take();
         let r = file.read_exact_at(&mut buf[..len], start);
         let block = Pooled { buf, len, pool };
-        r.map(|()| split_and_count(block.as_ref(), &engine))
+        r.map(|()| split_and_count(block.as_ref(), &counter))
     })
     .await;
     match read {
@@ -144,7 +144,7 @@ pub(super) async fn read_and_count(
 }
 
 /// Cuts a block where `LineStitcher::push` would and counts the middle.
-fn split_and_count(b: &[u8], engine: &Engine) -> Precounted {
+fn split_and_count(b: &[u8], counter: &Counter) -> Precounted {
     let Some(first) = memchr::memchr(b'\n', b) else {
         return Precounted {
             head: Bytes::copy_from_slice(b),
@@ -156,7 +156,7 @@ fn split_and_count(b: &[u8], engine: &Engine) -> Precounted {
     Precounted {
         head: Bytes::copy_from_slice(&b[..=first]),
         tail: Bytes::copy_from_slice(&b[last + 1..]),
-        middle: (last > first).then(|| count_unit(engine, &b[first + 1..=last])),
+        middle: (last > first).then(|| counter.count_unit(&b[first + 1..=last])),
     }
 }
 
