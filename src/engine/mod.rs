@@ -20,6 +20,7 @@
 //! ```
 
 pub mod aho;
+pub mod counter;
 pub mod memmem;
 pub mod reference;
 pub mod simd;
