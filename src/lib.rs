@@ -12,6 +12,7 @@
 pub mod argo;
 pub mod cli;
 pub mod cut;
+pub mod decompress;
 pub mod engine;
 pub mod error;
 pub mod gen;

@@ -57,6 +57,11 @@ pub struct InputObject {
     /// The store's ETag for the object (for local files, derived from inode, size and mtime).
     pub e_tag: Option<String>,
     pub last_modified: String,
+    /// How the object is compressed (absent: plain text). Its segments are
+    /// then ranges of compressed bytes from one gzip member or zstd frame
+    /// start to another (see [`crate::decompress`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<crate::decompress::Compression>,
 }
 
 /// One part: the object ranges one map task counts.
@@ -170,8 +175,14 @@ pub struct CountOutput {
     pub version: u32,
     pub job_id: String,
     pub part: String,
+    /// Bytes of the part's ranges read and counted (compressed bytes for
+    /// compressed objects): always the part's `bytes`.
     pub bytes: u64,
     pub lines: u64,
+    /// The text counted after decompression (plain ranges count as
+    /// themselves); present only when the part has a compressed range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decompressed_bytes: Option<u64>,
     pub counts: KeywordCounts,
     /// The count strategy used (informational).
     pub strategy: String,

@@ -127,6 +127,7 @@ fn check(c: &Case) {
                 size,
                 e_tag: None,
                 last_modified: String::new(),
+                compression: None,
             })
             .collect(),
         keywords: Keywords::default_set(),

@@ -23,6 +23,8 @@ use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Instant;
 
+#[path = "count_compressed.rs"]
+mod compressed;
 #[path = "count_local.rs"]
 mod local;
 
@@ -78,7 +80,7 @@ pub async fn count_with_manifest(
     let started = Instant::now();
     let root = stores.open(&manifest.store)?;
     let counter = counter_for(manifest, engine);
-    let tally = count_part(&root, manifest, part, &counter, opts).await?;
+    let (tally, decompressed_bytes) = count_part(&root, manifest, part, &counter, opts).await?;
     let engine = counter.engine();
     let output = CountOutput {
         version: COUNT_OUTPUT_VERSION,
@@ -86,6 +88,7 @@ pub async fn count_with_manifest(
         part: part.id.clone(),
         bytes: tally.bytes,
         lines: tally.lines,
+        decompressed_bytes,
         counts: KeywordCounts::from_counts(&manifest.keywords, &tally.counts),
         strategy: engine.strategy_name().to_string(),
         elapsed_ms: started.elapsed().as_millis() as u64,
@@ -141,13 +144,15 @@ enum Block {
 }
 
 /// Counts a part's segments: fetch, stitch, count in parallel, add up.
+/// The tally's `bytes` are the input bytes read (compressed bytes for
+/// compressed objects); with compressed ranges, also the text bytes counted.
 pub async fn count_part(
     root: &Location,
     manifest: &Manifest,
     part: &Part,
     counter: &Counter,
     opts: &CountOptions,
-) -> Result<Tally> {
+) -> Result<(Tally, Option<u64>)> {
     let block = opts.block_size.max(1) as u64;
     let local_block = block.min(local::LOCAL_BLOCK_SIZE);
     let pool = local::Pool::new(local_block as usize);
@@ -162,6 +167,9 @@ pub async fn count_part(
         let file = local::open(&loc);
         let block = if file.is_some() { local_block } else { block };
         segs.push((loc, e_tag, file));
+        if obj.compression.is_some() {
+            continue; // decompressed and counted by `compressed`
+        }
         let mut at = seg.start;
         while at < seg.end {
             let to = (at + block).min(seg.end);
@@ -245,5 +253,12 @@ pub async fn count_part(
     while let Some(t) = units.next().await {
         total.add(&t);
     }
-    Ok(total)
+    match compressed::count_compressed(root, manifest, part, counter, opts).await? {
+        Some(d) => {
+            let text = total.bytes + d.text_bytes;
+            total.add(&d.tally);
+            Ok((total, Some(text)))
+        }
+        None => Ok((total, None)),
+    }
 }

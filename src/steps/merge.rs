@@ -36,7 +36,9 @@ pub async fn merge(
 ) -> Result<Merged> {
     let manifest = read_manifest(work).await?;
     if let Some(n) = expected_parts {
-        if n != manifest.parts.len() {
+        // With compressed input, split makes at most the parts asked for.
+        let compressed = manifest.objects.iter().any(|o| o.compression.is_some());
+        if n != manifest.parts.len() && !(compressed && manifest.parts.len() < n) {
             return Err(Error::invalid(
                 "number of parts",
                 format!(
@@ -144,6 +146,17 @@ async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Resul
             out.bytes
         ));
     }
+    // The text counted: the bytes read, or what they decompressed to.
+    let has_compressed = part
+        .segments
+        .iter()
+        .any(|s| manifest.objects[s.object].compression.is_some());
+    let text = match (has_compressed, out.decompressed_bytes) {
+        (false, None) => out.bytes,
+        (true, Some(text)) => text,
+        (false, Some(_)) => return bad("reports decompressed bytes for plain input".into()),
+        (true, None) => return bad("has no decompressed byte count for compressed input".into()),
+    };
     // Occurrences do not overlap, so each takes its keyword's length in bytes:
     // more is impossible (and bounds the sums merge adds up).
     for ((k, n), len) in out
@@ -152,17 +165,16 @@ async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Resul
         .iter()
         .zip(manifest.keywords.as_bytes().iter().map(Vec::len))
     {
-        if n.checked_mul(len as u64).is_none_or(|b| b > out.bytes) {
+        if n.checked_mul(len as u64).is_none_or(|b| b > text) {
             return bad(format!(
-                "claims {n} occurrences of {k:?} in {} bytes, which is impossible",
-                out.bytes
+                "claims {n} occurrences of {k:?} in {text} bytes, which is impossible"
             ));
         }
     }
-    if out.lines > out.bytes {
+    if out.lines > text {
         return bad(format!(
-            "claims {} lines in {} bytes, which is impossible",
-            out.lines, out.bytes
+            "claims {} lines in {text} bytes, which is impossible",
+            out.lines
         ));
     }
     Ok(out)

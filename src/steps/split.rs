@@ -13,6 +13,9 @@ use crate::manifest::{
 };
 use crate::store::{self, Location};
 use futures::{StreamExt, TryStreamExt};
+
+#[path = "split_compressed.rs"]
+mod compressed;
 use object_store::path::Path;
 use object_store::ObjectMeta;
 
@@ -47,8 +50,18 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
     tracing::info!(input = %input, objects = objects.len(), bytes = total, parts = opts.parts, "splitting");
 
     let root = input.at(Path::default());
-    let cuts = align_cuts(&root, &objects, total, opts.parts).await?;
-    let parts = Part::numbered(cut::parts_from_cuts(&sizes, &cuts));
+    let layout = compressed::Layout::inspect(&root, &objects, total, opts.parts).await?;
+    let cuts = align_cuts(&root, &objects, &layout, total, opts.parts).await?;
+    let mut parts = cut::parts_from_cuts(&sizes, &cuts);
+    if layout.any_compressed() {
+        // Compressed objects are cut only where a unit starts: `parts` is a
+        // maximum, and parts left empty are dropped (one part remains).
+        parts.retain(|p| !p.is_empty());
+        if parts.is_empty() {
+            parts.push(Vec::new());
+        }
+    }
+    let parts = Part::numbered(parts);
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         job_id: new_job_id(),
@@ -56,11 +69,13 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
         store: input.store_url(),
         objects: objects
             .iter()
-            .map(|m| InputObject {
+            .enumerate()
+            .map(|(i, m)| InputObject {
                 path: m.location.to_string(),
                 size: m.size,
                 e_tag: m.e_tag.clone(),
                 last_modified: m.last_modified.to_rfc3339(),
+                compression: layout.compression(i),
             })
             .collect(),
         keywords: opts.keywords.clone(),
@@ -71,6 +86,9 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
         .validate()
         .map_err(|reason| Error::invalid("split plan", reason))?;
 
+    if opts.materialize {
+        layout.refuse_materialize(&objects)?;
+    }
     // Outputs of an earlier job in this work prefix must not be merged into this one.
     clear_dir(&work.join(COUNT_DIR)).await?;
     if opts.materialize {
@@ -131,10 +149,12 @@ async fn find_objects(input: &Location, work: &Location) -> Result<Vec<ObjectMet
     Ok(objects)
 }
 
-/// Aims the cuts and moves each to the next line start, reading around it.
+/// Aims the cuts and moves each to the next line start, reading around it
+/// (in a compressed object: to the nearest unit start, without reading).
 async fn align_cuts(
     root: &Location,
     objects: &[ObjectMeta],
+    layout: &compressed::Layout,
     total: u64,
     parts: usize,
 ) -> Result<Vec<u64>> {
@@ -146,6 +166,9 @@ async fn align_cuts(
             let start = cut::object_start(sizes, o);
             if off == 0 || off == sizes[o] {
                 return Ok(start + off);
+            }
+            if let Some(unit_start) = layout.snap(o, sizes[o], off) {
+                return Ok(start + unit_start);
             }
             let meta = &objects[o];
             let loc = root.at(meta.location.clone());

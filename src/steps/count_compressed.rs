@@ -1,0 +1,115 @@
+//! Counting the compressed ranges of a part: each range is decompressed while
+//! streaming ([`crate::decompress::decode`]) and its decompressed blocks go
+//! through the same [`LineStitcher`] and rayon units as a plain object's
+//! blocks, so every counting mode counts compressed text as it counts plain
+//! text. Several compressed ranges of one part (small objects of a dataset)
+//! are decoded at once, one decoder thread each.
+
+use super::{CountOptions, LINE_LIMIT};
+use crate::decompress::decode::{decompressed_blocks, Fetch, Segment};
+use crate::engine::counter::Counter;
+use crate::engine::stream::{LineStitcher, Tally};
+use crate::error::Result;
+use crate::manifest::{Manifest, Part};
+use crate::steps::on_rayon;
+use crate::store::{self, Location};
+use futures::stream::FuturesUnordered;
+use futures::{StreamExt, TryStreamExt};
+use std::sync::Arc;
+
+/// What the compressed ranges of a part gave.
+#[derive(Debug)]
+pub(super) struct Decompressed {
+    /// The counts; `bytes` is the compressed bytes of the ranges, each
+    /// decoded whole up to a unit boundary at its end.
+    pub tally: Tally,
+    /// The decompressed text counted.
+    pub text_bytes: u64,
+}
+
+/// Counts the part's ranges of compressed objects; `None` when it has none.
+pub(super) async fn count_compressed(
+    root: &Location,
+    manifest: &Manifest,
+    part: &Part,
+    counter: &Counter,
+    opts: &CountOptions,
+) -> Result<Option<Decompressed>> {
+    let mut segments = Vec::new();
+    for seg in &part.segments {
+        let obj = &manifest.objects[seg.object];
+        let Some(compression) = obj.compression else {
+            continue;
+        };
+        let loc = Arc::new(root.at(store::object_path(&obj.path)?));
+        let fetch = Fetch::Store {
+            loc: loc.clone(),
+            e_tag: obj.e_tag.as_deref().map(Arc::from),
+        };
+        let spec = Segment {
+            compression,
+            start: seg.start,
+            end: seg.end,
+            object_size: obj.size,
+        };
+        segments.push((fetch, loc.url.to_string(), spec));
+    }
+    if segments.is_empty() {
+        return Ok(None);
+    }
+    let threads = rayon::current_num_threads();
+    let at_once = threads.clamp(1, 4);
+    let max_units = (threads * 2 / at_once).max(2);
+    let tallies: Vec<(Tally, u64)> = futures::stream::iter(segments)
+        .map(|(fetch, url, spec)| count_segment(fetch, url, spec, counter, opts, max_units))
+        .buffer_unordered(at_once)
+        .try_collect()
+        .await?;
+    let mut total = Decompressed {
+        tally: counter.tally(),
+        text_bytes: 0,
+    };
+    for (t, compressed) in tallies {
+        total.text_bytes += t.bytes;
+        total.tally.add(&t);
+        total.tally.bytes = total.tally.bytes - t.bytes + compressed;
+    }
+    Ok(Some(total))
+}
+
+/// Counts one compressed range: its tally (bytes = decompressed text) and
+/// its compressed length.
+async fn count_segment(
+    fetch: Fetch,
+    url: String,
+    spec: Segment,
+    counter: &Counter,
+    opts: &CountOptions,
+    max_units: usize,
+) -> Result<(Tally, u64)> {
+    let mut blocks = std::pin::pin!(decompressed_blocks(
+        fetch,
+        url,
+        spec,
+        opts.block_size,
+        opts.fetch_concurrency,
+    ));
+    let mut stitcher = LineStitcher::new(counter.clone(), LINE_LIMIT);
+    let mut total = counter.tally();
+    let mut units = FuturesUnordered::new();
+    while let Some(block) = blocks.next().await {
+        if let Some(unit) = stitcher.push(block?) {
+            while units.len() >= max_units {
+                let t: Tally = units.next().await.expect("non-empty");
+                total.add(&t);
+            }
+            let counter = counter.clone();
+            units.push(on_rayon(move || counter.count_unit(&unit)));
+        }
+    }
+    total.add(&stitcher.finish());
+    while let Some(t) = units.next().await {
+        total.add(&t);
+    }
+    Ok((total, spec.end - spec.start))
+}
