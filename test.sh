@@ -7,5 +7,10 @@ cd "$(dirname "$0")"
 if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check jsonschema pyyaml || echo "test.sh: could not install jsonschema/pyyaml; Argo schema tests will skip" >&2
 fi
+# Headless Chromium for the report's browser test (tests/report.rs; it skips loudly without
+# it, and fails under CI=true).
+if ! command -v chromium >/dev/null 2>&1; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "test.sh: could not install chromium; the report's browser checks will skip (fail under CI=true)" >&2
+fi
 cargo test --release --all-targets "$@"
 cargo test --release --doc "$@"

@@ -33,6 +33,8 @@ enum Command {
     Gen(cli::GenArgs),
     /// Print an Argo Workflow (or WorkflowTemplate) that runs the DAG on Kubernetes.
     Workflow(cli::WorkflowArgs),
+    /// Write one self-contained HTML page describing a finished run; print its URL.
+    Report(cli::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
                 Command::Split(a) => cli::split(&stores, a).await,
                 Command::Count(a) => cli::count(&stores, a).await,
                 Command::Merge(a) => cli::merge(&stores, a).await,
+                Command::Report(a) => cli::report(&stores, a).await,
                 Command::Gen(_) | Command::Workflow(_) => unreachable!(),
             }
         }),

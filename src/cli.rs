@@ -246,6 +246,20 @@ pub fn workflow(args: &WorkflowArgs) -> Result<()> {
     print_stdout(yaml.trim_end())
 }
 
+/// `logcount report`: one self-contained HTML page describing a finished run.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// The work prefix of a finished run (after merge), a path or URL.
+    #[arg(long = "work", env = "WORK_DIR", default_value = "logcount-work")]
+    pub work: String,
+    /// Where to write the page, a path or URL [default: <work>/report.html].
+    #[arg(long, env = "LOGCOUNT_REPORT_OUT")]
+    pub out: Option<String>,
+    /// Words mode: how many of the most frequent words to chart.
+    #[arg(long, env = "LOGCOUNT_REPORT_TOP", default_value_t = 30)]
+    pub top: usize,
+}
+
 /// `logcount gen`: write a realistic log for tests and benchmarks.
 #[derive(Debug, Clone, Args)]
 pub struct GenArgs {
@@ -333,6 +347,14 @@ pub async fn merge(stores: &Stores, args: &MergeArgs) -> Result<()> {
 pub async fn run(stores: &Stores, args: &RunArgs) -> Result<()> {
     let result = crate::run::run_command(stores, args).await?;
     print_stdout(&serde_json::to_string(&result).expect("counts serialize"))
+}
+
+/// Writes the report page; prints its URL.
+pub async fn report(stores: &Stores, args: &ReportArgs) -> Result<()> {
+    let work = stores.open(&args.work)?;
+    let out = args.out.as_deref().map(|o| stores.open(o)).transpose()?;
+    let written = crate::report::report(&work, out, args.top).await?;
+    print_stdout(written.url.as_str())
 }
 
 /// Writes a generated log.

@@ -18,6 +18,7 @@ pub mod error;
 pub mod gen;
 pub mod keywords;
 pub mod manifest;
+pub mod report;
 pub mod run;
 pub mod steps;
 pub mod store;

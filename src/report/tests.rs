@@ -1,0 +1,344 @@
+//! Unit tests of the pure renderer, on hand-made runs and timelines.
+
+use super::*;
+
+fn part(id: &str, bytes: u64, lines: u64, ms: u64) -> PartRow {
+    PartRow {
+        id: id.into(),
+        planned_bytes: bytes,
+        output: Some(PartOutput {
+            bytes,
+            lines,
+            elapsed_ms: ms,
+            strategy: "simd-avx2".into(),
+            same_job: true,
+        }),
+    }
+}
+
+fn run(keywords: &[(&str, u64)]) -> RunReport {
+    RunReport {
+        work: "file:///w/".into(),
+        run: RunInputs {
+            job_id: "job-1".into(),
+            input: "file:///data/app.log".into(),
+            store: "file:///".into(),
+            objects: vec![ObjectRow {
+                path: "data/app.log".into(),
+                size: 3000,
+                e_tag: Some("\"e1\"".into()),
+                compression: None,
+            }],
+            keywords: keywords.iter().map(|(k, _)| k.to_string()).collect(),
+            mode: "keywords".into(),
+            ..Default::default()
+        },
+        result: KeywordCounts::new(keywords.iter().map(|&(k, v)| (k.into(), v)).collect()),
+        timeline: None,
+        parts: vec![
+            part("0", 1000, 10, 3),
+            part("1", 1200, 12, 0),
+            part("2", 800, 9, 7),
+        ],
+        top: 30,
+    }
+}
+
+/// The text of the element `<tag id="id" ...>...</tag>` (first match).
+fn element<'a>(html: &'a str, tag: &str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<{tag} id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no <{tag} id={id}>"));
+    let end = html[start..].find(&format!("</{tag}>")).unwrap() + start;
+    &html[start..end]
+}
+
+/// The `points` of each polyline in `svg`, as counts of points.
+fn polyline_points(svg: &str) -> Vec<usize> {
+    svg.split("<polyline")
+        .skip(1)
+        .map(|p| {
+            let pts = p.split(" points=\"").nth(1).unwrap();
+            pts[..pts.find('"').unwrap()].split(' ').count()
+        })
+        .collect()
+}
+
+const SEED: [(&str, u64); 4] = [
+    ("INFO", 2460),
+    ("WARN", 2448),
+    ("ERROR", 2583),
+    ("DEBUG", 2509),
+];
+
+#[test]
+fn one_bar_per_keyword_with_exact_values() {
+    for n in [1usize, 4, 17] {
+        let names: Vec<String> = (0..n).map(|i| format!("K{i}")).collect();
+        let kws: Vec<(&str, u64)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.as_str(), i as u64 * 1001))
+            .collect();
+        let html = render(&run(&kws));
+        let chart = element(&html, "svg", "keyword-chart");
+        assert_eq!(chart.matches("<rect class=\"bar\"").count(), n);
+        for (k, v) in &kws {
+            assert!(
+                chart.contains(&format!("data-label=\"{k}\" data-value=\"{v}\"")),
+                "bar {k}={v}"
+            );
+        }
+    }
+}
+
+#[test]
+fn totals_are_exact_and_thousands_separated() {
+    let html = render(&run(&SEED));
+    let totals = element(&html, "table", "totals");
+    for (k, v) in SEED {
+        assert!(totals.contains(&format!("data-keyword=\"{k}\" data-value=\"{v}\"")));
+        assert!(totals.contains(&format!(
+            "data-value=\"{v}\" title=\"{v}\">{}</span>",
+            html::thousands(v)
+        )));
+    }
+    // All matches: 2460 + 2448 + 2583 + 2509.
+    assert!(html.contains("data-value=\"10000\" title=\"10000\">10,000<"));
+    // Lines and bytes summed over the parts' outputs.
+    assert!(html.contains("data-value=\"3000\" title=\"3000 bytes\">3,000<"));
+    assert!(html.contains("data-value=\"31\" title=\"31\">31<"));
+    // Keywords appear in result order.
+    let pos: Vec<usize> = SEED
+        .iter()
+        .map(|(k, _)| totals.find(&format!("data-keyword=\"{k}\"")).unwrap())
+        .collect();
+    assert!(pos.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[test]
+fn per_part_bytes_and_timings() {
+    let mut r = run(&SEED);
+    r.parts.push(PartRow {
+        id: "3".into(),
+        planned_bytes: 5,
+        output: None,
+    });
+    let html = render(&r);
+    let parts = element(&html, "table", "parts");
+    assert!(parts.contains("data-part=\"0\" data-bytes=\"1000\""));
+    assert!(parts.contains("data-part=\"1\" data-bytes=\"1200\""));
+    assert!(parts.contains("data-part=\"3\""));
+    assert!(parts.contains("no count output"));
+    assert!(html.contains("1 part(s) have no count output"));
+    let bytes_chart = element(&html, "svg", "part-bytes-chart");
+    assert_eq!(bytes_chart.matches("<rect class=\"col\"").count(), 4);
+    assert!(bytes_chart.contains("data-label=\"1\" data-value=\"1200\""));
+    let ms = element(&html, "svg", "part-ms-chart");
+    assert!(ms.contains("data-label=\"2\" data-value=\"7\""));
+    // Slowest part and summed time.
+    assert!(
+        html.contains("slowest part (ms)</div><div class=\"v\"><span class=\"n\" data-value=\"7\"")
+    );
+    assert!(html.contains(
+        "count time, sum (ms)</div><div class=\"v\"><span class=\"n\" data-value=\"10\""
+    ));
+}
+
+#[test]
+fn hostile_text_is_escaped_everywhere() {
+    let evil = [
+        ("<script>alert(1)</script>", 1),
+        ("a&b", 2),
+        ("\"quoted\" 'single'", 3),
+        ("</svg><img src=x onerror=alert(1)>", 4),
+        ("ctl\u{1}\u{0}", 5),
+    ];
+    let mut r = run(&evil);
+    r.run.input = "file:///x/<b>.log".into();
+    r.run.job_id = "j\"><script>".into();
+    r.parts[0].output.as_mut().unwrap().strategy = "<i>s</i>".into();
+    r.run.other = vec![("extra<".into(), r#"{"k":"<v>"}"#.into())];
+    let html = render(&r);
+    for bad in [
+        "<script",
+        "<img",
+        "<b>",
+        "<i>",
+        "extra<",
+        "\"quoted\"",
+        "'single'",
+        "\u{0}",
+        "\u{1}",
+    ] {
+        assert!(!html.contains(bad), "{bad:?} reached the page unescaped");
+    }
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("a&amp;b"));
+    assert!(html.contains("&quot;quoted&quot; &#39;single&#39;"));
+    assert!(html.contains("ctl\u{2401}\u{2400}"));
+    // Structure survives: one <svg> open per close, and a bar per keyword.
+    assert_eq!(html.matches("<svg").count(), html.matches("</svg>").count());
+    let chart = element(&html, "svg", "keyword-chart");
+    assert_eq!(chart.matches("<rect class=\"bar\"").count(), evil.len());
+}
+
+/// A timeline.json as the brief specifies it.
+fn timeline_json(buckets: usize) -> String {
+    let mut b = Vec::new();
+    for i in 0..buckets {
+        b.push(format!(
+            r#"{{"start":"2023-02-{:02}T{:02}:00:00Z","lines":{},"counts":{{"INFO":{},"WARN":{},"ERROR":{},"DEBUG":{}}}}}"#,
+            28 + i / 24,
+            i % 24,
+            10 + i,
+            i,
+            2 * i,
+            1,
+            0
+        ));
+    }
+    format!(
+        r#"{{"version":1,"by":"hour","keywords":["INFO","WARN","ERROR","DEBUG"],"buckets":[{}],"untimed":{{"lines":5,"counts":{{"INFO":7,"WARN":0,"ERROR":3,"DEBUG":0}}}}}}"#,
+        b.join(",")
+    )
+}
+
+fn timeline_run(buckets: usize) -> RunReport {
+    let t: Timeline = serde_json::from_str(&timeline_json(buckets)).unwrap();
+    let n = buckets as u64;
+    let sum = |f: fn(u64) -> u64| (0..n).map(f).sum::<u64>();
+    let mut r = run(&[
+        ("INFO", sum(|i| i) + 7),
+        ("WARN", sum(|i| 2 * i)),
+        ("ERROR", n + 3),
+        ("DEBUG", 0),
+    ]);
+    r.run.by = Some("hour".into());
+    r.timeline = Some(t);
+    r
+}
+
+#[test]
+fn timeline_points_equal_buckets() {
+    for buckets in [1usize, 2, 24, 49, 300] {
+        let html = render(&timeline_run(buckets));
+        let chart = element(&html, "svg", "timeline-chart");
+        assert!(chart.contains(&format!("data-buckets=\"{buckets}\"")));
+        assert_eq!(
+            polyline_points(chart),
+            vec![buckets; 4],
+            "buckets {buckets}"
+        );
+        for k in ["INFO", "WARN", "ERROR", "DEBUG"] {
+            assert!(chart.contains(&format!("data-keyword=\"{k}\" data-points=\"{buckets}\"")));
+        }
+        // The untimed bucket is shown separately, a bar per keyword, exact.
+        let untimed = element(&html, "svg", "untimed-chart");
+        assert_eq!(untimed.matches("<rect class=\"bar\"").count(), 4);
+        assert!(untimed.contains("data-label=\"INFO\" data-value=\"7\""));
+        assert!(untimed.contains("data-label=\"ERROR\" data-value=\"3\""));
+        assert!(html.contains("Buckets plus untimed add up to the totals."));
+        // Every bucket is in the table, plus the untimed row.
+        let table = element(&html, "table", "buckets");
+        assert_eq!(table.matches("<tr>").count(), buckets + 2);
+    }
+}
+
+#[test]
+fn timeline_point_values_are_exact() {
+    let html = render(&timeline_run(3));
+    let chart = element(&html, "svg", "timeline-chart");
+    // WARN is 2*i in bucket i.
+    for (i, v) in [0u64, 2, 4].iter().enumerate() {
+        assert!(chart.contains(&format!("data-keyword=\"WARN\" data-value=\"{v}\" cx=")));
+        assert!(chart.contains(&format!("WARN 2023-02-28T{i:02}:00:00Z: {v}</title>")));
+    }
+    // Higher counts are drawn higher (smaller y).
+    let ys: Vec<f64> = chart
+        .split("data-keyword=\"WARN\" data-value=")
+        .skip(1)
+        .map(|c| {
+            let cy = c.split("cy=\"").nth(1).unwrap();
+            cy[..cy.find('"').unwrap()].parse().unwrap()
+        })
+        .collect();
+    assert!(ys[0] > ys[1] && ys[1] > ys[2], "{ys:?}");
+}
+
+#[test]
+fn timeline_that_disagrees_with_result_is_flagged() {
+    let mut r = timeline_run(4);
+    r.result.0[0].1 += 1;
+    let html = render(&r);
+    assert!(html.contains("do not add up to result.json for: INFO"));
+}
+
+#[test]
+fn by_run_without_timeline_says_so() {
+    let mut r = run(&SEED);
+    r.run.by = Some("day".into());
+    assert!(render(&r).contains("holds no timeline.json"));
+}
+
+#[test]
+fn words_mode_shows_the_top_words() {
+    let words: Vec<(String, u64)> = (0..50u64).map(|i| (format!("w{i}<&>"), 1000 - i)).collect();
+    let mut r = run(&[]);
+    r.run.mode = "words".into();
+    r.result = KeywordCounts::new(words.clone());
+    r.top = 10;
+    let html = render(&r);
+    assert!(!html.contains("id=\"keyword-chart\""));
+    let chart = element(&html, "svg", "word-chart");
+    assert_eq!(chart.matches("<rect class=\"bar\"").count(), 10);
+    for (w, v) in words.iter().take(10) {
+        let w = html::esc(w);
+        assert!(chart.contains(&format!("data-label=\"{w}\" data-value=\"{v}\"")));
+    }
+    assert!(!chart.contains("w10&lt;"));
+    // Distinct words and the total of all occurrences, exact.
+    let total: u64 = words.iter().map(|w| w.1).sum();
+    assert!(html.contains(&format!("data-value=\"{total}\"")));
+    assert!(
+        html.contains("distinct words</div><div class=\"v\"><span class=\"n\" data-value=\"50\"")
+    );
+    assert_eq!(
+        element(&html, "table", "words")
+            .matches("<tr data-word=")
+            .count(),
+        10
+    );
+}
+
+#[test]
+fn inputs_and_options_are_listed() {
+    let mut r = run(&SEED);
+    r.run.ignore_case = true;
+    r.run.by = Some("minute".into());
+    r.run.objects[0].compression = Some("gzip".into());
+    r.run.other = vec![("top".into(), "5".into())];
+    let html = render(&r);
+    let inputs = element(&html, "table", "inputs");
+    assert!(inputs.contains("<th>ignore case</th><td>yes</td>"));
+    assert!(inputs.contains("<th>whole word</th><td>no</td>"));
+    assert!(inputs.contains("<th>time buckets</th><td>minute</td>"));
+    assert!(inputs.contains("<th>keywords (4)</th>"));
+    let objects = element(&html, "table", "objects");
+    assert!(objects.contains("data/app.log") && objects.contains("gzip"));
+    assert!(objects.contains("data-value=\"3000\""));
+}
+
+#[test]
+fn page_is_self_contained() {
+    let html = render(&timeline_run(5));
+    for banned in ["<script", "http://", "https://", "<link", "@import", "url("] {
+        let hits: Vec<_> = html
+            .match_indices(banned)
+            .filter(|(i, _)| !html[*i..].starts_with("http://www.w3.org/2000/svg"))
+            .collect();
+        assert!(hits.is_empty(), "{banned} in the page");
+    }
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.trim_end().ends_with("</html>"));
+}

@@ -1,0 +1,352 @@
+//! `logcount report` end to end: run the pipeline, write the report, load it
+//! in a real browser (Debian's chromium, headless) and find the numbers on
+//! the rendered page; take a screenshot and check it is a real picture.
+//!
+//! Without chromium these checks print a loud SKIPPED line, except under
+//! `CI=true`, where a missing browser fails the test (test.sh installs it).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn logcount(args: &[&str]) -> Output {
+    common::step_binary("logcount", "warn")
+        .args(args)
+        .output()
+        .expect("logcount runs")
+}
+
+#[track_caller]
+fn ok(o: Output) -> String {
+    assert!(
+        o.status.success(),
+        "failed: {:?}\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap()
+}
+
+/// The headless browser, or `None` (with a SKIPPED line) when it is not
+/// installed; under CI=true a missing browser is a failure.
+fn chromium() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n)))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        let msg = "chromium is not installed (./test.sh installs it: apt-get install chromium)";
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{msg}; the browser checks of the report must run in CI");
+        }
+        eprintln!("SKIPPED: {msg}; the report was NOT checked in a browser");
+    }
+    found
+}
+
+/// Runs chromium headless on `page` with `extra` flags, in a fresh profile,
+/// no network services; returns stdout. Killed after two minutes.
+fn headless(browser: &Path, page: &Path, extra: &[String]) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let mut child = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    let out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || std::io::read_to_string(out).unwrap_or_default());
+    let err = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || std::io::read_to_string(err).unwrap_or_default());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!(
+                "chromium did not finish within 2 minutes on {}",
+                page.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let stdout = reader.join().unwrap();
+    let stderr = err_reader.join().unwrap();
+    assert!(status.success(), "chromium failed: {status:?}\n{stderr}");
+    stdout
+}
+
+/// The DOM chromium built from the page, serialized.
+fn rendered_dom(browser: &Path, page: &Path) -> String {
+    let dom = headless(browser, page, &["--dump-dom".into()]);
+    assert!(
+        dom.contains("<h1>logcount report</h1>"),
+        "no page: {dom:.500}"
+    );
+    dom
+}
+
+/// The element `<tag id="id" ...>...</tag>` in the DOM.
+fn element<'a>(dom: &'a str, tag: &str, id: &str) -> &'a str {
+    let start = dom
+        .find(&format!("<{tag} id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no <{tag} id={id}> in the rendered page"));
+    let end = dom[start..].find(&format!("</{tag}>")).unwrap() + start;
+    &dom[start..end]
+}
+
+/// Takes a screenshot and checks it is a PNG of the window size with real
+/// content (a blank page compresses to a few KB).
+fn check_screenshot(browser: &Path, page: &Path, png: &Path) {
+    let (w, h) = (1000u32, 2200u32);
+    headless(
+        browser,
+        page,
+        &[
+            format!("--screenshot={}", png.display()),
+            format!("--window-size={w},{h}"),
+            "--hide-scrollbars".into(),
+        ],
+    );
+    let data = std::fs::read(png).expect("chromium wrote the screenshot");
+    assert_eq!(&data[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    assert_eq!(&data[12..16], b"IHDR");
+    let dim = |i: usize| u32::from_be_bytes(data[i..i + 4].try_into().unwrap());
+    assert_eq!((dim(16), dim(20)), (w, h), "screenshot size");
+    assert!(
+        data.len() > 40_000,
+        "screenshot is {} bytes: the page looks empty",
+        data.len()
+    );
+}
+
+/// How a browser may serialize `value` in a double-quoted attribute: `&` and
+/// `"` always escaped; `<` and `>` escaped by newer Chromium, raw by older.
+fn attr_forms(value: &str) -> [String; 2] {
+    let base = value.replace('&', "&amp;").replace('"', "&quot;");
+    [base.replace('<', "&lt;").replace('>', "&gt;"), base]
+}
+
+fn file_url(p: &Path) -> String {
+    url::Url::from_file_path(p).unwrap().to_string()
+}
+
+/// The checks a finished keyword run's page must pass in the browser.
+fn check_keyword_page(browser: &Path, work: &Path, page: &Path, expected: &[(&str, u64)]) {
+    let dom = rendered_dom(browser, page);
+    let totals = element(&dom, "table", "totals");
+    for (k, v) in expected {
+        assert!(
+            attr_forms(k)
+                .iter()
+                .any(|k| totals.contains(&format!("data-keyword=\"{k}\" data-value=\"{v}\""))),
+            "total {k}={v} not on the page"
+        );
+        let shown = logcount::report::html::thousands(*v);
+        assert!(
+            totals.contains(&format!("title=\"{v}\">{shown}</span>")),
+            "{k} shown as {shown}"
+        );
+    }
+    // One bar per keyword in the keyword chart, each with its exact count.
+    let chart = element(&dom, "svg", "keyword-chart");
+    assert_eq!(chart.matches("<rect class=\"bar\"").count(), expected.len());
+    for (_, v) in expected {
+        assert!(chart.contains(&format!("data-value=\"{v}\"")));
+    }
+    // Every part's bytes, lines and time, from its count output.
+    let parts = element(&dom, "table", "parts");
+    let outputs: Vec<_> = std::fs::read_dir(work.join("count-output"))
+        .unwrap()
+        .collect();
+    assert!(!outputs.is_empty());
+    let mut bytes_sum = 0;
+    for entry in outputs {
+        let path = entry.unwrap().path();
+        let out: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let (id, bytes) = (
+            out["part"].as_str().unwrap(),
+            out["bytes"].as_u64().unwrap(),
+        );
+        bytes_sum += bytes;
+        assert!(
+            parts.contains(&format!("data-part=\"{id}\" data-bytes=\"{bytes}\"")),
+            "part {id}: {bytes} bytes not on the page"
+        );
+        assert!(parts.contains(&format!("data-value=\"{}\"", out["lines"])));
+        let bars = element(&dom, "svg", "part-bytes-chart");
+        assert!(bars.contains(&format!("data-label=\"{id}\" data-value=\"{bytes}\"")));
+    }
+    assert!(dom.contains(&format!(
+        "data-value=\"{bytes_sum}\" title=\"{bytes_sum} bytes\""
+    )));
+}
+
+#[test]
+fn seed_report_in_a_browser() {
+    let Some(seed) = common::seed_sample().map(|_| common::seed_path()) else {
+        return;
+    };
+    let Some(browser) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    let w = work.to_str().unwrap();
+    let result = ok(logcount(&[
+        "run",
+        "--input",
+        seed.to_str().unwrap(),
+        "--work",
+        w,
+        "--parts",
+        "4",
+    ]));
+    assert_eq!(
+        result.trim(),
+        r#"{"INFO":2460,"WARN":2448,"ERROR":2583,"DEBUG":2509}"#
+    );
+    let printed = ok(logcount(&["report", "--work", w]));
+    let page = work.join("report.html");
+    assert_eq!(
+        printed.trim(),
+        file_url(&page),
+        "report prints the page's URL"
+    );
+    check_keyword_page(&browser, &work, &page, &common::SEED_RESULT);
+    let dom = rendered_dom(&browser, &page);
+    assert!(dom.contains("log-count-data.txt"), "the input is named");
+    assert!(dom.contains("data-value=\"10000\""), "10,000 lines");
+    let png = dir.path().join("seed-report.png");
+    check_screenshot(&browser, &page, &png);
+    if let Ok(keep) = std::env::var("LOGCOUNT_REPORT_SCREENSHOT") {
+        std::fs::copy(&png, keep).unwrap();
+    }
+}
+
+/// Counts of each keyword in `path`, by Python's `bytes.count` (the reference rule).
+fn python_counts(path: &Path, keywords: &[&str]) -> Vec<u64> {
+    let script = "import sys,json\nd=open(sys.argv[1],'rb').read()\nprint(json.dumps([d.count(k.encode()) for k in json.loads(sys.argv[2])]))";
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .arg(serde_json::to_string(keywords).unwrap())
+        .output()
+        .expect("python3 runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn generated_log_report_with_hostile_keyword_and_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("gen.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&log).unwrap());
+    logcount::gen::write_log(&mut f, 3 << 20, 7).unwrap();
+    drop(f);
+    let keywords = ["ERROR", "INFO", "<b>&\"'x", "user="];
+    let counts = python_counts(&log, &keywords);
+    let expected: Vec<(&str, u64)> = keywords.iter().copied().zip(counts).collect();
+    assert!(expected[0].1 > 1000, "the generated log has ERRORs");
+
+    let work = dir.path().join("w");
+    let w = work.to_str().unwrap();
+    ok(logcount(&[
+        "run",
+        "--input",
+        log.to_str().unwrap(),
+        "--work",
+        w,
+        "--parts",
+        "5",
+        "--keywords",
+        &keywords.join(","),
+    ]));
+    let out = dir.path().join("elsewhere.html");
+    // --out through the environment, as a workflow step would pass it.
+    let printed = ok(common::step_binary("logcount", "warn")
+        .args(["report", "--work", w])
+        .env("LOGCOUNT_REPORT_OUT", &out)
+        .output()
+        .unwrap());
+    assert_eq!(printed.trim(), file_url(&out));
+    assert!(
+        !work.join("report.html").exists(),
+        "--out replaces the default place"
+    );
+
+    let Some(browser) = chromium() else { return };
+    check_keyword_page(&browser, &work, &out, &expected);
+    let dom = rendered_dom(&browser, &out);
+    // The hostile keyword is text on the page, never markup.
+    // (`<b>` may appear raw only at the start of an attribute value.)
+    assert!(
+        dom.match_indices("<b>")
+            .all(|(i, _)| dom[..i].ends_with("=\"")),
+        "a keyword became markup"
+    );
+    assert!(
+        dom.contains("&lt;b&gt;&amp;\"'x"),
+        "the keyword is shown as text"
+    );
+    check_screenshot(&browser, &out, &dir.path().join("gen.png"));
+}
+
+#[test]
+fn report_before_merge_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.log");
+    std::fs::write(&log, "INFO a\nWARN b\n").unwrap();
+    let work = dir.path().join("w");
+    let w = work.to_str().unwrap();
+    ok(logcount(&[
+        "split",
+        "--input",
+        log.to_str().unwrap(),
+        "--work",
+        w,
+        "--parts",
+        "2",
+    ]));
+    let o = logcount(&["report", "--work", w]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("run merge first") && err.contains("result.json"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+    assert!(!work.join("report.html").exists());
+
+    // No run at all: the manifest is missing.
+    let o = logcount(&[
+        "report",
+        "--work",
+        dir.path().join("nothing").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("manifest.json does not exist"));
+}
