@@ -13,6 +13,7 @@ use logcount::run::{run_in_process, RunOptions};
 use logcount::steps::count::{count, CountOptions};
 use logcount::steps::merge::merge;
 use logcount::steps::split::{split, SplitOptions};
+use futures::StreamExt;
 use logcount::Error;
 
 fn opts(parts: usize, keywords: &Keywords) -> RunOptions {
@@ -309,21 +310,46 @@ async fn input_drift(b: &Backend) {
     assert!(matches!(e, Error::InputChanged { .. }), "{e:?}");
 }
 
-/// `materialize` writes each part's bytes; together they are the input.
+/// `materialize` writes each part's bytes; together they are the input (a
+/// dataset of two objects, so parts span objects), and doing it again
+/// replaces them. Nothing else is left in split-output (no staged files).
 async fn materialized_parts(b: &Backend) {
-    let data = logcount::gen::generate(120_000, 4);
-    let input = b.stores.open(&b.put("mat.log", &data).await).unwrap();
+    let one = logcount::gen::generate(120_000, 4);
+    let two = logcount::gen::generate(50_001, 5);
+    b.put("matset/a.log", &one).await;
+    b.put("matset/b.log", &two).await;
+    let data = [one, two].concat();
+    let input = b.stores.open(&b.url("matset/")).unwrap();
     let work = b.stores.open(&b.url("mat")).unwrap();
     let k = Keywords::default_set();
-    let mut o = split_opts(7, &k);
-    o.materialize = true;
-    let m = split(&input, &work, &o).await.unwrap();
-    let mut joined = Vec::new();
-    for id in m.part_ids() {
-        let part = b.get(&format!("mat/split-output/{id}.txt")).await;
-        joined.extend_from_slice(&part);
+    for parts in [7, 3] {
+        let mut o = split_opts(parts, &k);
+        o.materialize = true;
+        let m = split(&input, &work, &o).await.unwrap();
+        let mut joined = Vec::new();
+        for id in m.part_ids() {
+            let part = b.get(&format!("mat/split-output/{id}.txt")).await;
+            assert_eq!(part.len() as u64, m.part(id).unwrap().bytes, "part {id}");
+            joined.extend_from_slice(&part);
+        }
+        assert_eq!(joined, data, "{parts} parts");
+        let listed: Vec<String> = work
+            .store
+            .list(Some(&work.join("split-output").path))
+            .map(|m| m.unwrap().location.filename().unwrap().to_string())
+            .collect()
+            .await;
+        assert_eq!(listed.len(), m.parts.len(), "{listed:?}");
+        if b.name == "file" {
+            let dir = work.join("split-output").url.to_file_path().unwrap();
+            let names: Vec<_> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            assert!(names.iter().all(|n| !n.contains('#')), "{names:?}");
+            assert_eq!(names.len(), m.parts.len(), "{names:?}");
+        }
     }
-    assert_eq!(joined, data);
 }
 
 /// A new split in the same work prefix retires the old job's outputs.

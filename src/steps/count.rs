@@ -27,6 +27,7 @@ use std::time::Instant;
 mod compressed;
 #[path = "count_local.rs"]
 mod local;
+pub(crate) use local::check_unchanged;
 
 /// Bytes per ranged read.
 pub const DEFAULT_BLOCK_SIZE: usize = 4 << 20;

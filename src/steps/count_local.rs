@@ -161,7 +161,7 @@ fn split_and_count(b: &[u8], counter: &Counter) -> Precounted {
 }
 
 /// Fails with [`Error::InputChanged`] unless `loc` still has the ETag `e_tag`.
-pub(super) async fn check_unchanged(loc: &Location, e_tag: Option<&str>) -> Result<()> {
+pub(crate) async fn check_unchanged(loc: &Location, e_tag: Option<&str>) -> Result<()> {
     let Some(was) = e_tag else { return Ok(()) };
     let now = match store::head(loc).await {
         Ok(meta) => meta.e_tag.unwrap_or_else(|| "none".into()),

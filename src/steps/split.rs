@@ -14,6 +14,8 @@ use crate::manifest::{
 use crate::store::{self, Location};
 use futures::{StreamExt, TryStreamExt};
 
+#[path = "materialize_local.rs"]
+mod local;
 #[path = "split_compressed.rs"]
 mod compressed;
 use object_store::path::Path;
@@ -244,6 +246,9 @@ async fn materialize_part(
     work: &Location,
     part: &Part,
 ) -> Result<()> {
+    if let Some(done) = local::materialize_part(root, manifest, work, part).await {
+        return done;
+    }
     let out = work.join(&format!("{SPLIT_DIR}/{}.txt", part.id));
     let mut w = store::StreamWriter::new(&out);
     for seg in &part.segments {
