@@ -169,3 +169,222 @@ proptest! {
         check_all(&text, &k, &[block], &[64]);
     }
 }
+
+// ---- Match options: --ignore-case and --whole-word on every strategy ----
+
+use logcount::engine::MatchOptions;
+
+const EXACT: MatchOptions = MatchOptions {
+    ignore_case: false,
+    whole_word: false,
+};
+const IC: MatchOptions = MatchOptions {
+    ignore_case: true,
+    whole_word: false,
+};
+const WW: MatchOptions = MatchOptions {
+    ignore_case: false,
+    whole_word: true,
+};
+const BOTH: MatchOptions = MatchOptions {
+    ignore_case: true,
+    whole_word: true,
+};
+
+fn is_word(b: u8) -> bool {
+    matches!(b, b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_')
+}
+
+/// An oracle written apart from the engine's reference: list every candidate
+/// start (on lowercased copies when ignoring case), drop those with a word
+/// neighbour, then pick greedily left to right without overlap.
+fn options_oracle(text: &[u8], k: &Keywords, o: MatchOptions) -> Vec<u64> {
+    let fold = |b: &[u8]| -> Vec<u8> {
+        if o.ignore_case {
+            b.iter().map(|c| c.to_ascii_lowercase()).collect()
+        } else {
+            b.to_vec()
+        }
+    };
+    let hay = fold(text);
+    k.as_bytes()
+        .iter()
+        .map(|kw| {
+            let kw = fold(kw);
+            let starts = (0..=hay.len().saturating_sub(kw.len()))
+                .filter(|&i| hay.len() >= kw.len() && hay[i..i + kw.len()] == kw[..])
+                .filter(|&i| {
+                    !o.whole_word
+                        || ((i == 0 || !is_word(text[i - 1]))
+                            && text.get(i + kw.len()).is_none_or(|&b| !is_word(b)))
+                });
+            let mut free = 0;
+            let mut n = 0;
+            for i in starts {
+                if i >= free {
+                    n += 1;
+                    free = i + kw.len();
+                }
+            }
+            n
+        })
+        .collect()
+}
+
+/// Every strategy under `o`, whole and through the stitcher (long lines streamed).
+fn check_all_options(text: &[u8], k: &Keywords, o: MatchOptions, blocks: &[usize], limits: &[usize]) {
+    let want = options_oracle(text, k, o);
+    let kinds = StrategyKind::all_with(k, o);
+    assert!(kinds.contains(&StrategyKind::Simd) && kinds.contains(&StrategyKind::Memmem));
+    for kind in kinds.into_iter().chain([StrategyKind::Auto]) {
+        let engine = Engine::with_options(k, o, kind).unwrap();
+        assert_eq!(engine.options(), o);
+        let mut got = vec![0; k.len()];
+        engine.count(text, &mut got);
+        assert_eq!(
+            got,
+            want,
+            "{kind:?} {o:?} whole text {:?} keywords {:?}",
+            String::from_utf8_lossy(text),
+            k.names()
+        );
+        for &block in blocks {
+            for &limit in limits {
+                let t = count_in_blocks(&engine, text, block, limit);
+                assert_eq!(
+                    t.counts,
+                    want,
+                    "{kind:?} {o:?} block {block} limit {limit} text {:?} keywords {:?}",
+                    String::from_utf8_lossy(text),
+                    k.names()
+                );
+                assert_eq!(t.lines, lines(text));
+            }
+        }
+    }
+}
+
+/// Option cases: (text, keywords => exact, ignore-case, whole-word, both).
+macro_rules! o {
+    ($($name:ident: $text:expr, $kw:expr => $exact:expr, $ic:expr, $ww:expr, $both:expr;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                let k = Keywords::parse_list($kw).unwrap();
+                let text: &[u8] = $text;
+                for (o, want) in [(EXACT, $exact), (IC, $ic), (WW, $ww), (BOTH, $both)] {
+                    assert_eq!(options_oracle(text, &k, o), want.to_vec(), "the oracle itself, {o:?}");
+                    check_all_options(text, &k, o, &[1, 2, 3, 7, 64, 1 << 20], &[0, 1, 4, 1 << 20]);
+                }
+            }
+        )*
+    };
+}
+
+o! {
+    opt_crlf: b"INFO\r\ninfo\r\nInfo\r\n", "INFO" => [1u64], [3u64], [1u64], [3u64];
+    opt_invalid_utf8: b"\xffERROR\x80error\xc3ERRORx\n", "ERROR" => [2u64], [3u64], [1u64], [2u64];
+    opt_nonword_keyword_ends: b"a-x-b -x- -x--x-\n-x-", "-x-" => [5u64], [5u64], [4u64], [4u64];
+    opt_self_overlap: b"aaa aa AA aA_aa a", "aa" => [3u64], [5u64], [1u64], [2u64];
+    opt_self_overlap_nonword_middle: b"a-a-a A-a-a", "a-a" => [2u64], [2u64], [2u64], [2u64];
+    opt_rejected_candidate_does_not_consume: b"xa-a-a", "a-a" => [1u64], [1u64], [1u64], [1u64];
+    opt_text_start_and_end: b"WARN\nwarn", "warn" => [1u64], [2u64], [1u64], [2u64];
+    opt_digits_and_underscore: b"ERROR1 ERROR_ _ERROR 1ERROR ERROR. ERROR", "ERROR" => [6u64], [6u64], [2u64], [2u64];
+    opt_non_ascii_exact: "É é ÉCOLE école\n".as_bytes(), "é,école" => [2u64, 1], [2u64, 1], [1u64, 1], [1u64, 1];
+    opt_nested: b"ERRORERROR ERR ERROR", "ERR,ERROR" => [4u64, 3], [4u64, 3], [1u64, 1], [1u64, 1];
+    opt_case_variants: b"Info INFO info iNfO", "info,INFO" => [1u64, 1], [4u64, 4], [1u64, 1], [4u64, 4];
+    opt_empty: b"", "a" => [0u64], [0u64], [0u64], [0u64];
+}
+
+#[test]
+fn options_every_block_size_and_long_lines() {
+    // Word/non-word neighbours at every block boundary, one line much longer
+    // than the stitcher's limit, matches at the very end of the text.
+    let mut text = Vec::new();
+    for i in 0..400u32 {
+        text.extend_from_slice(match i % 5 {
+            0 => b"Error ".as_slice(),
+            1 => b"ERROR_x ",
+            2 => b"a-a-a ",
+            3 => b"xerror ",
+            _ => b"aa\n",
+        });
+    }
+    text.extend_from_slice(b"error");
+    let k = Keywords::parse_list("error,a-a,aa,ERROR_x,r").unwrap();
+    let blocks: Vec<usize> = (1..=40).chain([97, 4096]).collect();
+    for o in [EXACT, IC, WW, BOTH] {
+        check_all_options(&text, &k, o, &blocks, &[0, 5, 1 << 20]);
+        let one_line: Vec<u8> = text.iter().map(|&b| if b == b'\n' { b' ' } else { b }).collect();
+        check_all_options(&one_line, &k, o, &[1, 3, 64, 1000], &[0, 16]);
+    }
+}
+
+#[test]
+fn options_across_simd_chunks_and_vectors() {
+    // Keywords of many lengths planted with both kinds of neighbour at offsets
+    // near powers of two (vector widths, kernel chunks, the head block).
+    let keys = ["a", "Ab", "x_y", "WARN", "k-k-", "ERRORS", "0123456789abcdef", "Zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz1"];
+    let k = Keywords::new(keys).unwrap();
+    let mut text = vec![b' '; 20_000];
+    let mut at = 0usize;
+    let mut i = 0;
+    while at + 40 < text.len() {
+        let key = keys[i % keys.len()].as_bytes();
+        text[at..at + key.len()].copy_from_slice(key);
+        if i % 3 == 0 {
+            text[at + key.len()] = b'q';
+        }
+        if i % 4 == 0 && at > 0 {
+            text[at - 1] = b'9';
+        }
+        i += 1;
+        at += if i % 2 == 0 { 61 } else { 70 } + i % 5;
+        if i % 11 == 0 {
+            text[at] = b'\n';
+        }
+    }
+    for o in [EXACT, IC, WW, BOTH] {
+        for cut in [0, 1, 31, 32, 33, 63, 64, 65, 8191, 8192, 8193] {
+            check_all_options(&text[cut..], &k, o, &[8192], &[1 << 20]);
+        }
+    }
+}
+
+/// Small alphabets with both cases, word bytes, non-word bytes and a UTF-8
+/// lead byte make boundaries, folds and overlaps common.
+fn option_text(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        prop::sample::select(vec![b'a', b'A', b'b', b'_', b'-', b' ', b'\n', 0xC3, b'\r']),
+        0..max,
+    )
+}
+
+fn option_keywords() -> impl Strategy<Value = Keywords> {
+    prop::collection::vec(
+        prop::collection::vec(prop::sample::select(vec![b'a', b'A', b'b', b'_', b'-', b' ']), 1..5),
+        1..5,
+    )
+    .prop_map(|mut ks| {
+        ks.sort();
+        ks.dedup();
+        Keywords::new(ks).unwrap()
+    })
+}
+
+fn any_options() -> impl Strategy<Value = MatchOptions> {
+    (any::<bool>(), any::<bool>()).prop_map(|(ignore_case, whole_word)| MatchOptions {
+        ignore_case,
+        whole_word,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn options_random_text_and_keywords(text in option_text(300), k in option_keywords(),
+                                        o in any_options(), block in 1usize..40, limit in 0usize..20) {
+        check_all_options(&text, &k, o, &[block, 1 << 20], &[limit, 1 << 20]);
+    }
+}

@@ -11,6 +11,9 @@
 //! keyword contains a newline, the counts of the pieces add up to the count of
 //! the whole.
 //!
+//! [`MatchOptions`] (`--ignore-case`, `--whole-word`; see [`options`]) change
+//! what matches; every strategy supports them ([`Engine::with_options`]).
+//!
 //! ```
 //! use logcount::{engine::Engine, keywords::Keywords};
 //! let engine = Engine::new(&Keywords::parse_list("ERR,ERROR,aa").unwrap());
@@ -22,11 +25,13 @@
 pub mod aho;
 pub mod counter;
 pub mod memmem;
+pub mod options;
 pub mod reference;
 pub mod simd;
 pub mod stream;
 
 use crate::keywords::Keywords;
+pub use options::MatchOptions;
 use std::fmt;
 use std::sync::Arc;
 
@@ -68,12 +73,17 @@ pub enum StrategyKind {
 impl StrategyKind {
     /// Every strategy that can run for this keyword set (for exhaustive tests).
     pub fn all_for(keywords: &Keywords) -> Vec<StrategyKind> {
+        Self::all_with(keywords, MatchOptions::default())
+    }
+
+    /// Every strategy that can run for this keyword set under `options`.
+    pub fn all_with(keywords: &Keywords, options: MatchOptions) -> Vec<StrategyKind> {
         let mut v = vec![
             StrategyKind::Reference,
             StrategyKind::Memmem,
             StrategyKind::AhoOverlapping,
         ];
-        if aho::overlap_free(keywords) {
+        if aho::overlap_free_with(keywords, options) {
             v.push(StrategyKind::AhoLeftmost);
         }
         v.push(StrategyKind::Simd);
@@ -97,6 +107,7 @@ impl StrategyKind {
 #[derive(Debug, Clone)]
 pub struct Engine {
     keywords: Keywords,
+    options: MatchOptions,
     strategy: Arc<dyn Strategy>,
     /// For lines too long to hold in a buffer: counted in a streaming way.
     overlapping: Arc<aho::AhoOverlapping>,
@@ -132,16 +143,20 @@ pub struct UnsupportedStrategy {
 
 /// The auto pick: SIMD kernels for small sets of short keywords,
 /// aho-corasick for large overlap-free sets, memmem for a few others.
-fn auto_strategy(keywords: &Keywords, overlapping: &Arc<aho::AhoOverlapping>) -> Arc<dyn Strategy> {
-    let s = simd::Simd::new(keywords, simd::Isa::detect());
+fn auto_strategy(
+    keywords: &Keywords,
+    options: MatchOptions,
+    overlapping: &Arc<aho::AhoOverlapping>,
+) -> Arc<dyn Strategy> {
+    let s = simd::Simd::with_options(keywords, simd::Isa::detect(), options);
     if s.kernel_keywords() > 0
         && s.kernel_keywords() <= simd_max_keywords(s.isa())
         && s.fallback_keywords() <= SIMD_MAX_FALLBACK
     {
         Arc::new(s)
     } else if keywords.len() <= MEMMEM_MAX_KEYWORDS {
-        Arc::new(memmem::Memmem::new(keywords))
-    } else if let Some(a) = aho::AhoLeftmost::new(keywords) {
+        Arc::new(memmem::Memmem::with_options(keywords, options))
+    } else if let Some(a) = aho::AhoLeftmost::with_options(keywords, options) {
         Arc::new(a)
     } else {
         overlapping.clone()
@@ -159,19 +174,48 @@ impl Engine {
         keywords: &Keywords,
         kind: StrategyKind,
     ) -> Result<Self, UnsupportedStrategy> {
-        let overlapping = Arc::new(aho::AhoOverlapping::new(keywords));
+        Self::with_options(keywords, MatchOptions::default(), kind)
+    }
+
+    /// An engine counting under `options` with the given strategy; an error
+    /// when it would not be exact (as for [`with_strategy`](Self::with_strategy)).
+    ///
+    /// ```
+    /// use logcount::engine::{Engine, MatchOptions, StrategyKind};
+    /// use logcount::keywords::Keywords;
+    /// let k = Keywords::parse_list("warn").unwrap();
+    /// let opts = MatchOptions { ignore_case: true, whole_word: false };
+    /// for kind in StrategyKind::all_with(&k, opts) {
+    ///     let engine = Engine::with_options(&k, opts, kind).unwrap();
+    ///     let mut counts = vec![0];
+    ///     engine.count(b"WARN Warning wArN", &mut counts);
+    ///     assert_eq!(counts, [3], "{kind:?}");
+    /// }
+    /// ```
+    pub fn with_options(
+        keywords: &Keywords,
+        options: MatchOptions,
+        kind: StrategyKind,
+    ) -> Result<Self, UnsupportedStrategy> {
+        let overlapping = Arc::new(aho::AhoOverlapping::with_options(keywords, options));
         let strategy: Arc<dyn Strategy> = match kind {
-            StrategyKind::Auto => auto_strategy(keywords, &overlapping),
-            StrategyKind::Reference => Arc::new(reference::Reference::new(keywords)),
-            StrategyKind::Memmem => Arc::new(memmem::Memmem::new(keywords)),
-            StrategyKind::AhoLeftmost => {
-                Arc::new(aho::AhoLeftmost::new(keywords).ok_or(UnsupportedStrategy {
+            StrategyKind::Auto => auto_strategy(keywords, options, &overlapping),
+            StrategyKind::Reference => {
+                Arc::new(reference::Reference::with_options(keywords, options))
+            }
+            StrategyKind::Memmem => Arc::new(memmem::Memmem::with_options(keywords, options)),
+            StrategyKind::AhoLeftmost => Arc::new(
+                aho::AhoLeftmost::with_options(keywords, options).ok_or(UnsupportedStrategy {
                     kind,
                     reason: "keywords overlap",
-                })?)
-            }
+                })?,
+            ),
             StrategyKind::AhoOverlapping => overlapping.clone(),
-            StrategyKind::Simd => Arc::new(simd::Simd::new(keywords, simd::Isa::detect())),
+            StrategyKind::Simd => Arc::new(simd::Simd::with_options(
+                keywords,
+                simd::Isa::detect(),
+                options,
+            )),
             StrategyKind::SimdAvx512 | StrategyKind::SimdAvx2 | StrategyKind::SimdPortable => {
                 let (_, isa) = StrategyKind::SIMD_ISAS
                     .into_iter()
@@ -183,11 +227,12 @@ impl Engine {
                         reason: "this CPU lacks the instruction set",
                     });
                 }
-                Arc::new(simd::Simd::new(keywords, isa))
+                Arc::new(simd::Simd::with_options(keywords, isa, options))
             }
         };
         Ok(Engine {
             keywords: keywords.clone(),
+            options,
             strategy,
             overlapping,
         })
@@ -195,6 +240,11 @@ impl Engine {
 
     pub fn keywords(&self) -> &Keywords {
         &self.keywords
+    }
+
+    /// The match options the engine counts under.
+    pub fn options(&self) -> MatchOptions {
+        self.options
     }
 
     /// The name of the chosen strategy.

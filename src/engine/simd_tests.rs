@@ -1,8 +1,29 @@
 //! Unit tests of the SIMD kernels: every instruction set this CPU has,
-//! against the reference count, at every offset and boundary.
+//! against the reference count, at every offset and boundary, under every
+//! combination of match options.
 
 use super::*;
-use crate::engine::reference::count_one;
+use crate::engine::reference::{count_one, count_one_with};
+
+/// Every combination of the match options.
+const ALL_OPTIONS: [MatchOptions; 4] = [
+    MatchOptions {
+        ignore_case: false,
+        whole_word: false,
+    },
+    MatchOptions {
+        ignore_case: true,
+        whole_word: false,
+    },
+    MatchOptions {
+        ignore_case: false,
+        whole_word: true,
+    },
+    MatchOptions {
+        ignore_case: true,
+        whole_word: true,
+    },
+];
 
 /// Every kernel path this CPU can run (the portable one always).
 fn isas() -> Vec<Isa> {
@@ -56,6 +77,30 @@ fn check(keywords: &Keywords, text: &[u8], what: &str) {
             keywords.names(),
             String::from_utf8_lossy(text)
         );
+    }
+    check_options(keywords, text, what);
+}
+
+/// Every instruction set under every option combination, against the reference.
+fn check_options(keywords: &Keywords, text: &[u8], what: &str) {
+    for options in ALL_OPTIONS {
+        let want: Vec<u64> = keywords
+            .as_bytes()
+            .iter()
+            .map(|k| count_one_with(text, k, options))
+            .collect();
+        for isa in isas() {
+            let s = Simd::with_options(keywords, isa, options);
+            let mut got = vec![0; keywords.len()];
+            s.count(text, &mut got);
+            assert_eq!(
+                got,
+                want,
+                "{isa:?} {options:?} {what}: keywords {:?}, text {:?}",
+                keywords.names(),
+                String::from_utf8_lossy(text)
+            );
+        }
     }
 }
 
@@ -230,5 +275,114 @@ fn high_bytes() {
     let alphabet: Vec<u8> = "错误éx\u{ff}".bytes().chain([0x80, 0xff, 0]).collect();
     for len in [0, 7, 63, 64, 65, 200, 1000] {
         check(&k, &rng.bytes(len, &alphabet), "high bytes");
+    }
+}
+
+/// Fixed cases under options, with the expected counts written out (not
+/// only compared with the reference).
+#[test]
+fn options_fixed() {
+    let ic = MatchOptions {
+        ignore_case: true,
+        whole_word: false,
+    };
+    let ww = MatchOptions {
+        ignore_case: false,
+        whole_word: true,
+    };
+    let both = MatchOptions {
+        ignore_case: true,
+        whole_word: true,
+    };
+    let k = kw(&[b"error", b"-x-", "é".as_bytes()]);
+    let text = "ERROR error_ Error-x-y -x- (eRRor) É é\nerrors".as_bytes();
+    for (options, want) in [
+        (MatchOptions::default(), [2u64, 2, 1]),
+        (ic, [5, 2, 1]),
+        (ww, [0, 1, 1]),
+        (both, [3, 1, 1]),
+    ] {
+        for isa in isas() {
+            let mut got = vec![0; 3];
+            Simd::with_options(&k, isa, options).count(text, &mut got);
+            assert_eq!(got, want, "{isa:?} {options:?}");
+        }
+    }
+    // "aA" has a border once folded: it goes to the fallback, still exact.
+    let s = Simd::with_options(&kw(&[b"aA", b"INFO"]), Isa::Portable, ic);
+    assert_eq!((s.kernel_keywords(), s.fallback_keywords()), (1, 1));
+    check(&kw(&[b"aA", b"INFO"]), b"aaaA AAA inFO", "folded border");
+}
+
+/// Dense random texts over word and non-word bytes, both cases and a UTF-8
+/// lead byte: every option, every ISA, keywords short and long.
+#[test]
+fn options_random() {
+    let mut rng = Rng(0x5eed);
+    let alphabet = b"aAbB_- \n\xc3";
+    for round in 0..600 {
+        let nk = 1 + rng.below(4);
+        let mut ks: Vec<Vec<u8>> = Vec::new();
+        while ks.len() < nk {
+            let len = 1 + rng.below(if round % 7 == 0 { MAX_KERNEL_LEN + 3 } else { 5 });
+            let k = rng.bytes(len, b"aAb_- \xc3");
+            if !ks.contains(&k) && !k.is_empty() {
+                ks.push(k);
+            }
+        }
+        // Keywords must be UTF-8: a lone 0xC3 is not; give it a continuation.
+        let ks: Vec<Vec<u8>> = ks
+            .into_iter()
+            .map(|k| String::from_utf8_lossy(&k).into_owned().into_bytes())
+            .collect();
+        let mut uniq: Vec<Vec<u8>> = Vec::new();
+        for k in ks {
+            if !uniq.contains(&k) {
+                uniq.push(k);
+            }
+        }
+        let refs: Vec<&[u8]> = uniq.iter().map(Vec::as_slice).collect();
+        let k = kw(&refs);
+        let len = rng.below(if round % 10 == 0 { 3 * CHUNK / 2 } else { 300 });
+        let mut text = rng.bytes(len, alphabet);
+        for _ in 0..rng.below(12) {
+            let kk = &uniq[rng.below(uniq.len())];
+            if kk.len() <= text.len() {
+                let at = rng.below(text.len() - kk.len() + 1);
+                text[at..at + kk.len()].copy_from_slice(kk);
+            }
+        }
+        check_options(&k, &text, "random options");
+    }
+}
+
+/// With whole-word, a planted keyword at every position and every text length,
+/// with word and non-word neighbours: the head copy, vector and chunk
+/// boundaries, and the tail.
+#[test]
+fn options_every_position() {
+    let key = b"Zq-1";
+    let k = kw(&[key, b"q"]);
+    for n in key.len()..key.len() + 140 {
+        for at in [0, n - key.len(), (n - key.len()) / 2] {
+            for fill in [b' ', b'x'] {
+                let mut text = vec![fill; n];
+                text[at..at + key.len()].copy_from_slice(key);
+                check_options(&k, &text, "planted");
+            }
+        }
+    }
+    let mut text = vec![b'.'; 2 * CHUNK + 300];
+    for c in 1..=2 {
+        for d in 0..6 {
+            let p = c * CHUNK - d * 7;
+            text[p..p + 4].copy_from_slice(b"zq-1");
+            text[p + 5] = if d % 2 == 0 { b'_' } else { b'!' };
+        }
+    }
+    check_options(&k, &text, "chunks");
+    for cut in [1, 63, 64, 65, CHUNK - 1, CHUNK, CHUNK + 1] {
+        check_options(&k, &text[cut..], "chunk tail");
+        check_options(&k, &text[..text.len() - cut], "chunk head");
     }
 }

@@ -177,9 +177,11 @@ impl LineStitcher {
 
     fn end_line(&mut self) {
         match self.long.take() {
-            Some(long) => self
-                .counter
-                .add_long_line(&long.head, &long.counts, &mut self.tally),
+            Some(mut long) => {
+                long.finish(self.counter.engine());
+                self.counter
+                    .add_long_line(&long.head, &long.counts, &mut self.tally)
+            }
             None => self.counter.add_lines(&self.pending, &mut self.tally),
         }
         self.pending.clear();
@@ -190,14 +192,35 @@ impl LongLine {
     fn feed(&mut self, engine: &Engine, data: &[u8]) {
         let room = LONG_LINE_HEAD - self.head.len();
         self.head.extend_from_slice(&data[..room.min(data.len())]);
-        let keep = engine.keywords().max_len() - 1;
-        let fresh_from = self.carry.len();
+        self.count(engine, data, false);
+    }
+
+    /// The line ended: decide the occurrences that ended at the last piece's
+    /// end (with whole-word they wait for the byte after them).
+    fn finish(&mut self, engine: &Engine) {
+        if engine.options().whole_word {
+            self.count(engine, &[], true);
+        }
+    }
+
+    /// Counts `data` after the carry; `at_end` when the line ends there.
+    fn count(&mut self, engine: &Engine, data: &[u8], at_end: bool) {
+        let ac = engine.overlapping();
+        let keep = ac.carry_len();
+        // The carry's occurrences were decided, except, with whole-word, those
+        // ending at its very end.
+        let fresh_from = if engine.options().whole_word {
+            self.carry.len().saturating_sub(1)
+        } else {
+            self.carry.len()
+        };
         let mut window = std::mem::take(&mut self.carry);
         window.extend_from_slice(data);
-        engine.overlapping().count_window(
+        ac.count_window_at(
             &window,
             self.base,
             fresh_from,
+            at_end,
             &mut self.next_free,
             &mut self.counts,
         );
