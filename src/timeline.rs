@@ -1,0 +1,640 @@
+//! Counts over time (`--by minute|hour|day`): each line's keyword matches go
+//! to the time bucket of the line's leading timestamp; a line without one goes
+//! to the *untimed* bucket (counted, never dropped).
+//!
+//! # The timestamp rule
+//!
+//! A line is timed when it starts (optionally after one `[`) with
+//!
+//! ```text
+//! YYYY-MM-DD(T| )HH:MM[:SS[.F]][Z|±HH:MM|±HHMM]
+//! ```
+//!
+//! where `F` is 1 to 9 digits, and the timestamp is followed by the end of the
+//! line or by a byte that is not an ASCII letter or digit, `.`, `:`, `+` or
+//! `-` (so `06:54:19.957Zabc` or `06:54+5` make the line untimed rather than
+//! guessing). Only syntax and field ranges are checked — month 1-12, day
+//! 1-31, hour 0-23, minute 0-59, second 0-60, offset hours 0-23 and minutes
+//! 0-59 — never the calendar: the reference sample's `2023-02-29` is a bucket
+//! like any other.
+//!
+//! Zones: a line without a zone, or with `Z`, is taken as UTC as written
+//! (`2023-02-29T06:54Z` is in bucket `2023-02-29T06:00:00Z`). An explicit
+//! offset is converted to UTC; when that crosses midnight the date moves by
+//! one day through the proleptic Gregorian calendar, so an impossible date is
+//! normalised only then (`2023-02-29T23:30-01:00` is `2023-03-02T00:30Z`,
+//! since 2023-02-29 counts as the day after 2023-02-28). A conversion that
+//! leaves years 0000-9999 makes the line untimed.
+//!
+//! Bucket labels are UTC, `YYYY-MM-DDTHH:MM:00Z` (`2023-02-28T06:00:00Z` for
+//! an hour); they sort as the times they name.
+//!
+//! # Speed
+//!
+//! [`add_lines`] does not parse every line: after a line is parsed in full
+//! (and has no explicit offset), it keeps that line's shape as a template —
+//! the bucket's textual prefix byte for byte, then digit positions with their
+//! ranges and the separators — and each next line that fits the template in
+//! one 32-byte compare belongs to the same bucket. A run of such lines is
+//! counted by one engine call; a line is parsed in full only when it does not
+//! fit (new bucket, other format, explicit offset, untimed).
+//!
+//! ```
+//! use logcount::timeline::{parse, TimeUnit};
+//! let t = parse(b"2023-02-29T06:54:19.957Z [ERROR] x").unwrap();
+//! assert_eq!(t.bucket(TimeUnit::Hour).label(), "2023-02-29T06:00:00Z");
+//! let t = parse(b"[2023-02-28 23:30+02:00] y").unwrap();
+//! assert_eq!(t.bucket(TimeUnit::Day).label(), "2023-02-28T00:00:00Z");
+//! assert!(parse(b"2023-13-01T00:00Z").is_none());
+//! ```
+
+use crate::manifest::KeywordCounts;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The `timeline.json` format this build writes.
+pub const TIMELINE_VERSION: u32 = 1;
+/// The file merge writes next to `result.json` for a `--by` job.
+pub const TIMELINE_FILE: &str = "timeline.json";
+
+/// The width of a time bucket.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeUnit {
+    Minute,
+    Hour,
+    Day,
+}
+
+impl TimeUnit {
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeUnit::Minute => "minute",
+            TimeUnit::Hour => "hour",
+            TimeUnit::Day => "day",
+        }
+    }
+
+    /// Bytes of `YYYY-MM-DDTHH:MM` that name the bucket of a line without an
+    /// explicit offset.
+    fn prefix_len(self) -> usize {
+        match self {
+            TimeUnit::Minute => 16,
+            TimeUnit::Hour => 13,
+            TimeUnit::Day => 10,
+        }
+    }
+}
+
+/// A leading timestamp, converted to UTC (fields as written when no offset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timestamp {
+    pub year: u32,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    /// Whether the line gave an explicit `±HH:MM` offset (even `+00:00`).
+    pub offset: bool,
+    /// Bytes from the line start through the timestamp (a `[` included).
+    pub len: usize,
+}
+
+impl Timestamp {
+    /// The bucket the timestamp falls in.
+    pub fn bucket(&self, unit: TimeUnit) -> BucketStart {
+        let (h, mi) = match unit {
+            TimeUnit::Minute => (self.hour, self.minute),
+            TimeUnit::Hour => (self.hour, 0),
+            TimeUnit::Day => (0, 0),
+        };
+        BucketStart::new(self.year, self.month, self.day, h, mi)
+    }
+}
+
+/// The start of a bucket (UTC), ordered by time: `yyyymmddhhmm` as a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BucketStart(u64);
+
+impl BucketStart {
+    fn new(y: u32, mo: u32, d: u32, h: u32, mi: u32) -> Self {
+        BucketStart(
+            (((u64::from(y) * 100 + u64::from(mo)) * 100 + u64::from(d)) * 100 + u64::from(h))
+                * 100
+                + u64::from(mi),
+        )
+    }
+
+    fn fields(self) -> (u64, u64, u64, u64, u64) {
+        let v = self.0;
+        (
+            v / 100_000_000,
+            v / 1_000_000 % 100,
+            v / 10_000 % 100,
+            v / 100 % 100,
+            v % 100,
+        )
+    }
+
+    /// `YYYY-MM-DDTHH:MM:00Z`.
+    pub fn label(self) -> String {
+        let (y, mo, d, h, mi) = self.fields();
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:00Z")
+    }
+
+    /// Reads a label back; `None` unless it is exactly what [`Self::label`]
+    /// writes for a bucket of `unit`.
+    pub fn parse_label(label: &str, unit: TimeUnit) -> Option<Self> {
+        let b = label.as_bytes();
+        if b.len() != 20 || !label.ends_with(":00Z") {
+            return None;
+        }
+        let t = parse(&b[..16]).filter(|t| t.len == 16 && !t.offset)?;
+        let start = t.bucket(unit);
+        (start.label() == label).then_some(start)
+    }
+}
+
+/// Bytes that may not follow a timestamp.
+const FORBIDDEN_AFTER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || matches!(c, b'.' | b':' | b'+' | b'-');
+        i += 1;
+    }
+    t
+};
+
+#[inline]
+fn digit(b: &[u8], i: usize) -> Option<u32> {
+    match b.get(i) {
+        Some(&c @ b'0'..=b'9') => Some(u32::from(c - b'0')),
+        _ => None,
+    }
+}
+
+#[inline]
+fn two(b: &[u8], i: usize) -> Option<u32> {
+    Some(digit(b, i)? * 10 + digit(b, i + 1)?)
+}
+
+#[inline]
+fn byte_is(b: &[u8], i: usize, c: u8) -> bool {
+    b.get(i) == Some(&c)
+}
+
+/// Parses the leading timestamp of `line` (which may run on past the line's
+/// end: parsing never looks beyond a newline, nor more than 37 bytes in).
+pub fn parse(line: &[u8]) -> Option<Timestamp> {
+    let b = line;
+    let o = usize::from(byte_is(b, 0, b'['));
+    let year = two(b, o)? * 100 + two(b, o + 2)?;
+    if !byte_is(b, o + 4, b'-') || !byte_is(b, o + 7, b'-') || !byte_is(b, o + 13, b':') {
+        return None;
+    }
+    let (month, day, hour, minute) = (
+        two(b, o + 5)?,
+        two(b, o + 8)?,
+        two(b, o + 11)?,
+        two(b, o + 14)?,
+    );
+    if !matches!(b.get(o + 10), Some(b'T' | b' '))
+        || !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+    {
+        return None;
+    }
+    let mut i = o + 16;
+    if byte_is(b, i, b':') {
+        if two(b, i + 1)? > 60 {
+            return None;
+        }
+        i += 3;
+        if byte_is(b, i, b'.') {
+            let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if !(1..=9).contains(&digits) {
+                return None;
+            }
+            i += 1 + digits;
+        }
+    }
+    let mut t = Timestamp {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        offset: false,
+        len: 0,
+    };
+    match b.get(i) {
+        Some(b'Z') => i += 1,
+        Some(&sign @ (b'+' | b'-')) => {
+            let oh = two(b, i + 1)?;
+            let (om, n) = if byte_is(b, i + 3, b':') {
+                (two(b, i + 4)?, 6)
+            } else {
+                (two(b, i + 3)?, 5)
+            };
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            i += n;
+            let shift = (oh * 60 + om) as i64;
+            t = to_utc(t, if sign == b'+' { -shift } else { shift })?;
+            t.offset = true;
+        }
+        _ => {}
+    }
+    if b.get(i).is_some_and(|&c| FORBIDDEN_AFTER[c as usize]) {
+        return None;
+    }
+    t.len = i;
+    Some(t)
+}
+
+/// Moves `t` by `minutes`; crossing midnight moves the date by a day through
+/// the proleptic Gregorian calendar. `None` outside years 0000-9999.
+fn to_utc(mut t: Timestamp, minutes: i64) -> Option<Timestamp> {
+    let m = i64::from(t.hour * 60 + t.minute) + minutes;
+    let day_shift = m.div_euclid(1440);
+    let m = m.rem_euclid(1440);
+    t.hour = (m / 60) as u32;
+    t.minute = (m % 60) as u32;
+    if day_shift != 0 {
+        let days = days_from_civil(i64::from(t.year), t.month, t.day) + day_shift;
+        let (y, mo, d) = civil_from_days(days);
+        if !(0..=9999).contains(&y) {
+            return None;
+        }
+        (t.year, t.month, t.day) = (y as u32, mo, d);
+    }
+    Some(t)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date; linear in `d`, so a
+/// day past the month's end counts as the next month's days.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = i64::from((m + 9) % 12);
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The inverse of [`days_from_civil`] (for real dates).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Lines and keyword counts of one bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BucketTally {
+    pub lines: u64,
+    pub counts: Vec<u64>,
+}
+
+impl BucketTally {
+    pub fn new(keywords: usize) -> Self {
+        BucketTally {
+            lines: 0,
+            counts: vec![0; keywords],
+        }
+    }
+
+    pub fn add(&mut self, other: &BucketTally) {
+        if self.counts.len() < other.counts.len() {
+            self.counts.resize(other.counts.len(), 0);
+        }
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.lines += other.lines;
+    }
+}
+
+/// Per-bucket tallies of some text: what a part's count gathers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Timeline {
+    pub buckets: BTreeMap<BucketStart, BucketTally>,
+    pub untimed: BucketTally,
+}
+
+impl Timeline {
+    pub fn new(keywords: usize) -> Self {
+        Timeline {
+            buckets: BTreeMap::new(),
+            untimed: BucketTally::new(keywords),
+        }
+    }
+
+    /// Adds another timeline (of the same keyword set and unit).
+    pub fn add(&mut self, other: &Timeline) {
+        for (k, v) in &other.buckets {
+            self.buckets
+                .entry(*k)
+                .or_insert_with(|| BucketTally::new(v.counts.len()))
+                .add(v);
+        }
+        self.untimed.add(&other.untimed);
+    }
+
+    fn slot(&mut self, key: Option<BucketStart>, keywords: usize) -> &mut BucketTally {
+        match key {
+            Some(k) => self
+                .buckets
+                .entry(k)
+                .or_insert_with(|| BucketTally::new(keywords)),
+            None => {
+                if self.untimed.counts.len() < keywords {
+                    self.untimed.counts.resize(keywords, 0);
+                }
+                &mut self.untimed
+            }
+        }
+    }
+
+    /// Adds one line whose first bytes are `head` (at least the first 37, or
+    /// the whole line) and whose keyword counts are `counts`.
+    pub fn add_line(&mut self, unit: TimeUnit, head: &[u8], counts: &[u64]) {
+        let slot = self.slot(parse(head).map(|t| t.bucket(unit)), counts.len());
+        slot.lines += 1;
+        for (a, b) in slot.counts.iter_mut().zip(counts) {
+            *a += b;
+        }
+    }
+
+    /// The per-part form (count output), labels in time order.
+    pub fn to_counts(&self, keywords: &[String]) -> TimelineCounts {
+        let kc = |t: &BucketTally| {
+            KeywordCounts::new(
+                keywords
+                    .iter()
+                    .cloned()
+                    .zip(t.counts.iter().copied())
+                    .collect(),
+            )
+        };
+        TimelineCounts {
+            buckets: self
+                .buckets
+                .iter()
+                .map(|(k, t)| Bucket {
+                    start: k.label(),
+                    lines: t.lines,
+                    counts: kc(t),
+                })
+                .collect(),
+            untimed: Untimed {
+                lines: self.untimed.lines,
+                counts: kc(&self.untimed),
+            },
+        }
+    }
+
+    /// Reads the per-part form back, checking labels (canonical for `unit`,
+    /// ascending, distinct) and keywords (`keywords`, in order).
+    pub fn from_counts(
+        c: &TimelineCounts,
+        unit: TimeUnit,
+        keywords: &[String],
+    ) -> Result<Timeline, String> {
+        let tally = |lines: u64, counts: &KeywordCounts, what: &str| {
+            if counts.keys().ne(keywords.iter().map(String::as_str)) {
+                return Err(format!(
+                    "{what} has keywords {:?}, the manifest {keywords:?}",
+                    counts.keys().collect::<Vec<_>>()
+                ));
+            }
+            Ok(BucketTally {
+                lines,
+                counts: counts.values().collect(),
+            })
+        };
+        let mut t = Timeline::new(keywords.len());
+        let mut last = None;
+        for b in &c.buckets {
+            let Some(start) = BucketStart::parse_label(&b.start, unit) else {
+                return Err(format!(
+                    "bucket {:?} is not the start of a {}",
+                    b.start,
+                    unit.name()
+                ));
+            };
+            if last.is_some_and(|l| l >= start) {
+                return Err(format!("bucket {:?} is out of order or repeated", b.start));
+            }
+            last = Some(start);
+            t.buckets.insert(
+                start,
+                tally(b.lines, &b.counts, &format!("bucket {}", b.start))?,
+            );
+        }
+        t.untimed = tally(c.untimed.lines, &c.untimed.counts, "the untimed bucket")?;
+        Ok(t)
+    }
+
+    /// Lines and keyword counts over every bucket, untimed included.
+    pub fn totals(&self) -> BucketTally {
+        let mut sum = BucketTally::new(self.untimed.counts.len());
+        for t in self.buckets.values() {
+            sum.add(t);
+        }
+        sum.add(&self.untimed);
+        sum
+    }
+}
+
+/// One bucket in a count output or `timeline.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bucket {
+    /// The bucket's start, `YYYY-MM-DDTHH:MM:00Z`.
+    pub start: String,
+    pub lines: u64,
+    pub counts: KeywordCounts,
+}
+
+/// The lines without a leading timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Untimed {
+    pub lines: u64,
+    pub counts: KeywordCounts,
+}
+
+/// A part's timeline, as its count output carries it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineCounts {
+    pub buckets: Vec<Bucket>,
+    pub untimed: Untimed,
+}
+
+/// `timeline.json`: buckets ascending by start, each present when at least
+/// one line fell in it, plus the untimed lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineFile {
+    pub version: u32,
+    pub by: TimeUnit,
+    pub keywords: Vec<String>,
+    pub buckets: Vec<Bucket>,
+    pub untimed: Untimed,
+}
+
+impl TimelineFile {
+    pub fn new(unit: TimeUnit, keywords: Vec<String>, t: &Timeline) -> Self {
+        let c = t.to_counts(&keywords);
+        TimelineFile {
+            version: TIMELINE_VERSION,
+            by: unit,
+            keywords,
+            buckets: c.buckets,
+            untimed: c.untimed,
+        }
+    }
+}
+
+/// The shape of the last line parsed in full, when it had no explicit
+/// offset: a line that fits it lies in the same bucket.
+struct Template {
+    /// Per byte of the first 32: the allowed range.
+    lo: [u8; 32],
+    hi: [u8; 32],
+    /// The timestamp's length: the byte there must be allowed after one.
+    len: usize,
+    /// Where the hour is, when it is not part of the bucket's prefix.
+    hour_at: Option<usize>,
+}
+
+impl Template {
+    fn new(line: &[u8], t: &Timestamp, unit: TimeUnit) -> Option<Template> {
+        if t.offset || t.len >= 32 || line.len() < t.len {
+            return None;
+        }
+        let o = usize::from(line[0] == b'[');
+        let (mut lo, mut hi) = ([0u8; 32], [255u8; 32]);
+        let fixed = o + unit.prefix_len();
+        for (i, &c) in line[..t.len].iter().enumerate() {
+            (lo[i], hi[i]) = if i >= fixed && c.is_ascii_digit() {
+                // Tens of the hour, minute, second: ranges the parser allows
+                // (a second of 60 and hours 20-23 are checked apart).
+                let top = match i - o {
+                    11 => b'2',
+                    14 | 17 => b'5',
+                    _ => b'9',
+                };
+                (b'0', top)
+            } else {
+                (c, c)
+            };
+        }
+        Some(Template {
+            lo,
+            hi,
+            len: t.len,
+            hour_at: (fixed <= o + 11).then_some(o + 11),
+        })
+    }
+
+    /// Whether `rest` (from a line start on) starts with a timestamp of this shape.
+    #[inline]
+    fn fits(&self, rest: &[u8]) -> bool {
+        let Some(w) = rest.first_chunk::<32>() else {
+            return false;
+        };
+        let mut ok = true;
+        for i in 0..32 {
+            ok &= (w[i] >= self.lo[i]) & (w[i] <= self.hi[i]);
+        }
+        ok && !FORBIDDEN_AFTER[w[self.len] as usize]
+            && self.hour_at.is_none_or(|h| w[h] < b'2' || w[h + 1] <= b'3')
+    }
+}
+
+/// Adds the lines of `text` (whole lines; the last may lack its newline) to
+/// `timeline` and their keyword counts to `totals`; `count(run, counts)` adds
+/// the keyword counts of a run of whole lines. Returns the number of lines.
+pub fn add_lines(
+    unit: TimeUnit,
+    text: &[u8],
+    timeline: &mut Timeline,
+    totals: &mut [u64],
+    mut count: impl FnMut(&[u8], &mut [u64]),
+) -> u64 {
+    if text.is_empty() {
+        return 0;
+    }
+    let n = totals.len();
+    let mut scratch = vec![0u64; n];
+    let mut flush = |run: &[u8], key: Option<BucketStart>, lines: u64, tl: &mut Timeline| {
+        scratch.iter_mut().for_each(|c| *c = 0);
+        count(run, &mut scratch);
+        let slot = tl.slot(key, n);
+        slot.lines += lines;
+        for ((s, t), c) in slot.counts.iter_mut().zip(totals.iter_mut()).zip(&scratch) {
+            *s += c;
+            *t += c;
+        }
+    };
+    let mut template: Option<Template> = None;
+    let mut key: Option<BucketStart> = None;
+    let (mut run_start, mut run_lines, mut lines) = (0usize, 0u64, 0u64);
+    let starts = std::iter::once(0).chain(
+        memchr::memchr_iter(b'\n', text)
+            .map(|nl| nl + 1)
+            .filter(|&s| s < text.len()),
+    );
+    for p in starts {
+        lines += 1;
+        let rest = &text[p..];
+        if template.as_ref().is_some_and(|t| t.fits(rest)) {
+            run_lines += 1;
+            continue;
+        }
+        let parsed = parse(rest);
+        let k = parsed.map(|t| t.bucket(unit));
+        template = parsed.and_then(|t| Template::new(rest, &t, unit));
+        if run_lines > 0 && k == key {
+            run_lines += 1;
+            continue;
+        }
+        if run_lines > 0 {
+            flush(&text[run_start..p], key, run_lines, timeline);
+        }
+        (key, run_start, run_lines) = (k, p, 1);
+    }
+    flush(&text[run_start..], key, run_lines, timeline);
+    lines
+}
+
+#[cfg(test)]
+#[path = "timeline_tests.rs"]
+mod tests;
