@@ -31,12 +31,16 @@ fn ok(o: Output) -> String {
 
 /// The headless browser, or `None` (with a SKIPPED line) when it is not
 /// installed; under CI=true a missing browser is a failure.
+/// `LOGCOUNT_CHROMIUM` names the browser instead of a PATH search.
 fn chromium() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n)))
-            .find(|p| p.is_file())
-    });
+    let found = match std::env::var_os("LOGCOUNT_CHROMIUM") {
+        Some(p) => Some(PathBuf::from(p)).filter(|p| p.is_file()),
+        None => std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .flat_map(|d| ["chromium", "chromium-browser"].map(|n| d.join(n)))
+                .find(|p| p.is_file())
+        }),
+    };
     if found.is_none() {
         let msg = "chromium is not installed (./test.sh installs it: apt-get install chromium)";
         if std::env::var("CI").as_deref() == Ok("true") {

@@ -255,6 +255,76 @@ mod tests {
         assert_eq!(part_plan(&m).unwrap(), [("0".to_string(), 10)]);
     }
 
+    async fn put(work: &Location, name: &str, body: &[u8]) {
+        store::write_once(&work.join(name), bytes::Bytes::copy_from_slice(body))
+            .await
+            .unwrap();
+    }
+
+    /// A hand-made finished run in a memory store: lossy UTF-8, a timeline,
+    /// a missing count output, a count output of another job.
+    #[tokio::test]
+    async fn report_reads_a_work_prefix_and_writes_the_page() {
+        let stores = crate::store::Stores::new();
+        stores.register(
+            "memory:///",
+            std::sync::Arc::new(object_store::memory::InMemory::new()),
+        );
+        let work = stores.open("memory:///w/").unwrap();
+        put(&work, MANIFEST_FILE, br#"{"version":1,"job_id":"J","input":"memory:///in.log","store":"memory:///",
+            "objects":[{"path":"in.log","size":30,"e_tag":"1","last_modified":"t"}],
+            "keywords":["INFO","a\u0000b"],"by":"hour",
+            "parts":[{"id":"0","bytes":10,"segments":[]},{"id":"1","bytes":15,"segments":[]},{"id":"2","bytes":5,"segments":[]}],
+            "materialized":false}"#).await;
+        let missing = super::super::report(&work, None, 30).await.unwrap_err();
+        assert_eq!(missing.exit_code(), 2);
+        assert!(
+            missing
+                .to_string()
+                .contains("result.json does not exist; run merge first"),
+            "{missing}"
+        );
+
+        put(
+            &work,
+            RESULT_FILE,
+            b"{\"INFO\":12345,\"a\\u0000b\":7,\"bad\xff\":1}",
+        )
+        .await;
+        put(&work, "count-output/0.json", br#"{"version":1,"job_id":"J","part":"0","bytes":10,"lines":2,"counts":{},"strategy":"simd","elapsed_ms":4}"#).await;
+        put(&work, "count-output/2.json", br#"{"version":1,"job_id":"OLD","part":"2","bytes":5,"lines":1,"counts":{},"strategy":"memmem","elapsed_ms":1}"#).await;
+        put(
+            &work,
+            TIMELINE_FILE,
+            br#"{"version":1,"by":"hour","keywords":["INFO"],
+            "buckets":[{"start":"2023-02-29T01:00:00Z","lines":3,"counts":{"INFO":12000}},
+                       {"start":"2023-02-29T02:00:00Z","lines":1,"counts":{"INFO":300}}],
+            "untimed":{"lines":4,"counts":{"INFO":45}}}"#,
+        )
+        .await;
+        let out = super::super::report(&work, None, 30).await.unwrap();
+        assert_eq!(out.url.as_str(), "memory:///w/report.html");
+        let page = String::from_utf8(store::read_all(&out).await.unwrap().to_vec()).unwrap();
+        assert!(page.contains(r#"data-keyword="INFO" data-value="12345""#));
+        assert!(page.contains("12,345"));
+        assert!(
+            page.contains("a\u{2400}b"),
+            "NUL shown as a control picture"
+        );
+        assert!(page.contains("bad\u{fffd}"), "invalid UTF-8 read lossily");
+        assert!(page.contains(r#"data-buckets="2""#));
+        assert!(page.contains("Buckets plus untimed add up to the totals."));
+        assert!(page.contains(r#"data-part="0" data-bytes="10""#));
+        assert!(page.contains("1 part(s) have no count output"));
+        assert!(page.contains("(another job's output)"));
+
+        // --out elsewhere.
+        let other = stores.open("memory:///reports/r.html").unwrap();
+        let out = super::super::report(&work, Some(other), 30).await.unwrap();
+        assert_eq!(out.url.as_str(), "memory:///reports/r.html");
+        assert!(store::read_all(&out).await.is_ok());
+    }
+
     #[test]
     fn hostile_part_ids_are_refused() {
         for id in ["../x", "", ".hidden", "a/b", "a b"] {

@@ -34,6 +34,9 @@ use html::{bytes, esc, num, thousands};
 use serde::Deserialize;
 use std::fmt::Write;
 
+/// At most this many bars in the keyword chart (the table lists every keyword).
+pub const MAX_BARS: usize = 500;
+
 /// The report's file name in the work prefix.
 pub const REPORT_FILE: &str = "report.html";
 
@@ -216,7 +219,18 @@ fn totals_section(s: &mut String, r: &RunReport) {
         .unwrap();
     }
     s.push_str("</table>\n");
-    let bars: Vec<(String, u64)> = r.result.0.clone();
+    let mut bars: Vec<(String, u64)> = r.result.0.clone();
+    if bars.len() > MAX_BARS {
+        // Huge keyword sets: chart the largest counts (all are in the table).
+        bars.sort_by(|a, b| b.1.cmp(&a.1));
+        bars.truncate(MAX_BARS);
+        write!(
+            s,
+            "<p>The {MAX_BARS} largest of {} keywords:</p>",
+            thousands(r.result.0.len() as u64)
+        )
+        .unwrap();
+    }
     s.push_str(&svg::hbars("keyword-chart", &bars));
     s.push('\n');
 }

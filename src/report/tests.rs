@@ -93,6 +93,30 @@ fn one_bar_per_keyword_with_exact_values() {
 }
 
 #[test]
+fn huge_keyword_sets_chart_the_largest() {
+    let names: Vec<String> = (0..MAX_BARS + 7).map(|i| format!("k{i}")).collect();
+    let kws: Vec<(&str, u64)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i as u64))
+        .collect();
+    let html = render(&run(&kws));
+    let chart = element(&html, "svg", "keyword-chart");
+    assert_eq!(chart.matches("<rect class=\"bar\"").count(), MAX_BARS);
+    assert!(chart.contains(&format!("data-label=\"k{}\"", MAX_BARS + 6)));
+    assert!(
+        !chart.contains("data-label=\"k6\""),
+        "the smallest are left out"
+    );
+    assert_eq!(
+        element(&html, "table", "totals")
+            .matches("<tr data-keyword=")
+            .count(),
+        MAX_BARS + 7
+    );
+}
+
+#[test]
 fn totals_are_exact_and_thousands_separated() {
     let html = render(&run(&SEED));
     let totals = element(&html, "table", "totals");
