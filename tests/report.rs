@@ -354,3 +354,72 @@ fn report_before_merge_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("manifest.json does not exist"));
 }
+
+/// The `k` most frequent words of `path` by Python's `collections.Counter`:
+/// split on ASCII whitespace, ASCII lowercased, ties by bytes ascending.
+fn python_top_words(path: &Path, k: usize) -> Vec<(String, u64)> {
+    let script = "import sys,json,collections\nd=open(sys.argv[1],'rb').read()\nc=collections.Counter(d.lower().split())\ntop=sorted(c.items(),key=lambda kv:(-kv[1],kv[0]))[:int(sys.argv[2])]\nprint(json.dumps([[w.decode('utf-8','replace'),n] for w,n in top]))";
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .arg(k.to_string())
+        .output()
+        .expect("python3 runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn words_mode_report_in_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("gen.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&log).unwrap());
+    logcount::gen::write_log(&mut f, 1 << 20, 3).unwrap();
+    drop(f);
+    let mut inputs = vec![log];
+    if common::seed_sample().is_some() {
+        inputs.push(common::seed_path());
+    }
+    let Some(browser) = chromium() else { return };
+    for (i, input) in inputs.iter().enumerate() {
+        let work = dir.path().join(format!("w{i}"));
+        let w = work.to_str().unwrap();
+        ok(logcount(&[
+            "run",
+            "--input",
+            input.to_str().unwrap(),
+            "--work",
+            w,
+            "--parts",
+            "3",
+            "--mode",
+            "words",
+        ]));
+        let printed = ok(logcount(&["report", "--work", w, "--top", "12"]));
+        let page = work.join("report.html");
+        assert_eq!(printed.trim(), file_url(&page));
+        let dom = rendered_dom(&browser, &page);
+        let chart = element(&dom, "svg", "word-chart");
+        let want = python_top_words(input, 12);
+        assert_eq!(chart.matches("<rect class=\"bar\"").count(), want.len());
+        // The bars, in order, are the most frequent words with their exact counts.
+        let mut at = 0;
+        for (word, n) in &want {
+            let found = attr_forms(word)
+                .iter()
+                .find_map(|w| chart[at..].find(&format!("data-label=\"{w}\" data-value=\"{n}\"")));
+            let pos = found.unwrap_or_else(|| panic!("bar {word}={n} missing or out of order"));
+            at += pos + 1;
+        }
+        assert!(
+            !dom.contains("id=\"keyword-chart\""),
+            "no keyword bars in words mode"
+        );
+        if i + 1 == inputs.len() {
+            check_screenshot(&browser, &page, &dir.path().join("words.png"));
+            if let Ok(keep) = std::env::var("LOGCOUNT_REPORT_WORDS_SCREENSHOT") {
+                std::fs::copy(dir.path().join("words.png"), keep).unwrap();
+            }
+        }
+    }
+}
