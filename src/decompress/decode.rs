@@ -150,7 +150,9 @@ pub fn decompressed_blocks(
         match decoder?.await {
             Ok(()) => None,
             Err(e) => Some((
-                Err(Error::Io(io::Error::other(format!("the decoder failed: {e}")))),
+                Err(Error::Io(io::Error::other(format!(
+                    "the decoder failed: {e}"
+                )))),
                 (rx, None),
             )),
         }

@@ -137,8 +137,8 @@ impl<'a> Seq<'a> {
         if pos.checked_add(n).is_none_or(|end| end > self.size) {
             return Ok(None);
         }
-        let in_window = pos >= self.window_start
-            && pos + n <= self.window_start + self.window.len() as u64;
+        let in_window =
+            pos >= self.window_start && pos + n <= self.window_start + self.window.len() as u64;
         if !in_window {
             let len = self.next_len.max(n).min(self.size - pos);
             if self.spent + len > WALK_BUDGET {
@@ -426,7 +426,9 @@ mod tests {
         let mut crc = flate2::Crc::new();
         crc.update(text);
         let total = 18 + deflated.len() + 8;
-        let mut m = vec![0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, b'B', b'C', 2, 0];
+        let mut m = vec![
+            0x1f, 0x8b, 8, 4, 0, 0, 0, 0, 0, 0xff, 6, 0, b'B', b'C', 2, 0,
+        ];
         m.extend_from_slice(&((total - 1) as u16).to_le_bytes());
         m.extend_from_slice(&deflated);
         m.extend_from_slice(&crc.sum().to_le_bytes());
