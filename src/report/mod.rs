@@ -315,6 +315,7 @@ fn timeline_section(s: &mut String, t: &Timeline, result: &KeywordCounts) {
         .iter()
         .map(|k| (k.clone(), t.untimed.counts.get(k).unwrap_or(0)))
         .collect();
+    s.push_str("<p>Untimed lines, matches per keyword:</p>");
     s.push_str(&svg::hbars("untimed-chart", &untimed));
     // Buckets plus untimed must add up to result.json.
     let mismatched: Vec<&str> = t

@@ -147,8 +147,8 @@ pub fn timeline(id: &str, keywords: &[String], starts: &[String], series: &[Vec<
         )
         .unwrap();
     }
-    // X labels: at most 6, evenly spread, first and last included.
-    let labels = n.min(6);
+    // X labels: at most 5 (they are ~110 px wide), evenly spread, first and last included.
+    let labels = n.min(5);
     let mut shown = Vec::new();
     for j in 0..labels {
         let i = if labels == 1 {
