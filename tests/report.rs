@@ -423,3 +423,110 @@ fn words_mode_report_in_a_browser() {
         }
     }
 }
+
+/// Per-bucket keyword counts by Python: the bucket of a line is its leading
+/// `YYYY-MM-DDTHH[:MM]` (no zone offsets in these logs); other lines are untimed.
+/// Returns (buckets as (start, lines, counts), untimed lines, untimed counts).
+type Buckets = (Vec<(String, u64, Vec<u64>)>, u64, Vec<u64>);
+fn python_buckets(path: &Path, keywords: &[&str], by: &str) -> Buckets {
+    let script = r#"import sys,json,re
+d=open(sys.argv[1],'rb').read(); kws=json.loads(sys.argv[2]); by=sys.argv[3]
+b={}; un=[0,[0]*len(kws)]
+for line in d.split(b'\n')[:-1] if d.endswith(b'\n') else d.split(b'\n'):
+    m=re.match(rb'(\d{4}-\d\d-\d\d)[T ](\d\d):(\d\d)', line)
+    if m:
+        day,h,mi=(g.decode() for g in m.groups())
+        key=day+'T'+(h+':'+mi if by=='minute' else h+':00' if by=='hour' else '00:00')+':00Z'
+        t=b.setdefault(key,[0,[0]*len(kws)])
+    else:
+        t=un
+    t[0]+=1
+    for i,k in enumerate(kws): t[1][i]+=line.count(k.encode())
+print(json.dumps([[[k,v[0],v[1]] for k,v in sorted(b.items())],un[0],un[1]]))"#;
+    let o = Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .arg(serde_json::to_string(keywords).unwrap())
+        .arg(by)
+        .output()
+        .expect("python3 runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn timeline_report_in_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    // A generated log spanning a few minutes, plus lines without a timestamp.
+    let log = dir.path().join("gen.log");
+    let mut data = logcount::gen::generate(3 << 20, 11);
+    data.extend_from_slice(
+        b"no timestamp here INFO ERROR ERROR\n  2023-02-28T00:00:01Z INFO indented\n",
+    );
+    std::fs::write(&log, &data).unwrap();
+    let mut cases = vec![(log, "minute")];
+    if common::seed_sample().is_some() {
+        cases.push((common::seed_path(), "hour"));
+    }
+    let Some(browser) = chromium() else { return };
+    let keywords = ["INFO", "WARN", "ERROR", "DEBUG"];
+    for (i, (input, by)) in cases.iter().enumerate() {
+        let work = dir.path().join(format!("t{i}"));
+        let w = work.to_str().unwrap();
+        ok(logcount(&[
+            "run",
+            "--input",
+            input.to_str().unwrap(),
+            "--work",
+            w,
+            "--parts",
+            "4",
+            "--by",
+            by,
+        ]));
+        assert!(
+            work.join("timeline.json").exists(),
+            "--by {by} writes timeline.json"
+        );
+        ok(logcount(&["report", "--work", w]));
+        let dom = rendered_dom(&browser, &work.join("report.html"));
+        let (buckets, untimed_lines, untimed) = python_buckets(input, &keywords, by);
+        assert!(!buckets.is_empty());
+        let chart = element(&dom, "svg", "timeline-chart");
+        assert!(
+            chart.contains(&format!("data-buckets=\"{}\"", buckets.len())),
+            "--by {by}"
+        );
+        for (k, kw) in keywords.iter().enumerate() {
+            assert!(
+                chart.contains(&format!(
+                    "data-keyword=\"{kw}\" data-points=\"{}\"",
+                    buckets.len()
+                )),
+                "{kw}: one point per bucket"
+            );
+            // Each bucket's exact count, in bucket order.
+            let mut at = 0;
+            for (start, _, counts) in &buckets {
+                let needle = format!("{kw} {start}: {}</title>", counts[k]);
+                let pos = chart[at..]
+                    .find(&needle)
+                    .unwrap_or_else(|| panic!("--by {by}: no point {needle:?} in order"));
+                at += pos + 1;
+            }
+        }
+        let untimed_chart = element(&dom, "svg", "untimed-chart");
+        for (kw, n) in keywords.iter().zip(&untimed) {
+            assert!(untimed_chart.contains(&format!("data-label=\"{kw}\" data-value=\"{n}\"")));
+        }
+        assert!(dom.contains(&format!(
+            "untimed</b> (no leading timestamp): <span class=\"n\" data-value=\"{untimed_lines}\""
+        )));
+        assert!(dom.contains("Buckets plus untimed add up to the totals."));
+        check_screenshot(
+            &browser,
+            &work.join("report.html"),
+            &dir.path().join(format!("t{i}.png")),
+        );
+    }
+}
