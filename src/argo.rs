@@ -73,6 +73,8 @@ pub struct WorkflowOptions {
     pub map_cpu: String,
     /// Memory request and limit of each map pod (a Kubernetes quantity).
     pub map_memory: String,
+    /// Match options, passed to split (which records them in the manifest).
+    pub matching: crate::engine::MatchOptions,
 }
 
 impl WorkflowOptions {
@@ -91,6 +93,7 @@ impl WorkflowOptions {
             retries: 3,
             map_cpu: "1".into(),
             map_memory: "512Mi".into(),
+            matching: Default::default(),
         }
     }
 }
@@ -374,7 +377,7 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
         Storage::ObjectStore { secret } => secret.as_str(),
         Storage::Volume { .. } => "",
     };
-    let env: Vec<Y> = step_env(step, credentials)
+    let mut env: Vec<Y> = step_env(step, credentials)
         .into_iter()
         .map(|v| {
             let value = match v.source {
@@ -399,6 +402,16 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
             m(vec![("name", s(v.name)), value])
         })
         .collect();
+    if matches!(step, Step::Split) {
+        for (name, on) in [
+            ("LOGCOUNT_IGNORE_CASE", opts.matching.ignore_case),
+            ("LOGCOUNT_WHOLE_WORD", opts.matching.whole_word),
+        ] {
+            if on {
+                env.push(m(vec![("name", s(name)), ("value", s("true"))]));
+            }
+        }
+    }
     let (requests, limits) = match step {
         Step::Split => (
             vec![("cpu", s("250m")), ("memory", s("128Mi"))],

@@ -51,6 +51,27 @@ impl KeywordArgs {
     }
 }
 
+/// How keywords match the text (recorded in the manifest at split).
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct MatchArgs {
+    /// Match keywords ASCII case-insensitively (A-Z = a-z; bytes >= 0x80 match exactly, so É != é).
+    #[arg(long, env = "LOGCOUNT_IGNORE_CASE")]
+    pub ignore_case: bool,
+    /// Count a match only when the bytes around it are not word bytes [A-Za-z0-9_]
+    /// (line and text ends, punctuation, spaces and non-ASCII bytes are not).
+    #[arg(long, env = "LOGCOUNT_WHOLE_WORD")]
+    pub whole_word: bool,
+}
+
+impl MatchArgs {
+    pub fn options(&self) -> crate::engine::MatchOptions {
+        crate::engine::MatchOptions {
+            ignore_case: self.ignore_case,
+            whole_word: self.whole_word,
+        }
+    }
+}
+
 /// `logcount-split`: cut the input into parts, write the manifest, print the part ids.
 #[derive(Debug, Clone, Args)]
 pub struct SplitArgs {
@@ -66,6 +87,8 @@ pub struct SplitArgs {
     pub parts: usize,
     #[command(flatten)]
     pub keywords: KeywordArgs,
+    #[command(flatten)]
+    pub matching: MatchArgs,
     /// Also write each part to <work>/split-output/<id>.txt, like the reference.
     #[arg(long, env = "MATERIALIZE")]
     pub materialize: bool,
@@ -148,6 +171,8 @@ pub struct RunArgs {
     pub jobs: Option<usize>,
     #[command(flatten)]
     pub keywords: KeywordArgs,
+    #[command(flatten)]
+    pub matching: MatchArgs,
     /// Also write each part to <work>/split-output/<id>.txt.
     #[arg(long, env = "MATERIALIZE")]
     pub materialize: bool,
@@ -209,6 +234,9 @@ pub struct WorkflowArgs {
     /// Memory request and limit of each map pod.
     #[arg(long, env = "LOGCOUNT_MAP_MEMORY", default_value = "512Mi")]
     pub map_memory: String,
+    /// Match options for the split step (it records them in the manifest).
+    #[command(flatten)]
+    pub matching: MatchArgs,
 }
 
 /// Prints the generated workflow.
@@ -241,6 +269,7 @@ pub fn workflow(args: &WorkflowArgs) -> Result<()> {
         retries: args.retries,
         map_cpu: args.map_cpu.clone(),
         map_memory: args.map_memory.clone(),
+        matching: args.matching.options(),
     };
     let yaml = crate::argo::generate(&opts)?;
     print_stdout(yaml.trim_end())
@@ -313,6 +342,7 @@ pub async fn split(stores: &Stores, args: &SplitArgs) -> Result<()> {
         None => work.join(DEFAULT_INPUT_NAME),
     };
     let opts = SplitOptions {
+        matching: args.matching.options(),
         parts: args.parts,
         keywords: args.keywords.load(stores).await?,
         materialize: args.materialize,

@@ -45,6 +45,12 @@ pub struct Manifest {
     pub parts: Vec<Part>,
     /// Whether split also wrote `split-output/<id>.txt` for each part.
     pub materialized: bool,
+    /// Match keywords ASCII case-insensitively (`--ignore-case`); chosen at split.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ignore_case: bool,
+    /// Count only whole-word matches (`--whole-word`); chosen at split.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub whole_word: bool,
 }
 
 /// One input object and the version split saw.
@@ -89,6 +95,14 @@ impl Part {
 }
 
 impl Manifest {
+    /// The match options the keywords are counted under.
+    pub fn match_options(&self) -> crate::engine::MatchOptions {
+        crate::engine::MatchOptions {
+            ignore_case: self.ignore_case,
+            whole_word: self.whole_word,
+        }
+    }
+
     /// Checks what serde cannot: version, ranges within objects, sizes, ids.
     pub fn validate(&self) -> Result<(), String> {
         if self.version != MANIFEST_VERSION {

@@ -19,6 +19,7 @@ use logcount::Error;
 fn opts(parts: usize, keywords: &Keywords) -> RunOptions {
     RunOptions {
         split: SplitOptions {
+            matching: Default::default(),
             parts,
             keywords: keywords.clone(),
             materialize: false,
@@ -177,6 +178,7 @@ async fn steps_rerun(b: &Backend) {
 
 fn split_opts(parts: usize, k: &Keywords) -> SplitOptions {
     SplitOptions {
+        matching: Default::default(),
         parts,
         keywords: k.clone(),
         materialize: false,

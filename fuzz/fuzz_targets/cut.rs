@@ -133,6 +133,8 @@ fn check(c: &Case) {
         keywords: Keywords::default_set(),
         parts: Part::numbered(ps),
         materialized: false,
+        ignore_case: false,
+        whole_word: false,
     };
     manifest.validate().expect("the plan is a valid manifest");
 }

@@ -224,6 +224,7 @@ pub async fn run_command(
             let work = stores.open(&args.work)?;
             let opts = RunOptions {
                 split: SplitOptions {
+                    matching: args.matching.options(),
                     parts,
                     keywords: args.keywords.load(stores).await?,
                     materialize: args.materialize,
@@ -257,6 +258,9 @@ pub async fn run_command(
             if args.materialize {
                 extra_env.push(("MATERIALIZE".into(), "true".into()));
             }
+            let flag = |on: bool| if on { "true" } else { "false" }.to_string();
+            extra_env.push(("LOGCOUNT_IGNORE_CASE".into(), flag(args.matching.ignore_case)));
+            extra_env.push(("LOGCOUNT_WHOLE_WORD".into(), flag(args.matching.whole_word)));
             let run = process::ProcessRun {
                 bin_dir: process::bin_dir()?,
                 input: args.input.clone(),

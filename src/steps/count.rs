@@ -76,7 +76,7 @@ pub async fn count_with_manifest(
     let part = manifest
         .part(part_id)
         .ok_or_else(|| unknown_part(manifest, work, part_id))?;
-    let engine = Engine::with_strategy(&manifest.keywords, opts.strategy)
+    let engine = Engine::with_options(&manifest.keywords, manifest.match_options(), opts.strategy)
         .map_err(|e| Error::invalid("strategy", e.to_string()))?;
     let started = Instant::now();
     let root = stores.open(&manifest.store)?;

@@ -27,6 +27,8 @@ pub struct SplitOptions {
     pub parts: usize,
     pub keywords: Keywords,
     pub materialize: bool,
+    /// How keywords match (`--ignore-case`, `--whole-word`; recorded in the manifest).
+    pub matching: crate::engine::MatchOptions,
 }
 
 /// How many parts `materialize` writes at once.
@@ -83,6 +85,8 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
         keywords: opts.keywords.clone(),
         parts,
         materialized: opts.materialize,
+        ignore_case: opts.matching.ignore_case,
+        whole_word: opts.matching.whole_word,
     };
     manifest
         .validate()
