@@ -121,5 +121,66 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine);
+/// Match options (`--ignore-case`, `--whole-word`) vs plain counting, 4 and
+/// 16 keywords on the dense log, for the auto pick and each strategy that
+/// supports the set (`cargo bench --bench engine -- options/`).
+fn options(c: &mut Criterion) {
+    use logcount::engine::MatchOptions;
+    let dense = logcount::gen::generate(TEXT_BYTES, 42);
+    let combos = [
+        ("plain", MatchOptions::default()),
+        (
+            "ignore-case",
+            MatchOptions {
+                ignore_case: true,
+                whole_word: false,
+            },
+        ),
+        (
+            "whole-word",
+            MatchOptions {
+                ignore_case: false,
+                whole_word: true,
+            },
+        ),
+        (
+            "both",
+            MatchOptions {
+                ignore_case: true,
+                whole_word: true,
+            },
+        ),
+    ];
+    for (set_name, keywords) in keyword_sets()
+        .into_iter()
+        .filter(|(n, _)| *n == "4kw" || *n == "16kw")
+    {
+        let mut group = c.benchmark_group(format!("options/{set_name}"));
+        group
+            .sample_size(10)
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(1))
+            .throughput(Throughput::Bytes(dense.len() as u64));
+        for (opt_name, opts) in combos {
+            let mut kinds = StrategyKind::all_with(&keywords, opts);
+            kinds.retain(|k| *k != StrategyKind::Reference);
+            kinds.push(StrategyKind::Auto);
+            for kind in kinds {
+                let engine = Engine::with_options(&keywords, opts, kind).expect("listed as valid");
+                let id = BenchmarkId::new(format!("{kind:?}"), opt_name);
+                let mut counts = vec![0u64; keywords.len()];
+                group.bench_with_input(id, &dense, |b, text| {
+                    b.iter(|| {
+                        counts.iter_mut().for_each(|c| *c = 0);
+                        engine.count(black_box(text), &mut counts);
+                        black_box(&counts);
+                    })
+                });
+            }
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, engine, options);
 criterion_main!(benches);
