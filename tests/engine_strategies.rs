@@ -232,7 +232,13 @@ fn options_oracle(text: &[u8], k: &Keywords, o: MatchOptions) -> Vec<u64> {
 }
 
 /// Every strategy under `o`, whole and through the stitcher (long lines streamed).
-fn check_all_options(text: &[u8], k: &Keywords, o: MatchOptions, blocks: &[usize], limits: &[usize]) {
+fn check_all_options(
+    text: &[u8],
+    k: &Keywords,
+    o: MatchOptions,
+    blocks: &[usize],
+    limits: &[usize],
+) {
     let want = options_oracle(text, k, o);
     let kinds = StrategyKind::all_with(k, o);
     assert!(kinds.contains(&StrategyKind::Simd) && kinds.contains(&StrategyKind::Memmem));
@@ -315,7 +321,10 @@ fn options_every_block_size_and_long_lines() {
     let blocks: Vec<usize> = (1..=40).chain([97, 4096]).collect();
     for o in [EXACT, IC, WW, BOTH] {
         check_all_options(&text, &k, o, &blocks, &[0, 5, 1 << 20]);
-        let one_line: Vec<u8> = text.iter().map(|&b| if b == b'\n' { b' ' } else { b }).collect();
+        let one_line: Vec<u8> = text
+            .iter()
+            .map(|&b| if b == b'\n' { b' ' } else { b })
+            .collect();
         check_all_options(&one_line, &k, o, &[1, 3, 64, 1000], &[0, 16]);
     }
 }
@@ -324,7 +333,16 @@ fn options_every_block_size_and_long_lines() {
 fn options_across_simd_chunks_and_vectors() {
     // Keywords of many lengths planted with both kinds of neighbour at offsets
     // near powers of two (vector widths, kernel chunks, the head block).
-    let keys = ["a", "Ab", "x_y", "WARN", "k-k-", "ERRORS", "0123456789abcdef", "Zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz1"];
+    let keys = [
+        "a",
+        "Ab",
+        "x_y",
+        "WARN",
+        "k-k-",
+        "ERRORS",
+        "0123456789abcdef",
+        "Zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz1",
+    ];
     let k = Keywords::new(keys).unwrap();
     let mut text = vec![b' '; 20_000];
     let mut at = 0usize;
@@ -362,7 +380,10 @@ fn option_text(max: usize) -> impl Strategy<Value = Vec<u8>> {
 
 fn option_keywords() -> impl Strategy<Value = Keywords> {
     prop::collection::vec(
-        prop::collection::vec(prop::sample::select(vec![b'a', b'A', b'b', b'_', b'-', b' ']), 1..5),
+        prop::collection::vec(
+            prop::sample::select(vec![b'a', b'A', b'b', b'_', b'-', b' ']),
+            1..5,
+        ),
         1..5,
     )
     .prop_map(|mut ks| {

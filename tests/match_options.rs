@@ -64,7 +64,11 @@ print(json.dumps(out))
         .arg(names)
         .output()
         .expect("python3 runs");
-    assert!(out.status.success(), "python: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "python: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("python prints a JSON list")
 }
 
@@ -92,13 +96,38 @@ fn tricky_log(seed: u64, lines: usize) -> Vec<u8> {
         x
     };
     let words: [&[u8]; 24] = [
-        b"ERROR", b"error", b"Error", b"eRRoR", b"ERROR_1", b"xerror", b"error-x", b"(error)",
-        b"INFO", b"info", b"Info:", b"INFOINFO", b"warn", b"WARN.", b"a-a-a", b"aa",
-        b"AA", b"\xc3\x89cole", b"\xc3\xa9cole", b"\xff\xfe", b"_WARN", b"-x-", b"\r", b"9error",
+        b"ERROR",
+        b"error",
+        b"Error",
+        b"eRRoR",
+        b"ERROR_1",
+        b"xerror",
+        b"error-x",
+        b"(error)",
+        b"INFO",
+        b"info",
+        b"Info:",
+        b"INFOINFO",
+        b"warn",
+        b"WARN.",
+        b"a-a-a",
+        b"aa",
+        b"AA",
+        b"\xc3\x89cole",
+        b"\xc3\xa9cole",
+        b"\xff\xfe",
+        b"_WARN",
+        b"-x-",
+        b"\r",
+        b"9error",
     ];
     let mut out = b"error ".to_vec();
     for i in 0..lines {
-        let n = if i % 97 == 0 { 400 } else { 1 + (next() % 12) as usize };
+        let n = if i % 97 == 0 {
+            400
+        } else {
+            1 + (next() % 12) as usize
+        };
         for j in 0..n {
             out.extend_from_slice(words[(next() % words.len() as u64) as usize]);
             let sep: &[u8] = match next() % 5 {
@@ -146,7 +175,9 @@ async fn pipeline(
     };
     let input = b.stores.open(input).unwrap();
     let work = b.stores.open(&b.url(work)).unwrap();
-    let out = run_in_process(&b.stores, &input, &work, &opts).await.unwrap();
+    let out = run_in_process(&b.stores, &input, &work, &opts)
+        .await
+        .unwrap();
     out.merged.result.values().collect()
 }
 
@@ -168,7 +199,16 @@ async fn pipeline_matches_python_on_generated_logs() {
                     if block < 64 && (parts != 3 || lines > 100) {
                         continue; // byte-sized blocks are slow: one part count, the small log
                     }
-                    let got = pipeline(&b, &input, &format!("w{seed}-{oi}-{parts}-{block}"), &k, o, parts, block).await;
+                    let got = pipeline(
+                        &b,
+                        &input,
+                        &format!("w{seed}-{oi}-{parts}-{block}"),
+                        &k,
+                        o,
+                        parts,
+                        block,
+                    )
+                    .await;
                     assert_eq!(got, want, "seed {seed} {o:?} parts {parts} block {block}");
                 }
             }
@@ -180,7 +220,10 @@ async fn pipeline_matches_python_on_generated_logs() {
 async fn pipeline_matches_python_on_the_seed() {
     let path = seed_path();
     let Ok(seed) = std::fs::read(&path) else {
-        eprintln!("SKIPPED: {} is absent; the seed check against Python did not run", path.display());
+        eprintln!(
+            "SKIPPED: {} is absent; the seed check against Python did not run",
+            path.display()
+        );
         return;
     };
     let b = Backend::file();
@@ -189,7 +232,16 @@ async fn pipeline_matches_python_on_the_seed() {
     for (oi, o) in ALL.into_iter().enumerate() {
         let want = python_counts(&path, &k, o);
         for (parts, block) in [(1, 1 << 20), (5, 4096), (16, 333)] {
-            let got = pipeline(&b, &input, &format!("seed-{oi}-{parts}"), &k, o, parts, block).await;
+            let got = pipeline(
+                &b,
+                &input,
+                &format!("seed-{oi}-{parts}"),
+                &k,
+                o,
+                parts,
+                block,
+            )
+            .await;
             assert_eq!(got, want, "seed {o:?} parts {parts} block {block}");
         }
     }
@@ -203,21 +255,41 @@ fn run_binary_with_flags_and_env() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("log.txt");
     let text = tricky_log(3, 150);
-    std::fs::File::create(&input).unwrap().write_all(&text).unwrap();
+    std::fs::File::create(&input)
+        .unwrap()
+        .write_all(&text)
+        .unwrap();
     let k = keywords();
     let list = k.names().join(",");
-    for (name, o) in [("none", ALL[0]), ("ic", ALL[1]), ("ww", ALL[2]), ("both", ALL[3])] {
+    for (name, o) in [
+        ("none", ALL[0]),
+        ("ic", ALL[1]),
+        ("ww", ALL[2]),
+        ("both", ALL[3]),
+    ] {
         let want = python_counts(&input, &k, o);
-        for (how, executor) in [("flags", "in-process"), ("env", "in-process"), ("flags", "process")] {
+        for (how, executor) in [
+            ("flags", "in-process"),
+            ("env", "in-process"),
+            ("flags", "process"),
+        ] {
             let work = dir.path().join(format!("w-{name}-{how}-{executor}"));
             let mut c = step_binary("logcount", "warn");
-            c.args(["run", "--parts", "4", "--block-size", "97", "--executor", executor])
-                .arg("--input")
-                .arg(&input)
-                .arg("--work")
-                .arg(&work)
-                .arg("--keywords")
-                .arg(&list);
+            c.args([
+                "run",
+                "--parts",
+                "4",
+                "--block-size",
+                "97",
+                "--executor",
+                executor,
+            ])
+            .arg("--input")
+            .arg(&input)
+            .arg("--work")
+            .arg(&work)
+            .arg("--keywords")
+            .arg(&list);
             if how == "flags" {
                 if o.ignore_case {
                     c.arg("--ignore-case");
@@ -226,22 +298,45 @@ fn run_binary_with_flags_and_env() {
                     c.arg("--whole-word");
                 }
             } else {
-                c.env("LOGCOUNT_IGNORE_CASE", if o.ignore_case { "true" } else { "false" });
-                c.env("LOGCOUNT_WHOLE_WORD", if o.whole_word { "true" } else { "false" });
+                c.env(
+                    "LOGCOUNT_IGNORE_CASE",
+                    if o.ignore_case { "true" } else { "false" },
+                );
+                c.env(
+                    "LOGCOUNT_WHOLE_WORD",
+                    if o.whole_word { "true" } else { "false" },
+                );
             }
             let out = c.output().unwrap();
-            assert!(out.status.success(), "{name} {how} {executor}: {}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{name} {how} {executor}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let result: serde_json::Value =
                 serde_json::from_slice(&std::fs::read(work.join("result.json")).unwrap()).unwrap();
-            let got: Vec<u64> = k.names().iter().map(|n| result[n].as_u64().unwrap()).collect();
+            let got: Vec<u64> = k
+                .names()
+                .iter()
+                .map(|n| result[n].as_u64().unwrap())
+                .collect();
             assert_eq!(got, want, "{name} {how} {executor}");
             // The options are recorded in the manifest only when set.
             let manifest: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(work.join("manifest.json")).unwrap()).unwrap();
+                serde_json::from_slice(&std::fs::read(work.join("manifest.json")).unwrap())
+                    .unwrap();
             let field = |f: &str| manifest.get(f).cloned();
             let want_field = |on: bool| on.then_some(serde_json::Value::Bool(true));
-            assert_eq!(field("ignore_case"), want_field(o.ignore_case), "{name} {how}");
-            assert_eq!(field("whole_word"), want_field(o.whole_word), "{name} {how}");
+            assert_eq!(
+                field("ignore_case"),
+                want_field(o.ignore_case),
+                "{name} {how}"
+            );
+            assert_eq!(
+                field("whole_word"),
+                want_field(o.whole_word),
+                "{name} {how}"
+            );
         }
     }
 }
@@ -263,7 +358,11 @@ fn step_binaries_take_options_from_the_manifest() {
         .arg("--whole-word")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ids: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
     for id in &ids {
         let out = step_binary("logcount-count", "warn")
@@ -271,9 +370,23 @@ fn step_binaries_take_options_from_the_manifest() {
             .env("PART_ID", id)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let out = step_binary("logcount-merge", "warn").env("WORK_DIR", &work).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), r#"{"error":3}"#);
+    let out = step_binary("logcount-merge", "warn")
+        .env("WORK_DIR", &work)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"{"error":3}"#
+    );
 }

@@ -61,7 +61,13 @@ impl Finders {
     ) -> Self {
         let finders: Vec<_> = keywords
             .into_iter()
-            .map(|(i, k)| (i, Finder::new(&options.fold_keyword(k)).into_owned(), k.len()))
+            .map(|(i, k)| {
+                (
+                    i,
+                    Finder::new(&options.fold_keyword(k)).into_owned(),
+                    k.len(),
+                )
+            })
             .collect();
         let max_len = finders.iter().map(|f| f.2).max().unwrap_or(1);
         Finders {

@@ -82,7 +82,8 @@ pub fn is_word_byte(b: u8) -> bool {
 /// start and end of `text` count as non-word).
 #[inline]
 pub fn at_word_boundaries(text: &[u8], start: usize, end: usize) -> bool {
-    (start == 0 || !is_word_byte(text[start - 1])) && (end >= text.len() || !is_word_byte(text[end]))
+    (start == 0 || !is_word_byte(text[start - 1]))
+        && (end >= text.len() || !is_word_byte(text[end]))
 }
 
 /// Writes `src` lowercased (ASCII letters only) into `dst` (same length).

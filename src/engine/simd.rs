@@ -295,7 +295,16 @@ fn count_needles(
         // `first + (at + nb) * w + trail <= main_end + trail <= n`.
         unsafe {
             let p = text.as_ptr().add(first + at * w);
-            count_span(isa, p, nb, needles, max_len, options, scratch.as_deref_mut(), counts);
+            count_span(
+                isa,
+                p,
+                nb,
+                needles,
+                max_len,
+                options,
+                scratch.as_deref_mut(),
+                counts,
+            );
         }
         at += nb;
     }
@@ -308,7 +317,16 @@ fn count_needles(
         buf[1..1 + take].copy_from_slice(&text[..take]);
         // SAFETY: one block reads buf[0 .. 1 + w + trail].
         unsafe {
-            count_span(isa, buf.as_ptr().add(1), 1, needles, max_len, options, scratch.as_deref_mut(), counts);
+            count_span(
+                isa,
+                buf.as_ptr().add(1),
+                1,
+                needles,
+                max_len,
+                options,
+                scratch.as_deref_mut(),
+                counts,
+            );
         }
         buf = [PAD; 1 + 4 * 64 + MAX_KERNEL_LEN + 1];
     }
@@ -325,7 +343,16 @@ fn count_needles(
     debug_assert!(1 + nb * w + trail <= buf.len());
     // SAFETY: `nb` blocks read buf[0 .. 1 + nb * w + trail].
     unsafe {
-        count_span(isa, buf.as_ptr().add(1), nb, needles, max_len, options, scratch.as_deref_mut(), counts);
+        count_span(
+            isa,
+            buf.as_ptr().add(1),
+            nb,
+            needles,
+            max_len,
+            options,
+            scratch.as_deref_mut(),
+            counts,
+        );
     }
 }
 

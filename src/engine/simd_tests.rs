@@ -324,7 +324,11 @@ fn options_random() {
         let nk = 1 + rng.below(4);
         let mut ks: Vec<Vec<u8>> = Vec::new();
         while ks.len() < nk {
-            let len = 1 + rng.below(if round % 7 == 0 { MAX_KERNEL_LEN + 3 } else { 5 });
+            let len = 1 + rng.below(if round % 7 == 0 {
+                MAX_KERNEL_LEN + 3
+            } else {
+                5
+            });
             let k = rng.bytes(len, b"aAb_- \xc3");
             if !ks.contains(&k) && !k.is_empty() {
                 ks.push(k);
