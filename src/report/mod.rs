@@ -172,7 +172,7 @@ pub fn render(r: &RunReport) -> String {
     if let Some(t) = &r.timeline {
         timeline_section(&mut s, t, &r.result);
     } else if let Some(by) = &r.run.by {
-        write!(s, "<h2>Over time</h2><p class=\"warn\">The run was split with <code>--by {}</code> but the work prefix holds no timeline.json.</p>\n", esc(by)).unwrap();
+        writeln!(s, "<h2>Over time</h2><p class=\"warn\">The run was split with <code>--by {}</code> but the work prefix holds no timeline.json.</p>", esc(by)).unwrap();
     }
     parts_section(&mut s, r);
     inputs_section(&mut s, r);
@@ -222,7 +222,7 @@ fn totals_section(s: &mut String, r: &RunReport) {
     let mut bars: Vec<(String, u64)> = r.result.0.clone();
     if bars.len() > MAX_BARS {
         // Huge keyword sets: chart the largest counts (all are in the table).
-        bars.sort_by(|a, b| b.1.cmp(&a.1));
+        bars.sort_by_key(|b| std::cmp::Reverse(b.1));
         bars.truncate(MAX_BARS);
         write!(
             s,
@@ -335,9 +335,9 @@ fn timeline_section(s: &mut String, t: &Timeline, result: &KeywordCounts) {
     if mismatched.is_empty() {
         s.push_str("<p>Buckets plus untimed add up to the totals.</p>\n");
     } else {
-        write!(
+        writeln!(
             s,
-            "<p class=\"warn\">Buckets plus untimed do not add up to result.json for: {}</p>\n",
+            "<p class=\"warn\">Buckets plus untimed do not add up to result.json for: {}</p>",
             esc(&mismatched.join(", "))
         )
         .unwrap();

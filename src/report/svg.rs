@@ -215,8 +215,9 @@ pub fn timeline(id: &str, keywords: &[String], starts: &[String], series: &[Vec<
     }
     write!(
         s,
-        r#"<text class="axis" x="{left}" y="{ty}">one point per bucket that has lines ({n} buckets)</text></svg>"#,
-        ty = H - 6.0
+        r#"<text class="axis" x="{left}" y="{ty}">one point per bucket that has lines ({n} bucket{plural})</text></svg>"#,
+        ty = H - 6.0,
+        plural = if n == 1 { "" } else { "s" },
     )
     .unwrap();
     s
