@@ -31,8 +31,10 @@ fn split_opts(parts: usize, keywords: &Keywords) -> SplitOptions {
 }
 
 fn opts(parts: usize, keywords: &Keywords, block: usize) -> RunOptions {
-    let mut count = CountOptions::default();
-    count.block_size = block;
+    let count = CountOptions {
+        block_size: block,
+        ..CountOptions::default()
+    };
     RunOptions {
         split: split_opts(parts, keywords),
         count,
