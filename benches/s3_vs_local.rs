@@ -63,6 +63,7 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let opts = RunOptions {
         split: SplitOptions {
+            mode: Default::default(),
             matching: Default::default(),
             parts: cores,
             keywords: Keywords::default_set(),

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::keywords::{Keywords, DEFAULT_KEYWORDS};
 use crate::steps::count::{CountOptions, DEFAULT_BLOCK_SIZE, DEFAULT_FETCH_CONCURRENCY};
 use crate::steps::split::SplitOptions;
+use crate::words::Mode;
 use crate::store::{self, Stores};
 use clap::Args;
 use std::io::Write;
@@ -92,6 +93,9 @@ pub struct SplitArgs {
     /// Also write each part to <work>/split-output/<id>.txt, like the reference.
     #[arg(long, env = "MATERIALIZE")]
     pub materialize: bool,
+    /// What to count: the keywords, or every word (word frequencies, no keywords).
+    #[arg(long, env = "LOGCOUNT_MODE", value_enum, default_value_t = Mode::Keywords)]
+    pub mode: Mode,
 }
 
 /// `logcount-count`: count one part and write count-output/<id>.json.
@@ -152,6 +156,32 @@ pub struct MergeArgs {
     /// collect as an output parameter or artifact).
     #[arg(long, env = "RESULT_COPY")]
     pub result_copy: Option<std::path::PathBuf>,
+    /// Words mode: print only the K most frequent words (result.json keeps them all).
+    #[arg(long, env = "LOGCOUNT_TOP", value_name = "K", value_parser = parse_top)]
+    pub top: Option<usize>,
+}
+
+fn parse_top(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(k) if k >= 1 => Ok(k),
+        _ => Err(format!("{s:?} is not a number of words (1 or more)")),
+    }
+}
+
+/// Refuses options that mean nothing in words mode (exit 2), rather than
+/// silently ignoring them.
+pub fn check_words_mode(mode: Mode, keywords: &KeywordArgs) -> Result<()> {
+    if mode != Mode::Words {
+        return Ok(());
+    }
+    if keywords.keywords_file.is_some() || keywords.keywords != DEFAULT_KEYWORDS {
+        return Err(Error::invalid(
+            "options",
+            "--mode words counts every word, so --keywords / --keywords-file \
+             (KEYWORDS / KEYWORDS_FILE) cannot be given with it",
+        ));
+    }
+    Ok(())
 }
 
 /// `logcount run`: split, count every part and merge, in this process.
@@ -176,6 +206,12 @@ pub struct RunArgs {
     /// Also write each part to <work>/split-output/<id>.txt.
     #[arg(long, env = "MATERIALIZE")]
     pub materialize: bool,
+    /// What to count: the keywords, or every word (word frequencies, no keywords).
+    #[arg(long, env = "LOGCOUNT_MODE", value_enum, default_value_t = Mode::Keywords)]
+    pub mode: Mode,
+    /// Words mode: print only the K most frequent words (result.json keeps them all).
+    #[arg(long, env = "LOGCOUNT_TOP", value_name = "K", value_parser = parse_top)]
+    pub top: Option<usize>,
     #[command(flatten)]
     pub tuning: CountTuning,
     /// How to run the steps: library calls in this process, or the step binaries as child
@@ -341,11 +377,13 @@ pub async fn split(stores: &Stores, args: &SplitArgs) -> Result<()> {
         Some(i) => stores.open(i)?,
         None => work.join(DEFAULT_INPUT_NAME),
     };
+    check_words_mode(args.mode, &args.keywords)?;
     let opts = SplitOptions {
         matching: args.matching.options(),
         parts: args.parts,
         keywords: args.keywords.load(stores).await?,
         materialize: args.materialize,
+        mode: args.mode,
     };
     let manifest = crate::steps::split::split(&input, &work, &opts).await?;
     print_stdout(&serde_json::to_string(&manifest.part_ids()).expect("ids serialize"))
@@ -370,13 +408,28 @@ pub async fn merge(stores: &Stores, args: &MergeArgs) -> Result<()> {
         std::fs::write(&tmp, format!("{text}\n"))?;
         std::fs::rename(&tmp, path)?;
     }
-    print_stdout(&text)
+    match merged.mode {
+        Mode::Keywords => print_stdout(&text),
+        Mode::Words => print_words(&merged.result, args.top),
+    }
+}
+
+/// Prints `word count` lines (words mode's stdout), at most `top`.
+pub fn print_words(result: &crate::manifest::KeywordCounts, top: Option<usize>) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match crate::words::write_result_lines(&mut out, result, top).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Runs the whole pipeline in this process; prints the result.
 pub async fn run(stores: &Stores, args: &RunArgs) -> Result<()> {
     let result = crate::run::run_command(stores, args).await?;
-    print_stdout(&serde_json::to_string(&result).expect("counts serialize"))
+    match args.mode {
+        Mode::Keywords => print_stdout(&serde_json::to_string(&result).expect("counts serialize")),
+        Mode::Words => print_words(&result, args.top),
+    }
 }
 
 /// Writes the report page; prints its URL.

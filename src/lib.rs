@@ -23,5 +23,6 @@ pub mod run;
 pub mod steps;
 pub mod store;
 pub mod store_config;
+pub mod words;
 
 pub use error::{Error, Result};

@@ -12,6 +12,8 @@
 
 use crate::cut::Segment;
 use crate::keywords::Keywords;
+pub use crate::words::Mode;
+use crate::words::WordCounts;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -45,6 +47,9 @@ pub struct Manifest {
     pub parts: Vec<Part>,
     /// Whether split also wrote `split-output/<id>.txt` for each part.
     pub materialized: bool,
+    /// What the job counts (absent: keywords); chosen at split.
+    #[serde(default, skip_serializing_if = "Mode::is_keywords")]
+    pub mode: Mode,
     /// Match keywords ASCII case-insensitively (`--ignore-case`); chosen at split.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub ignore_case: bool,
@@ -198,6 +203,10 @@ pub struct CountOutput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decompressed_bytes: Option<u64>,
     pub counts: KeywordCounts,
+    /// Words mode: the part's word counts (see [`crate::words`] for how
+    /// words that are not UTF-8 are written); `counts` is then empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<WordCounts>,
     /// The count strategy used (informational).
     pub strategy: String,
     /// Wall time of the count, in milliseconds (informational).

@@ -19,6 +19,7 @@ use logcount::Error;
 fn opts(parts: usize, keywords: &Keywords) -> RunOptions {
     RunOptions {
         split: SplitOptions {
+            mode: Default::default(),
             matching: Default::default(),
             parts,
             keywords: keywords.clone(),
@@ -178,6 +179,7 @@ async fn steps_rerun(b: &Backend) {
 
 fn split_opts(parts: usize, k: &Keywords) -> SplitOptions {
     SplitOptions {
+        mode: Default::default(),
         matching: Default::default(),
         parts,
         keywords: k.clone(),

@@ -221,6 +221,7 @@ fn dataset_prefix_equals_objects_one_by_one() {
         let work = stores.open(&format!("s3://{bucket}/single/{i}")).unwrap();
         let o = RunOptions {
             split: SplitOptions {
+                mode: Default::default(),
                 matching: Default::default(),
                 parts: 2,
                 keywords: k.clone(),
@@ -319,6 +320,7 @@ async fn oss_virtual_hosted() {
     let k = Keywords::default_set();
     let o = RunOptions {
         split: SplitOptions {
+            mode: Default::default(),
             matching: Default::default(),
             parts: 3,
             keywords: k.clone(),

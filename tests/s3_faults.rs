@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 fn opts(parts: usize, k: &Keywords, block: usize, materialize: bool) -> RunOptions {
     RunOptions {
         split: SplitOptions {
+            mode: Default::default(),
             matching: Default::default(),
             parts,
             keywords: k.clone(),

@@ -133,6 +133,7 @@ fn check(c: &Case) {
         keywords: Keywords::default_set(),
         parts: Part::numbered(ps),
         materialized: false,
+        mode: Default::default(),
         ignore_case: false,
         whole_word: false,
     };

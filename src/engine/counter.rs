@@ -15,6 +15,7 @@
 
 use super::stream::Tally;
 use super::{count_newlines, Engine};
+use crate::words::WordCounts;
 
 /// What a job aggregates besides the keyword totals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -22,6 +23,9 @@ pub enum Aggregate {
     /// Keyword totals only (the reference's job).
     #[default]
     Keywords,
+    /// Every word's count instead of keywords ([`crate::words`]); the
+    /// tally's `words` part holds them, its keyword counts stay 0.
+    Words,
 }
 
 /// An engine plus what to aggregate: counts line-aligned text into tallies.
@@ -55,7 +59,11 @@ impl Counter {
 
     /// An empty tally for this counter.
     pub fn tally(&self) -> Tally {
-        Tally::new(self.engine.keywords().len())
+        let mut t = Tally::new(self.engine.keywords().len());
+        if self.aggregate == Aggregate::Words {
+            t.words = Some(WordCounts::default());
+        }
+        t
     }
 
     /// Counts a line-aligned unit: whole lines, the last one ending in a
@@ -78,6 +86,13 @@ impl Counter {
                     tally.lines += 1;
                 }
             }
+            Aggregate::Words => {
+                tally.words.get_or_insert_default().count_text(text);
+                tally.lines += count_newlines(text);
+                if text.last().is_some_and(|&b| b != b'\n') {
+                    tally.lines += 1;
+                }
+            }
         }
     }
 
@@ -93,6 +108,8 @@ impl Counter {
                 }
                 tally.lines += 1;
             }
+            // Its words were counted as it streamed (`WordStream`, added by the stitcher).
+            Aggregate::Words => tally.lines += 1,
         }
     }
 }

@@ -22,8 +22,9 @@
 //! assert_eq!((total.counts[0], total.bytes, total.lines), (3, 17, 3));
 //! ```
 
-use super::counter::{Counter, LONG_LINE_HEAD};
+use super::counter::{Aggregate, Counter, LONG_LINE_HEAD};
 use super::Engine;
+use crate::words::{WordCounts, WordStream};
 use bytes::Bytes;
 
 /// What counting some bytes found.
@@ -35,6 +36,8 @@ pub struct Tally {
     pub bytes: u64,
     /// Lines seen: newlines, plus one for a final line without a newline.
     pub lines: u64,
+    /// Word counts (words mode only).
+    pub words: Option<WordCounts>,
 }
 
 impl Tally {
@@ -43,6 +46,7 @@ impl Tally {
             counts: vec![0; keywords],
             bytes: 0,
             lines: 0,
+            words: None,
         }
     }
 
@@ -54,6 +58,9 @@ impl Tally {
         }
         self.bytes += other.bytes;
         self.lines += other.lines;
+        if let Some(w) = &other.words {
+            self.words.get_or_insert_default().merge(w);
+        }
     }
 }
 
@@ -109,6 +116,9 @@ struct LongLine {
     carry: Vec<u8>,
     /// Per keyword, the offset where its next occurrence may start.
     next_free: Vec<u64>,
+    /// Words mode: the line's words so far, and the word cut at the last
+    /// piece's end (kept whole, however long: a word is never split).
+    words: Option<WordStream>,
 }
 
 impl LineStitcher {
@@ -161,12 +171,14 @@ impl LineStitcher {
         }
         let pending = std::mem::take(&mut self.pending);
         let n = self.counter.engine().keywords().len();
+        let words = self.counter.aggregate() == Aggregate::Words;
         let long = self.long.get_or_insert_with(|| LongLine {
             head: Vec::with_capacity(LONG_LINE_HEAD),
             counts: vec![0; n],
             base: 0,
             carry: Vec::new(),
             next_free: vec![0; n],
+            words: words.then(WordStream::default),
         });
         for piece in [&pending[..], data] {
             if !piece.is_empty() {
@@ -180,7 +192,11 @@ impl LineStitcher {
             Some(mut long) => {
                 long.finish(self.counter.engine());
                 self.counter
-                    .add_long_line(&long.head, &long.counts, &mut self.tally)
+                    .add_long_line(&long.head, &long.counts, &mut self.tally);
+                if let Some(words) = long.words {
+                    let words = words.finish();
+                    self.tally.words.get_or_insert_default().merge_owned(words);
+                }
             }
             None => self.counter.add_lines(&self.pending, &mut self.tally),
         }
@@ -192,13 +208,18 @@ impl LongLine {
     fn feed(&mut self, engine: &Engine, data: &[u8]) {
         let room = LONG_LINE_HEAD - self.head.len();
         self.head.extend_from_slice(&data[..room.min(data.len())]);
+        if let Some(words) = &mut self.words {
+            // Words mode counts no keywords.
+            words.feed(data);
+            return;
+        }
         self.count(engine, data, false);
     }
 
     /// The line ended: decide the occurrences that ended at the last piece's
     /// end (with whole-word they wait for the byte after them).
     fn finish(&mut self, engine: &Engine) {
-        if engine.options().whole_word {
+        if self.words.is_none() && engine.options().whole_word {
             self.count(engine, &[], true);
         }
     }

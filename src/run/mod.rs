@@ -217,6 +217,7 @@ pub async fn run_command(
         retries: args.retries,
         ..Retry::default()
     };
+    crate::cli::check_words_mode(args.mode, &args.keywords)?;
     let progress = Progress::new(Display::auto());
     let result = match args.executor {
         Executor::InProcess => {
@@ -228,6 +229,7 @@ pub async fn run_command(
                     parts,
                     keywords: args.keywords.load(stores).await?,
                     materialize: args.materialize,
+                    mode: args.mode,
                 },
                 count: args.tuning.options(),
                 jobs,
@@ -258,6 +260,7 @@ pub async fn run_command(
             if args.materialize {
                 extra_env.push(("MATERIALIZE".into(), "true".into()));
             }
+            extra_env.push(("LOGCOUNT_MODE".into(), args.mode.name().into()));
             let flag = |on: bool| if on { "true" } else { "false" }.to_string();
             extra_env.push(("LOGCOUNT_IGNORE_CASE".into(), flag(args.matching.ignore_case)));
             extra_env.push(("LOGCOUNT_WHOLE_WORD".into(), flag(args.matching.whole_word)));

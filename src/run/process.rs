@@ -141,8 +141,8 @@ async fn run_once(
         )
     })?;
     if out.status.success() {
-        return String::from_utf8(out.stdout)
-            .map_err(|_| Error::invalid(what.to_string(), "stdout is not UTF-8"));
+        // Lossy: words mode's merge prints words' raw bytes (checked against the result copy).
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
     let tail: Vec<&str> = stderr
@@ -250,6 +250,27 @@ async fn dag(
     .await?;
     progress.task_done(0, t.elapsed(), attempts);
     progress.end();
+    if manifest.mode == crate::manifest::Mode::Words {
+        // Merge printed `word count` lines; result.json (its copy) holds them all.
+        let copy = std::fs::read(result_copy)?;
+        let copied: KeywordCounts = serde_json::from_slice(&copy).map_err(|e| {
+            Error::invalid("merge's result copy", format!("{} ({e})", result_copy.display()))
+        })?;
+        let mut lines = Vec::new();
+        crate::words::write_result_lines(&mut lines, &copied, None)?;
+        if String::from_utf8_lossy(&lines) != stdout {
+            return Err(Error::invalid(
+                "merge's result",
+                "the RESULT_COPY file differs from stdout",
+            ));
+        }
+        return Ok(ProcessOutcome {
+            result: copied,
+            split_stdout_bytes,
+            part_ids,
+            input_bytes: manifest.input_bytes(),
+        });
+    }
     let printed: KeywordCounts = serde_json::from_str(stdout.trim()).map_err(|e| {
         Error::invalid(
             "merge's output",

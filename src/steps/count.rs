@@ -9,12 +9,12 @@
 //! reads only (`pread` into reused 1 MiB buffers, see `count_local.rs`); the
 //! stitching and counting are the same for every backend.
 
-use crate::engine::counter::Counter;
+use crate::engine::counter::{Aggregate, Counter};
 use crate::engine::stream::{LineStitcher, Tally};
 use crate::engine::{Engine, StrategyKind};
 use crate::error::{Error, Result};
 use crate::manifest::{
-    CountOutput, KeywordCounts, Manifest, Part, COUNT_DIR, COUNT_OUTPUT_VERSION,
+    CountOutput, KeywordCounts, Manifest, Mode, Part, COUNT_DIR, COUNT_OUTPUT_VERSION,
 };
 use crate::steps::{on_rayon, read_manifest};
 use crate::store::{self, Location, Stores};
@@ -90,7 +90,11 @@ pub async fn count_with_manifest(
         bytes: tally.bytes,
         lines: tally.lines,
         decompressed_bytes,
-        counts: KeywordCounts::from_counts(&manifest.keywords, &tally.counts),
+        counts: match manifest.mode {
+            Mode::Keywords => KeywordCounts::from_counts(&manifest.keywords, &tally.counts),
+            Mode::Words => KeywordCounts::default(),
+        },
+        words: tally.words,
         strategy: engine.strategy_name().to_string(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
@@ -114,8 +118,10 @@ pub async fn count_with_manifest(
 
 /// The counter for a job: its engine plus what the manifest asks to aggregate.
 fn counter_for(manifest: &Manifest, engine: Engine) -> Counter {
-    let _ = manifest;
-    Counter::keywords(engine)
+    match manifest.mode {
+        Mode::Keywords => Counter::keywords(engine),
+        Mode::Words => Counter::new(engine, Aggregate::Words),
+    }
 }
 
 fn unknown_part(manifest: &Manifest, work: &Location, part_id: &str) -> Error {

@@ -8,8 +8,10 @@
 
 use crate::error::{Error, Result};
 use crate::manifest::{
-    CountOutput, KeywordCounts, Manifest, Part, COUNT_DIR, COUNT_OUTPUT_VERSION, RESULT_FILE,
+    CountOutput, KeywordCounts, Manifest, Mode, Part, COUNT_DIR, COUNT_OUTPUT_VERSION,
+    RESULT_FILE,
 };
+use crate::words::{encode_word, WordCounts};
 use crate::steps::read_manifest;
 use crate::store::{self, Location, Stores};
 use futures::{StreamExt, TryStreamExt};
@@ -22,7 +24,11 @@ const READ_CONCURRENCY: usize = 64;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merged {
     /// Keyword -> count, in keyword order: the contents of `result.json`.
+    /// Words mode: every word (encoded as in [`crate::words`]) -> count,
+    /// most frequent first, ties by the word's bytes ascending.
     pub result: KeywordCounts,
+    /// What the job counted.
+    pub mode: Mode,
     pub bytes: u64,
     pub lines: u64,
     pub parts: usize,
@@ -51,12 +57,20 @@ pub async fn merge(
     check_no_extra_outputs(work, &manifest).await?;
     check_input_unchanged(stores, &manifest).await?;
 
+    // Words are summed as the outputs arrive: one part's map at a time.
+    let mut words = (manifest.mode == Mode::Words).then(WordCounts::default);
     let outputs: Vec<CountOutput> = futures::stream::iter(&manifest.parts)
         .map(|part| read_output(work, &manifest, part))
         .buffered(READ_CONCURRENCY)
+        .map_ok(|mut out| {
+            if let (Some(total), Some(w)) = (&mut words, out.words.take()) {
+                total.merge_owned(w);
+            }
+            out
+        })
         .try_collect()
         .await?;
-    let merged = sum(&manifest, &outputs)?;
+    let merged = sum_with(&manifest, &outputs, words)?;
     let mut body = serde_json::to_vec(&merged.result).expect("counts serialize");
     body.push(b'\n');
     store::write_once(&work.join(RESULT_FILE), bytes::Bytes::from(body)).await?;
@@ -66,7 +80,26 @@ pub async fn merge(
 
 /// Sums count outputs that were checked against the manifest (pure).
 pub fn sum(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Merged> {
-    let names = manifest.keywords.names();
+    let words = (manifest.mode == Mode::Words).then(|| {
+        let mut total = WordCounts::default();
+        for w in outputs.iter().filter_map(|o| o.words.as_ref()) {
+            total.merge(w);
+        }
+        total
+    });
+    sum_with(manifest, outputs, words)
+}
+
+/// [`sum`], with the outputs' words already summed into `words` (words mode).
+fn sum_with(
+    manifest: &Manifest,
+    outputs: &[CountOutput],
+    words: Option<WordCounts>,
+) -> Result<Merged> {
+    let names = match manifest.mode {
+        Mode::Keywords => manifest.keywords.names(),
+        Mode::Words => Vec::new(),
+    };
     let mut counts = vec![0u64; names.len()];
     let (mut bytes, mut lines) = (0u64, 0u64);
     for (part, out) in manifest.parts.iter().zip(outputs) {
@@ -95,8 +128,19 @@ pub fn sum(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Merged> {
             ),
         ));
     }
+    let result = match words {
+        Some(words) => KeywordCounts::new(
+            words
+                .sorted()
+                .into_iter()
+                .map(|(w, n)| (encode_word(w).into_owned(), n))
+                .collect(),
+        ),
+        None => KeywordCounts::from_counts(&manifest.keywords, &counts),
+    };
     Ok(Merged {
-        result: KeywordCounts::from_counts(&manifest.keywords, &counts),
+        result,
+        mode: manifest.mode,
         bytes,
         lines,
         parts: outputs.len(),
@@ -169,6 +213,18 @@ async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Resul
             return bad(format!(
                 "claims {n} occurrences of {k:?} in {text} bytes, which is impossible"
             ));
+        }
+    }
+    match (manifest.mode, &out.words) {
+        (Mode::Keywords, None) | (Mode::Words, Some(_)) => {}
+        (Mode::Keywords, Some(_)) => {
+            return bad("has word counts, but this is a keyword job".into())
+        }
+        (Mode::Words, None) => return bad("has no word counts, but this is a words job".into()),
+    }
+    if let Some(w) = &out.words {
+        if let Err(why) = w.check_fits(text) {
+            return bad(why);
         }
     }
     if out.lines > text {

@@ -9,7 +9,7 @@ use crate::cut::{self, MAX_PARTS};
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
 use crate::manifest::{
-    InputObject, Manifest, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, SPLIT_DIR,
+    InputObject, Manifest, Mode, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, SPLIT_DIR,
 };
 use crate::store::{self, Location};
 use futures::{StreamExt, TryStreamExt};
@@ -27,6 +27,8 @@ pub struct SplitOptions {
     pub parts: usize,
     pub keywords: Keywords,
     pub materialize: bool,
+    /// What to count (recorded in the manifest).
+    pub mode: Mode,
     /// How keywords match (`--ignore-case`, `--whole-word`; recorded in the manifest).
     pub matching: crate::engine::MatchOptions,
 }
@@ -85,6 +87,7 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
         keywords: opts.keywords.clone(),
         parts,
         materialized: opts.materialize,
+        mode: opts.mode,
         ignore_case: opts.matching.ignore_case,
         whole_word: opts.matching.whole_word,
     };
