@@ -75,7 +75,7 @@ impl Mode {
 }
 
 /// The hasher of word maps (see the README's word-frequency figures).
-pub type WordHasher = std::hash::RandomState;
+pub type WordHasher = rustc_hash::FxBuildHasher;
 
 /// Byte classes for the tokenizer.
 const WORD: u8 = 0;
