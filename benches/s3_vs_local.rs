@@ -63,8 +63,9 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let opts = RunOptions {
         split: SplitOptions {
-            mode: Default::default(),
+            by: None,
             matching: Default::default(),
+            mode: Default::default(),
             parts: cores,
             keywords: Keywords::default_set(),
             materialize: false,

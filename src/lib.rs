@@ -23,6 +23,7 @@ pub mod run;
 pub mod steps;
 pub mod store;
 pub mod store_config;
+pub mod timeline;
 pub mod words;
 
 pub use error::{Error, Result};

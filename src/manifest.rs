@@ -56,6 +56,10 @@ pub struct Manifest {
     /// Count only whole-word matches (`--whole-word`); chosen at split.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub whole_word: bool,
+    /// Also count per time bucket of each line's leading timestamp (`--by`;
+    /// merge then writes `timeline.json`); chosen at split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<crate::timeline::TimeUnit>,
 }
 
 /// One input object and the version split saw.
@@ -207,6 +211,10 @@ pub struct CountOutput {
     /// words that are not UTF-8 are written); `counts` is then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub words: Option<WordCounts>,
+    /// `--by` jobs: the part's counts per time bucket (they add up to
+    /// `lines` and `counts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<crate::timeline::TimelineCounts>,
     /// The count strategy used (informational).
     pub strategy: String,
     /// Wall time of the count, in milliseconds (informational).

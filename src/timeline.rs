@@ -168,7 +168,7 @@ impl BucketStart {
 }
 
 /// Bytes that may not follow a timestamp.
-const FORBIDDEN_AFTER: [bool; 256] = {
+pub(crate) const FORBIDDEN_AFTER: [bool; 256] = {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 256 {
@@ -522,118 +522,8 @@ impl TimelineFile {
     }
 }
 
-/// The shape of the last line parsed in full, when it had no explicit
-/// offset: a line that fits it lies in the same bucket.
-struct Template {
-    /// Per byte of the first 32: the allowed range.
-    lo: [u8; 32],
-    hi: [u8; 32],
-    /// The timestamp's length: the byte there must be allowed after one.
-    len: usize,
-    /// Where the hour is, when it is not part of the bucket's prefix.
-    hour_at: Option<usize>,
-}
-
-impl Template {
-    fn new(line: &[u8], t: &Timestamp, unit: TimeUnit) -> Option<Template> {
-        if t.offset || t.len >= 32 || line.len() < t.len {
-            return None;
-        }
-        let o = usize::from(line[0] == b'[');
-        let (mut lo, mut hi) = ([0u8; 32], [255u8; 32]);
-        let fixed = o + unit.prefix_len();
-        for (i, &c) in line[..t.len].iter().enumerate() {
-            (lo[i], hi[i]) = if i >= fixed && c.is_ascii_digit() {
-                // Tens of the hour, minute, second: ranges the parser allows
-                // (a second of 60 and hours 20-23 are checked apart).
-                let top = match i - o {
-                    11 => b'2',
-                    14 | 17 => b'5',
-                    _ => b'9',
-                };
-                (b'0', top)
-            } else {
-                (c, c)
-            };
-        }
-        Some(Template {
-            lo,
-            hi,
-            len: t.len,
-            hour_at: (fixed <= o + 11).then_some(o + 11),
-        })
-    }
-
-    /// Whether `rest` (from a line start on) starts with a timestamp of this shape.
-    #[inline]
-    fn fits(&self, rest: &[u8]) -> bool {
-        let Some(w) = rest.first_chunk::<32>() else {
-            return false;
-        };
-        let mut ok = true;
-        for i in 0..32 {
-            ok &= (w[i] >= self.lo[i]) & (w[i] <= self.hi[i]);
-        }
-        ok && !FORBIDDEN_AFTER[w[self.len] as usize]
-            && self.hour_at.is_none_or(|h| w[h] < b'2' || w[h + 1] <= b'3')
-    }
-}
-
-/// Adds the lines of `text` (whole lines; the last may lack its newline) to
-/// `timeline` and their keyword counts to `totals`; `count(run, counts)` adds
-/// the keyword counts of a run of whole lines. Returns the number of lines.
-pub fn add_lines(
-    unit: TimeUnit,
-    text: &[u8],
-    timeline: &mut Timeline,
-    totals: &mut [u64],
-    mut count: impl FnMut(&[u8], &mut [u64]),
-) -> u64 {
-    if text.is_empty() {
-        return 0;
-    }
-    let n = totals.len();
-    let mut scratch = vec![0u64; n];
-    let mut flush = |run: &[u8], key: Option<BucketStart>, lines: u64, tl: &mut Timeline| {
-        scratch.iter_mut().for_each(|c| *c = 0);
-        count(run, &mut scratch);
-        let slot = tl.slot(key, n);
-        slot.lines += lines;
-        for ((s, t), c) in slot.counts.iter_mut().zip(totals.iter_mut()).zip(&scratch) {
-            *s += c;
-            *t += c;
-        }
-    };
-    let mut template: Option<Template> = None;
-    let mut key: Option<BucketStart> = None;
-    let (mut run_start, mut run_lines, mut lines) = (0usize, 0u64, 0u64);
-    let starts = std::iter::once(0).chain(
-        memchr::memchr_iter(b'\n', text)
-            .map(|nl| nl + 1)
-            .filter(|&s| s < text.len()),
-    );
-    for p in starts {
-        lines += 1;
-        let rest = &text[p..];
-        if template.as_ref().is_some_and(|t| t.fits(rest)) {
-            run_lines += 1;
-            continue;
-        }
-        let parsed = parse(rest);
-        let k = parsed.map(|t| t.bucket(unit));
-        template = parsed.and_then(|t| Template::new(rest, &t, unit));
-        if run_lines > 0 && k == key {
-            run_lines += 1;
-            continue;
-        }
-        if run_lines > 0 {
-            flush(&text[run_start..p], key, run_lines, timeline);
-        }
-        (key, run_start, run_lines) = (k, p, 1);
-    }
-    flush(&text[run_start..], key, run_lines, timeline);
-    lines
-}
+mod walk;
+pub use walk::add_lines;
 
 #[cfg(test)]
 #[path = "timeline_tests.rs"]

@@ -19,8 +19,9 @@ use logcount::Error;
 fn opts(parts: usize, keywords: &Keywords) -> RunOptions {
     RunOptions {
         split: SplitOptions {
-            mode: Default::default(),
+            by: None,
             matching: Default::default(),
+            mode: Default::default(),
             parts,
             keywords: keywords.clone(),
             materialize: false,
@@ -178,9 +179,11 @@ async fn steps_rerun(b: &Backend) {
 }
 
 fn split_opts(parts: usize, k: &Keywords) -> SplitOptions {
+    by: None,
     SplitOptions {
-        mode: Default::default(),
+        by: None,
         matching: Default::default(),
+        mode: Default::default(),
         parts,
         keywords: k.clone(),
         materialize: false,

@@ -221,8 +221,9 @@ fn dataset_prefix_equals_objects_one_by_one() {
         let work = stores.open(&format!("s3://{bucket}/single/{i}")).unwrap();
         let o = RunOptions {
             split: SplitOptions {
-                mode: Default::default(),
+                by: None,
                 matching: Default::default(),
+                mode: Default::default(),
                 parts: 2,
                 keywords: k.clone(),
                 materialize: false,
@@ -320,8 +321,9 @@ async fn oss_virtual_hosted() {
     let k = Keywords::default_set();
     let o = RunOptions {
         split: SplitOptions {
-            mode: Default::default(),
+            by: None,
             matching: Default::default(),
+            mode: Default::default(),
             parts: 3,
             keywords: k.clone(),
             materialize: false,

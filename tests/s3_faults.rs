@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 fn opts(parts: usize, k: &Keywords, block: usize, materialize: bool) -> RunOptions {
     RunOptions {
         split: SplitOptions {
-            mode: Default::default(),
+            by: None,
             matching: Default::default(),
+            mode: Default::default(),
             parts,
             keywords: k.clone(),
             materialize,

@@ -69,6 +69,8 @@ fn opts(parts: usize, block: usize) -> RunOptions {
     count.block_size = block;
     RunOptions {
         split: SplitOptions {
+            by: None,
+            matching: Default::default(),
             mode: Mode::Words,
             parts,
             keywords: Keywords::default_set(),

@@ -15,6 +15,7 @@
 
 use super::stream::Tally;
 use super::{count_newlines, Engine};
+use crate::timeline::{self, TimeUnit, Timeline};
 use crate::words::WordCounts;
 
 /// What a job aggregates besides the keyword totals.
@@ -26,6 +27,9 @@ pub enum Aggregate {
     /// Every word's count instead of keywords ([`crate::words`]); the
     /// tally's `words` part holds them, its keyword counts stay 0.
     Words,
+    /// Keyword totals plus counts per time bucket of each line's leading
+    /// timestamp ([`crate::timeline`]), in the tally's `timeline` part.
+    Timeline(TimeUnit),
 }
 
 /// An engine plus what to aggregate: counts line-aligned text into tallies.
@@ -63,6 +67,9 @@ impl Counter {
         if self.aggregate == Aggregate::Words {
             t.words = Some(WordCounts::default());
         }
+        if let Aggregate::Timeline(_) = self.aggregate {
+            t.timeline = Some(Timeline::new(self.engine.keywords().len()));
+        }
         t
     }
 
@@ -93,6 +100,13 @@ impl Counter {
                     tally.lines += 1;
                 }
             }
+            Aggregate::Timeline(unit) => {
+                let n = self.engine.keywords().len();
+                let tl = tally.timeline.get_or_insert_with(|| Timeline::new(n));
+                tally.lines += timeline::add_lines(unit, text, tl, &mut tally.counts, |run, c| {
+                    self.engine.count(run, c)
+                });
+            }
         }
     }
 
@@ -100,7 +114,6 @@ impl Counter {
     /// its first bytes (up to [`LONG_LINE_HEAD`]), `counts` its keyword
     /// counts. Its bytes are tallied by the caller.
     pub fn add_long_line(&self, head: &[u8], counts: &[u64], tally: &mut Tally) {
-        let _ = head;
         match self.aggregate {
             Aggregate::Keywords => {
                 for (a, b) in tally.counts.iter_mut().zip(counts) {
@@ -110,6 +123,15 @@ impl Counter {
             }
             // Its words were counted as it streamed (`WordStream`, added by the stitcher).
             Aggregate::Words => tally.lines += 1,
+            Aggregate::Timeline(unit) => {
+                for (a, b) in tally.counts.iter_mut().zip(counts) {
+                    *a += b;
+                }
+                tally.lines += 1;
+                let n = self.engine.keywords().len();
+                let tl = tally.timeline.get_or_insert_with(|| Timeline::new(n));
+                tl.add_line(unit, head, counts);
+            }
         }
     }
 }

@@ -38,6 +38,8 @@ pub struct Tally {
     pub lines: u64,
     /// Word counts (words mode only).
     pub words: Option<WordCounts>,
+    /// Counts per time bucket (`--by` jobs only).
+    pub timeline: Option<crate::timeline::Timeline>,
 }
 
 impl Tally {
@@ -47,6 +49,7 @@ impl Tally {
             bytes: 0,
             lines: 0,
             words: None,
+            timeline: None,
         }
     }
 
@@ -60,6 +63,9 @@ impl Tally {
         self.lines += other.lines;
         if let Some(w) = &other.words {
             self.words.get_or_insert_default().merge(w);
+        }
+        if let Some(t) = &other.timeline {
+            self.timeline.get_or_insert_default().add(t);
         }
     }
 }

@@ -225,6 +225,7 @@ pub async fn run_command(
             let work = stores.open(&args.work)?;
             let opts = RunOptions {
                 split: SplitOptions {
+                    by: args.by,
                     matching: args.matching.options(),
                     parts,
                     keywords: args.keywords.load(stores).await?,
@@ -260,10 +261,13 @@ pub async fn run_command(
             if args.materialize {
                 extra_env.push(("MATERIALIZE".into(), "true".into()));
             }
-            extra_env.push(("LOGCOUNT_MODE".into(), args.mode.name().into()));
             let flag = |on: bool| if on { "true" } else { "false" }.to_string();
             extra_env.push(("LOGCOUNT_IGNORE_CASE".into(), flag(args.matching.ignore_case)));
             extra_env.push(("LOGCOUNT_WHOLE_WORD".into(), flag(args.matching.whole_word)));
+            extra_env.push(("LOGCOUNT_MODE".into(), args.mode.name().into()));
+            if let Some(by) = args.by {
+                extra_env.push(("LOGCOUNT_BY".into(), by.name().into()));
+            }
             let run = process::ProcessRun {
                 bin_dir: process::bin_dir()?,
                 input: args.input.clone(),

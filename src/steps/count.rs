@@ -95,6 +95,10 @@ pub async fn count_with_manifest(
             Mode::Words => KeywordCounts::default(),
         },
         words: tally.words,
+        timeline: tally
+            .timeline
+            .as_ref()
+            .map(|t| t.to_counts(&manifest.keywords.names())),
         strategy: engine.strategy_name().to_string(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
@@ -119,7 +123,10 @@ pub async fn count_with_manifest(
 /// The counter for a job: its engine plus what the manifest asks to aggregate.
 fn counter_for(manifest: &Manifest, engine: Engine) -> Counter {
     match manifest.mode {
-        Mode::Keywords => Counter::keywords(engine),
+        Mode::Keywords => match manifest.by {
+            Some(unit) => Counter::new(engine, Aggregate::Timeline(unit)),
+            None => Counter::keywords(engine),
+        },
         Mode::Words => Counter::new(engine, Aggregate::Words),
     }
 }

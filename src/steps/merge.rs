@@ -13,6 +13,7 @@ use crate::manifest::{
 };
 use crate::words::{encode_word, WordCounts};
 use crate::steps::read_manifest;
+use crate::timeline::{Timeline, TimelineFile, TIMELINE_FILE};
 use crate::store::{self, Location, Stores};
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashSet;
@@ -32,6 +33,8 @@ pub struct Merged {
     pub bytes: u64,
     pub lines: u64,
     pub parts: usize,
+    /// `--by` jobs: the counts per time bucket, the contents of `timeline.json`.
+    pub timeline: Option<TimelineFile>,
 }
 
 /// Runs merge; `expected_parts` (from `NUM_PARTS`) must agree with the manifest.
@@ -71,6 +74,12 @@ pub async fn merge(
         .try_collect()
         .await?;
     let merged = sum_with(&manifest, &outputs, words)?;
+    if let Some(timeline) = &merged.timeline {
+        // Before result.json, which marks a finished merge.
+        let mut body = serde_json::to_vec(timeline).expect("timeline serializes");
+        body.push(b'\n');
+        store::write_once(&work.join(TIMELINE_FILE), bytes::Bytes::from(body)).await?;
+    }
     let mut body = serde_json::to_vec(&merged.result).expect("counts serialize");
     body.push(b'\n');
     store::write_once(&work.join(RESULT_FILE), bytes::Bytes::from(body)).await?;
@@ -144,7 +153,47 @@ fn sum_with(
         bytes,
         lines,
         parts: outputs.len(),
+        timeline: sum_timeline(manifest, outputs)?,
     })
+}
+
+/// `--by` jobs: checks that every output carries a timeline that adds up to
+/// its totals, and sums them (an output of a job without `--by` must carry none).
+fn sum_timeline(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Option<TimelineFile>> {
+    let names = manifest.keywords.names();
+    let mut total = Timeline::new(names.len());
+    for (part, out) in manifest.parts.iter().zip(outputs) {
+        let bad = |why: String| Error::part(&part.id, format!("count output {why}"));
+        let (unit, counts) = match (manifest.by, &out.timeline) {
+            (None, None) => continue,
+            (None, Some(_)) => {
+                return Err(bad("has a timeline, but the job counts no time buckets".into()))
+            }
+            (Some(unit), None) => {
+                return Err(bad(format!(
+                    "has no timeline, but the job counts by {} (was it counted by an older build?)",
+                    unit.name()
+                )))
+            }
+            (Some(unit), Some(c)) => (unit, c),
+        };
+        let t = Timeline::from_counts(counts, unit, &names)
+            .map_err(|why| bad(format!("has a bad timeline: {why}")))?;
+        let sum = t.totals();
+        if sum.lines != out.lines || !sum.counts.iter().copied().eq(out.counts.values()) {
+            return Err(bad(format!(
+                "has a timeline adding up to {} lines and counts {:?}, but totals of {} lines and {:?}",
+                sum.lines,
+                sum.counts,
+                out.lines,
+                out.counts.values().collect::<Vec<_>>()
+            )));
+        }
+        total.add(&t);
+    }
+    Ok(manifest
+        .by
+        .map(|unit| TimelineFile::new(unit, names, &total)))
 }
 
 async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Result<CountOutput> {

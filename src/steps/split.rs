@@ -31,6 +31,8 @@ pub struct SplitOptions {
     pub mode: Mode,
     /// How keywords match (`--ignore-case`, `--whole-word`; recorded in the manifest).
     pub matching: crate::engine::MatchOptions,
+    /// Count per time bucket too (`--by`; recorded in the manifest).
+    pub by: Option<crate::timeline::TimeUnit>,
 }
 
 /// How many parts `materialize` writes at once.
@@ -48,6 +50,12 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
         return Err(Error::invalid(
             "number of parts",
             format!("{} (it must be between 1 and {MAX_PARTS})", opts.parts),
+        ));
+    }
+    if opts.by.is_some() && opts.mode != Mode::Keywords {
+        return Err(Error::invalid(
+            "--by",
+            "it counts keywords per time bucket, so it cannot go with --mode words",
         ));
     }
     let objects = find_objects(input, work).await?;
@@ -90,6 +98,7 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
         mode: opts.mode,
         ignore_case: opts.matching.ignore_case,
         whole_word: opts.matching.whole_word,
+        by: opts.by,
     };
     manifest
         .validate()
@@ -100,6 +109,8 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
     }
     // Outputs of an earlier job in this work prefix must not be merged into this one.
     clear_dir(&work.join(COUNT_DIR)).await?;
+    // Nor an earlier `--by` job's time series be taken for this job's.
+    store::delete_if_exists(&work.join(crate::timeline::TIMELINE_FILE)).await?;
     if opts.materialize {
         clear_dir(&work.join(SPLIT_DIR)).await?;
         materialize(&root, &manifest, work).await?;

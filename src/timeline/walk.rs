@@ -1,0 +1,233 @@
+//! The run-finding walk of [`add_lines`]: line starts from a newline
+//! bitmask, and a template check that tells, in a few vector compares, that a
+//! line lies in the same bucket as the last line parsed in full.
+
+use super::{parse, BucketStart, TimeUnit, Timeline, Timestamp, FORBIDDEN_AFTER};
+
+/// The shape of the last line parsed in full, when it had no explicit
+/// offset: a line that fits it lies in the same bucket.
+struct Template {
+    /// Per byte of the first 32: the allowed range.
+    lo: [u8; 32],
+    hi: [u8; 32],
+    /// The timestamp's length: the byte there must be allowed after one.
+    len: usize,
+    /// Where the hour is, when it is not part of the bucket's prefix.
+    hour_at: Option<usize>,
+}
+
+impl Template {
+    fn new(line: &[u8], t: &Timestamp, unit: TimeUnit) -> Option<Template> {
+        if t.offset || t.len >= 32 || line.len() < t.len {
+            return None;
+        }
+        let o = usize::from(line[0] == b'[');
+        let (mut lo, mut hi) = ([0u8; 32], [255u8; 32]);
+        let fixed = o + unit.prefix_len();
+        for (i, &c) in line[..t.len].iter().enumerate() {
+            (lo[i], hi[i]) = if i >= fixed && c.is_ascii_digit() {
+                // Tens of the hour, minute, second: ranges the parser allows
+                // (a second of 60 and hours 20-23 are checked apart).
+                let top = match i - o {
+                    11 => b'2',
+                    14 | 17 => b'5',
+                    _ => b'9',
+                };
+                (b'0', top)
+            } else {
+                (c, c)
+            };
+        }
+        Some(Template {
+            lo,
+            hi,
+            len: t.len,
+            hour_at: (fixed <= o + 11).then_some(o + 11),
+        })
+    }
+
+    /// Whether `rest` (from a line start on) starts with a timestamp of this shape.
+    #[inline]
+    fn fits(&self, rest: &[u8]) -> bool {
+        let Some(w) = rest.first_chunk::<32>() else {
+            return false;
+        };
+        in_ranges(w, &self.lo, &self.hi)
+            && !FORBIDDEN_AFTER[w[self.len] as usize]
+            && self.hour_at.is_none_or(|h| w[h] < b'2' || w[h + 1] <= b'3')
+    }
+}
+
+/// Adds the lines of `text` (whole lines; the last may lack its newline) to
+/// `timeline` and their keyword counts to `totals`; `count(run, counts)` adds
+/// the keyword counts of a run of whole lines. Returns the number of lines.
+pub fn add_lines(
+    unit: TimeUnit,
+    text: &[u8],
+    timeline: &mut Timeline,
+    totals: &mut [u64],
+    mut count: impl FnMut(&[u8], &mut [u64]),
+) -> u64 {
+    if text.is_empty() {
+        return 0;
+    }
+    let n = totals.len();
+    let mut scratch = vec![0u64; n];
+    let mut flush = |run: &[u8], key: Option<BucketStart>, lines: u64, tl: &mut Timeline| {
+        scratch.iter_mut().for_each(|c| *c = 0);
+        count(run, &mut scratch);
+        let slot = tl.slot(key, n);
+        slot.lines += lines;
+        for ((s, t), c) in slot.counts.iter_mut().zip(totals.iter_mut()).zip(&scratch) {
+            *s += c;
+            *t += c;
+        }
+    };
+    let mut template: Option<Template> = None;
+    let mut key: Option<BucketStart> = None;
+    let (mut run_start, mut run_lines, mut lines) = (0usize, 0u64, 0u64);
+    let len = text.len();
+    // Line starts: 0, then after each newline but the last byte. The
+    // newlines come from a bitmask per 64 bytes (`base`, `mask`).
+    let (mut base, mut mask) = (0usize, chunk_mask(text, 0));
+    let mut p = 0usize;
+    'lines: loop {
+        lines += 1;
+        let rest = &text[p..];
+        if template.as_ref().is_some_and(|t| t.fits(rest)) {
+            run_lines += 1;
+        } else {
+            let parsed = parse(rest);
+            let k = parsed.map(|t| t.bucket(unit));
+            template = parsed.and_then(|t| Template::new(rest, &t, unit));
+            if run_lines > 0 && k == key {
+                run_lines += 1;
+            } else {
+                if run_lines > 0 {
+                    flush(&text[run_start..p], key, run_lines, timeline);
+                }
+                (key, run_start, run_lines) = (k, p, 1);
+            }
+        }
+        while mask == 0 {
+            base += 64;
+            if base >= len {
+                break 'lines;
+            }
+            mask = chunk_mask(text, base);
+        }
+        p = base + mask.trailing_zeros() as usize + 1;
+        mask &= mask - 1;
+        if p >= len {
+            break;
+        }
+    }
+    flush(&text[run_start..], key, run_lines, timeline);
+    lines
+}
+
+/// Whether `lo[i] <= w[i] <= hi[i]` for every byte.
+#[inline]
+fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of x86-64; the loads read 16 bytes within each
+    // 32-byte array.
+    unsafe {
+        use std::arch::x86_64::*;
+        let half = |at: usize| {
+            let x = _mm_loadu_si128(w.as_ptr().add(at).cast());
+            let l = _mm_loadu_si128(lo.as_ptr().add(at).cast());
+            let h = _mm_loadu_si128(hi.as_ptr().add(at).cast());
+            _mm_and_si128(
+                _mm_cmpeq_epi8(_mm_max_epu8(x, l), x),
+                _mm_cmpeq_epi8(_mm_min_epu8(x, h), x),
+            )
+        };
+        _mm_movemask_epi8(_mm_and_si128(half(0), half(16))) == 0xFFFF
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut ok = true;
+        for i in 0..32 {
+            ok &= (w[i] >= lo[i]) & (w[i] <= hi[i]);
+        }
+        ok
+    }
+}
+
+/// The newlines of the 64 bytes of `text` from `base` on (fewer at its end),
+/// bit i for byte `base + i`: cheaper per line than a `memchr` call per line
+/// when lines are short.
+#[inline]
+fn chunk_mask(text: &[u8], base: usize) -> u64 {
+    let chunk = &text[base..text.len().min(base + 64)];
+    match chunk.first_chunk::<64>() {
+        Some(c) => newline_mask(c),
+        None => chunk
+            .iter()
+            .enumerate()
+            .fold(0, |m, (i, &b)| m | (u64::from(b == b'\n') << i)),
+    }
+}
+
+/// Bit i set when `c[i]` is a newline.
+#[inline]
+fn newline_mask(c: &[u8; 64]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of x86-64; each load reads 16 bytes within `c`.
+    unsafe {
+        use std::arch::x86_64::*;
+        let nl = _mm_set1_epi8(b'\n' as i8);
+        let m = |at: usize| {
+            let x = _mm_loadu_si128(c.as_ptr().add(at).cast());
+            u64::from(_mm_movemask_epi8(_mm_cmpeq_epi8(x, nl)) as u16)
+        };
+        m(0) | m(16) << 16 | m(32) << 32 | m(48) << 48
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        c.iter()
+            .enumerate()
+            .fold(0, |m, (i, &b)| m | (u64::from(b == b'\n') << i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newlines_at_every_offset_and_length() {
+        for len in [0, 1, 63, 64, 65, 127, 128, 200] {
+            for nl_every in [1, 2, 7, 64, 300] {
+                let text: Vec<u8> = (0..len)
+                    .map(|i| {
+                        if i % nl_every == nl_every - 1 {
+                            b'\n'
+                        } else {
+                            b'x'
+                        }
+                    })
+                    .collect();
+                let want: Vec<usize> = memchr::memchr_iter(b'\n', &text).collect();
+                assert_eq!(
+                    Newlines::new(&text).collect::<Vec<_>>(),
+                    want,
+                    "{len} {nl_every}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ranges_per_byte() {
+        let (lo, hi) = ([b'0'; 32], [b'5'; 32]);
+        let mut w = [b'3'; 32];
+        assert!(in_ranges(&w, &lo, &hi));
+        for (i, bad) in [(0, b'6'), (15, b'/'), (16, 0xFF), (31, b'9'), (7, 0x80)] {
+            w[i] = bad;
+            assert!(!in_ranges(&w, &lo, &hi), "{i} {bad}");
+            w[i] = b'3';
+        }
+    }
+}
