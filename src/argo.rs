@@ -73,6 +73,10 @@ pub struct WorkflowOptions {
     pub map_cpu: String,
     /// Memory request and limit of each map pod (a Kubernetes quantity).
     pub map_memory: String,
+    /// What to count, passed to split (which records it in the manifest).
+    pub mode: crate::words::Mode,
+    /// Words mode: the number of words merge prints (`LOGCOUNT_TOP`).
+    pub top: Option<usize>,
     /// Match options, passed to split (which records them in the manifest).
     pub matching: crate::engine::MatchOptions,
 }
@@ -93,6 +97,8 @@ impl WorkflowOptions {
             retries: 3,
             map_cpu: "1".into(),
             map_memory: "512Mi".into(),
+            mode: Default::default(),
+            top: None,
             matching: Default::default(),
         }
     }
@@ -402,6 +408,12 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
             m(vec![("name", s(v.name)), value])
         })
         .collect();
+    if step == Step::Split && opts.mode == crate::words::Mode::Words {
+        env.push(m(vec![("name", s("LOGCOUNT_MODE")), ("value", s("words"))]));
+    }
+    if let (Step::Merge, Some(k)) = (step, opts.top) {
+        env.push(m(vec![("name", s("LOGCOUNT_TOP")), ("value", s(&k.to_string()))]));
+    }
     if matches!(step, Step::Split) {
         for (name, on) in [
             ("LOGCOUNT_IGNORE_CASE", opts.matching.ignore_case),

@@ -264,6 +264,12 @@ pub struct WorkflowArgs {
     /// The template name, or the workflow's name prefix.
     #[arg(long, env = "LOGCOUNT_WORKFLOW_NAME", default_value = "logcount")]
     pub name: String,
+    /// What the workflow counts by default (split's LOGCOUNT_MODE).
+    #[arg(long, env = "LOGCOUNT_MODE", value_enum, default_value_t = Mode::Keywords)]
+    pub mode: Mode,
+    /// Words mode: the number of words merge prints (its LOGCOUNT_TOP).
+    #[arg(long, env = "LOGCOUNT_TOP", value_name = "K", value_parser = parse_top)]
+    pub top: Option<usize>,
     /// CPU request of each map pod.
     #[arg(long, env = "LOGCOUNT_MAP_CPU", default_value = "1")]
     pub map_cpu: String,
@@ -305,6 +311,8 @@ pub fn workflow(args: &WorkflowArgs) -> Result<()> {
         retries: args.retries,
         map_cpu: args.map_cpu.clone(),
         map_memory: args.map_memory.clone(),
+        mode: args.mode,
+        top: args.top,
         matching: args.matching.options(),
     };
     let yaml = crate::argo::generate(&opts)?;
