@@ -79,6 +79,8 @@ pub struct WorkflowOptions {
     pub top: Option<usize>,
     /// Match options, passed to split (which records them in the manifest).
     pub matching: crate::engine::MatchOptions,
+    /// Time buckets (`--by`), passed to split (which records them in the manifest).
+    pub by: Option<crate::timeline::TimeUnit>,
 }
 
 impl WorkflowOptions {
@@ -100,6 +102,7 @@ impl WorkflowOptions {
             mode: Default::default(),
             top: None,
             matching: Default::default(),
+            by: None,
         }
     }
 }
@@ -422,6 +425,9 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
             if on {
                 env.push(m(vec![("name", s(name)), ("value", s("true"))]));
             }
+        }
+        if let Some(by) = opts.by {
+            env.push(m(vec![("name", s("LOGCOUNT_BY")), ("value", s(by.name()))]));
         }
     }
     let (requests, limits) = match step {

@@ -96,6 +96,10 @@ pub struct SplitArgs {
     /// What to count: the keywords, or every word (word frequencies, no keywords).
     #[arg(long, env = "LOGCOUNT_MODE", value_enum, default_value_t = Mode::Keywords)]
     pub mode: Mode,
+    /// Also count per time bucket of each line's leading timestamp (written to
+    /// <work>/timeline.json by merge; see the README's "Counts over time").
+    #[arg(long, env = "LOGCOUNT_BY", value_enum)]
+    pub by: Option<crate::timeline::TimeUnit>,
 }
 
 /// `logcount-count`: count one part and write count-output/<id>.json.
@@ -212,6 +216,10 @@ pub struct RunArgs {
     /// Words mode: print only the K most frequent words (result.json keeps them all).
     #[arg(long, env = "LOGCOUNT_TOP", value_name = "K", value_parser = parse_top)]
     pub top: Option<usize>,
+    /// Also count per time bucket of each line's leading timestamp (written to
+    /// <work>/timeline.json by merge; see the README's "Counts over time").
+    #[arg(long, env = "LOGCOUNT_BY", value_enum)]
+    pub by: Option<crate::timeline::TimeUnit>,
     #[command(flatten)]
     pub tuning: CountTuning,
     /// How to run the steps: library calls in this process, or the step binaries as child
@@ -279,6 +287,9 @@ pub struct WorkflowArgs {
     /// Match options for the split step (it records them in the manifest).
     #[command(flatten)]
     pub matching: MatchArgs,
+    /// Time buckets for the split step (it records them in the manifest).
+    #[arg(long, env = "LOGCOUNT_BY", value_enum)]
+    pub by: Option<crate::timeline::TimeUnit>,
 }
 
 /// Prints the generated workflow.
@@ -314,6 +325,7 @@ pub fn workflow(args: &WorkflowArgs) -> Result<()> {
         mode: args.mode,
         top: args.top,
         matching: args.matching.options(),
+        by: args.by,
     };
     let yaml = crate::argo::generate(&opts)?;
     print_stdout(yaml.trim_end())
@@ -387,6 +399,7 @@ pub async fn split(stores: &Stores, args: &SplitArgs) -> Result<()> {
     };
     check_words_mode(args.mode, &args.keywords)?;
     let opts = SplitOptions {
+        by: args.by,
         matching: args.matching.options(),
         parts: args.parts,
         keywords: args.keywords.load(stores).await?,
