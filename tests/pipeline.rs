@@ -179,7 +179,6 @@ async fn steps_rerun(b: &Backend) {
 }
 
 fn split_opts(parts: usize, k: &Keywords) -> SplitOptions {
-    by: None,
     SplitOptions {
         by: None,
         matching: Default::default(),
