@@ -308,6 +308,15 @@ fn refusals_exit_2() {
     );
     let (code, err) = split(&["--mode", "nouns"]);
     assert_eq!(code, 2, "{err}");
+    for option in ["--ignore-case", "--whole-word", "--by"] {
+        let mut args = vec!["--mode", "words", option];
+        if option == "--by" {
+            args.push("hour");
+        }
+        let (code, err) = split(&args);
+        assert_eq!(code, 2, "{option}: {err}");
+        assert!(err.contains(option) && err.contains("--mode words"), "{err}");
+    }
     let (code, err) = exit_code(
         step_binary("logcount", "error")
             .args(["merge", "--top", "0", "--work"])

@@ -39,11 +39,15 @@ cat "$LOG" "$SMALL" > /dev/null # page cache
 
 # The count step alone: one part over the whole file, split once.
 "$LC" split --input "$LOG" --work "$DIR/w-count" --parts 1 --keywords "$KW" > /dev/null
+# ... and with the options of issue 7, each chosen at split.
+"$LC" split --input "$LOG" --work "$DIR/w-count-hour" --parts 1 --keywords "$KW" --by hour > /dev/null
+"$LC" split --input "$LOG" --work "$DIR/w-count-ww" --parts 1 --keywords "$KW" --whole-word > /dev/null
+"$LC" split --input "$LOG" --work "$DIR/w-count-ic" --parts 1 --keywords "$KW" --ignore-case > /dev/null
 
 rg4="for k in ${KW//,/ }; do rg --count-matches --no-filename -F \$k $LOG; done"
 py="python3 -c \"import re,sys; d=open('$SMALL','rb').read(); print({k: len(re.findall(re.escape(k.encode()), d)) for k in '$KW'.split(',')})\""
 
-names=(floor run count count-1core count-1thread count-aho-leftmost rg-1 rg-4 grep-1 python-small split-materialize gnu-split)
+names=(floor run count count-1core count-1thread count-aho-leftmost count-by-hour count-whole-word count-ignore-case rg-1 rg-4 grep-1 python-small split-materialize gnu-split)
 cmds=(
   "$FLOOR $LOG 2"
   "$LC run --input $LOG --work $DIR/w-run --parts 8 --keywords $KW"
@@ -51,6 +55,9 @@ cmds=(
   "taskset -c 0 $LC count --work $DIR/w-count --part-id 0"
   "RAYON_NUM_THREADS=1 $LC count --work $DIR/w-count --part-id 0"
   "$LC count --work $DIR/w-count --part-id 0 --strategy aho-leftmost"
+  "$LC count --work $DIR/w-count-hour --part-id 0"
+  "$LC count --work $DIR/w-count-ww --part-id 0"
+  "$LC count --work $DIR/w-count-ic --part-id 0"
   "rg --count-matches -F ERROR $LOG"
   "$rg4"
   "grep -oF ERROR $LOG | wc -l"
@@ -59,7 +66,7 @@ cmds=(
   "split -n l/8 $LOG $DIR/gnu-split/part-"
 )
 # Outputs of the writing commands are removed before each of their runs.
-prep=(true true true true true true true true true true "rm -rf $DIR/w-split" "rm -rf $DIR/gnu-split && mkdir -p $DIR/gnu-split")
+prep=(true true true true true true true true true true true true true "rm -rf $DIR/w-split" "rm -rf $DIR/gnu-split && mkdir -p $DIR/gnu-split")
 
 for r in $(seq 1 "$ROUNDS"); do
   args=()
@@ -85,6 +92,9 @@ label = {
     "count-1core": "count step alone, one core (`taskset -c 0`)",
     "count-1thread": "count step alone, one counting thread (`RAYON_NUM_THREADS=1`)",
     "count-aho-leftmost": "count step alone, `--strategy aho-leftmost` (LeftmostFirst find_iter)",
+    "count-by-hour": "count step alone, `--by hour` (timeline.json)",
+    "count-whole-word": "count step alone, `--whole-word`",
+    "count-ignore-case": "count step alone, `--ignore-case`",
     "rg-1": "ripgrep `--count-matches`, one keyword",
     "rg-4": "ripgrep `--count-matches`, four runs",
     "grep-1": "GNU `grep -oF ERROR | wc -l`, one keyword",
@@ -104,6 +114,8 @@ print(f"count step vs aho-leftmost: {med['count-aho-leftmost'] / c:.1f}x faster;
       f"vs four ripgrep runs: {med['rg-4'] / c:.1f}x; vs one ripgrep run: {med['rg-1'] / c:.1f}x")
 print(f"count step, 2 cores vs 1 core: {med['count-1core'] / c:.2f}x (2 vs 1 counting threads: {med['count-1thread'] / c:.2f}x); run / floor: {med['run'] / f:.2f}x; "
       f"materialize split / GNU split: {med['split-materialize'] / med['gnu-split']:.2f}x")
+print(f"issue 7 options vs the plain count step: --by hour {med['count-by-hour'] / c:.2f}x, "
+      f"--whole-word {med['count-whole-word'] / c:.2f}x, --ignore-case {med['count-ignore-case'] / c:.2f}x")
 print(f"runs per command: {len(times['floor'])}; machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
 EOF
 # Peak memory of the whole pipeline, at SIZE and SIZE/16 (must not grow with input).

@@ -58,6 +58,13 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
             "it counts keywords per time bucket, so it cannot go with --mode words",
         ));
     }
+    if opts.mode != Mode::Keywords && opts.matching != crate::engine::MatchOptions::default() {
+        return Err(Error::invalid(
+            "--ignore-case / --whole-word",
+            "they are keyword match options; --mode words already lowercases ASCII and \
+             splits on whitespace, so they cannot go with it",
+        ));
+    }
     let objects = find_objects(input, work).await?;
     let sizes: Vec<u64> = objects.iter().map(|m| m.size).collect();
     let total: u64 = sizes.iter().sum();
