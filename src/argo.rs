@@ -415,7 +415,10 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
         env.push(m(vec![("name", s("LOGCOUNT_MODE")), ("value", s("words"))]));
     }
     if let (Step::Merge, Some(k)) = (step, opts.top) {
-        env.push(m(vec![("name", s("LOGCOUNT_TOP")), ("value", s(&k.to_string()))]));
+        env.push(m(vec![
+            ("name", s("LOGCOUNT_TOP")),
+            ("value", s(&k.to_string())),
+        ]));
     }
     if matches!(step, Step::Split) {
         for (name, on) in [

@@ -10,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::keywords::{Keywords, DEFAULT_KEYWORDS};
 use crate::steps::count::{CountOptions, DEFAULT_BLOCK_SIZE, DEFAULT_FETCH_CONCURRENCY};
 use crate::steps::split::SplitOptions;
-use crate::words::Mode;
 use crate::store::{self, Stores};
+use crate::words::Mode;
 use clap::Args;
 use std::io::Write;
 

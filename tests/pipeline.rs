@@ -6,6 +6,7 @@
 mod common;
 
 use common::{expected, seed_sample, torture_inputs, Backend, SEED_RESULT};
+use futures::StreamExt;
 use logcount::engine::StrategyKind;
 use logcount::keywords::Keywords;
 use logcount::manifest::{CountOutput, Manifest};
@@ -13,7 +14,6 @@ use logcount::run::{run_in_process, RunOptions};
 use logcount::steps::count::{count, CountOptions};
 use logcount::steps::merge::merge;
 use logcount::steps::split::{split, SplitOptions};
-use futures::StreamExt;
 use logcount::Error;
 
 fn opts(parts: usize, keywords: &Keywords) -> RunOptions {

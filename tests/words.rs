@@ -315,7 +315,10 @@ fn refusals_exit_2() {
         }
         let (code, err) = split(&args);
         assert_eq!(code, 2, "{option}: {err}");
-        assert!(err.contains(option) && err.contains("--mode words"), "{err}");
+        assert!(
+            err.contains(option) && err.contains("--mode words"),
+            "{err}"
+        );
     }
     let (code, err) = exit_code(
         step_binary("logcount", "error")

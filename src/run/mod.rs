@@ -262,7 +262,10 @@ pub async fn run_command(
                 extra_env.push(("MATERIALIZE".into(), "true".into()));
             }
             let flag = |on: bool| if on { "true" } else { "false" }.to_string();
-            extra_env.push(("LOGCOUNT_IGNORE_CASE".into(), flag(args.matching.ignore_case)));
+            extra_env.push((
+                "LOGCOUNT_IGNORE_CASE".into(),
+                flag(args.matching.ignore_case),
+            ));
             extra_env.push(("LOGCOUNT_WHOLE_WORD".into(), flag(args.matching.whole_word)));
             extra_env.push(("LOGCOUNT_MODE".into(), args.mode.name().into()));
             if let Some(by) = args.by {

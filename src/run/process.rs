@@ -254,7 +254,10 @@ async fn dag(
         // Merge printed `word count` lines; result.json (its copy) holds them all.
         let copy = std::fs::read(result_copy)?;
         let copied: KeywordCounts = serde_json::from_slice(&copy).map_err(|e| {
-            Error::invalid("merge's result copy", format!("{} ({e})", result_copy.display()))
+            Error::invalid(
+                "merge's result copy",
+                format!("{} ({e})", result_copy.display()),
+            )
         })?;
         let mut lines = Vec::new();
         crate::words::write_result_lines(&mut lines, &copied, None)?;

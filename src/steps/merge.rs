@@ -8,13 +8,12 @@
 
 use crate::error::{Error, Result};
 use crate::manifest::{
-    CountOutput, KeywordCounts, Manifest, Mode, Part, COUNT_DIR, COUNT_OUTPUT_VERSION,
-    RESULT_FILE,
+    CountOutput, KeywordCounts, Manifest, Mode, Part, COUNT_DIR, COUNT_OUTPUT_VERSION, RESULT_FILE,
 };
-use crate::words::{encode_word, WordCounts};
 use crate::steps::read_manifest;
-use crate::timeline::{Timeline, TimelineFile, TIMELINE_FILE};
 use crate::store::{self, Location, Stores};
+use crate::timeline::{Timeline, TimelineFile, TIMELINE_FILE};
+use crate::words::{encode_word, WordCounts};
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashSet;
 
@@ -167,7 +166,9 @@ fn sum_timeline(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Option<T
         let (unit, counts) = match (manifest.by, &out.timeline) {
             (None, None) => continue,
             (None, Some(_)) => {
-                return Err(bad("has a timeline, but the job counts no time buckets".into()))
+                return Err(bad(
+                    "has a timeline, but the job counts no time buckets".into()
+                ))
             }
             (Some(unit), None) => {
                 return Err(bad(format!(

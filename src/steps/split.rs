@@ -14,10 +14,10 @@ use crate::manifest::{
 use crate::store::{self, Location};
 use futures::{StreamExt, TryStreamExt};
 
-#[path = "materialize_local.rs"]
-mod local;
 #[path = "split_compressed.rs"]
 mod compressed;
+#[path = "materialize_local.rs"]
+mod local;
 use object_store::path::Path;
 use object_store::ObjectMeta;
 
