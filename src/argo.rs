@@ -417,7 +417,7 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
     if let (Step::Merge, Some(k)) = (step, opts.top) {
         env.push(m(vec![
             ("name", s("LOGCOUNT_TOP")),
-            ("value", s(&k.to_string())),
+            ("value", s(k.to_string())),
         ]));
     }
     if matches!(step, Step::Split) {

@@ -27,7 +27,7 @@ fn oracle(text: &[u8]) -> Vec<(Vec<u8>, u64)> {
             let lower: Vec<u8> = w
                 .iter()
                 .map(|&b| {
-                    if (b'A'..=b'Z').contains(&b) {
+                    if b.is_ascii_uppercase() {
                         b + 32
                     } else {
                         b

@@ -65,8 +65,10 @@ fn oracle(data: &[u8], top: Option<usize>) -> Option<Oracle> {
 }
 
 fn opts(parts: usize, block: usize) -> RunOptions {
-    let mut count = CountOptions::default();
-    count.block_size = block;
+    let count = CountOptions {
+        block_size: block,
+        ..CountOptions::default()
+    };
     RunOptions {
         split: SplitOptions {
             by: None,
