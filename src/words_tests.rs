@@ -26,13 +26,7 @@ fn oracle(text: &[u8]) -> Vec<(Vec<u8>, u64)> {
         if !w.is_empty() {
             let lower: Vec<u8> = w
                 .iter()
-                .map(|&b| {
-                    if b.is_ascii_uppercase() {
-                        b + 32
-                    } else {
-                        b
-                    }
-                })
+                .map(|&b| if b.is_ascii_uppercase() { b + 32 } else { b })
                 .collect();
             *m.entry(lower).or_default() += 1;
         }
