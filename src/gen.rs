@@ -17,6 +17,7 @@
 //! assert!(a.starts_with(b"20"));
 //! ```
 
+use crate::timeline::civil_from_days;
 use rayon::prelude::*;
 use std::io::Write;
 
@@ -101,20 +102,6 @@ fn push_timestamp(out: &mut Vec<u8>, ms: u64) {
         out,
         "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z"
     );
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// Writes about `size` bytes of log (whole lines, never more than `size`).

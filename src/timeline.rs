@@ -300,8 +300,9 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The inverse of [`days_from_civil`] (for real dates).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// The inverse of [`days_from_civil`]: days since 1970-01-01 to (year,
+/// month, day), proleptic Gregorian (for real dates).
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

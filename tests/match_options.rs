@@ -15,25 +15,6 @@ use logcount::steps::split::SplitOptions;
 use std::io::Write;
 use std::process::Command;
 
-const ALL: [MatchOptions; 4] = [
-    MatchOptions {
-        ignore_case: false,
-        whole_word: false,
-    },
-    MatchOptions {
-        ignore_case: true,
-        whole_word: false,
-    },
-    MatchOptions {
-        ignore_case: false,
-        whole_word: true,
-    },
-    MatchOptions {
-        ignore_case: true,
-        whole_word: true,
-    },
-];
-
 /// Python's counts of `keywords` in the file at `path` under `o`:
 /// `bytes.count` / `bytes.lower().count(k.lower())` without whole-word, and
 /// `re.findall` with word-byte lookarounds (and `re.IGNORECASE`, ASCII-only for
@@ -79,9 +60,9 @@ fn python_oracle_is_ascii_only() {
     let path = dir.path().join("t.txt");
     std::fs::write(&path, "É é ÉCOLE école Straße STRASSE\n").unwrap();
     let k = Keywords::parse_list("é,école,ß").unwrap();
-    let both = ALL[3];
+    let both = MatchOptions::ALL[3];
     assert_eq!(python_counts(&path, &k, both), [1, 1, 0]); // "Straße": a word byte before ß
-    assert_eq!(python_counts(&path, &k, ALL[1]), [2, 1, 1]);
+    assert_eq!(python_counts(&path, &k, MatchOptions::ALL[1]), [2, 1, 1]);
 }
 
 /// A log with what options care about: case variants, word and non-word
@@ -191,7 +172,7 @@ async fn pipeline_matches_python_on_generated_logs() {
         let local = dir.path().join(format!("log{seed}.txt"));
         std::fs::write(&local, &text).unwrap();
         let input = b.put(&format!("in/log{seed}.txt"), &text).await;
-        for (oi, o) in ALL.into_iter().enumerate() {
+        for (oi, o) in MatchOptions::ALL.into_iter().enumerate() {
             let want = python_counts(&local, &k, o);
             assert!(want.iter().sum::<u64>() > 0);
             for parts in [1, 3, 8] {
@@ -229,7 +210,7 @@ async fn pipeline_matches_python_on_the_seed() {
     let b = Backend::file();
     let input = b.put("in/seed.txt", &seed).await;
     let k = Keywords::parse_list("INFO,WARN,ERROR,DEBUG,error,Info,T06,2023").unwrap();
-    for (oi, o) in ALL.into_iter().enumerate() {
+    for (oi, o) in MatchOptions::ALL.into_iter().enumerate() {
         let want = python_counts(&path, &k, o);
         for (parts, block) in [(1, 1 << 20), (5, 4096), (16, 333)] {
             let got = pipeline(
@@ -262,10 +243,10 @@ fn run_binary_with_flags_and_env() {
     let k = keywords();
     let list = k.names().join(",");
     for (name, o) in [
-        ("none", ALL[0]),
-        ("ic", ALL[1]),
-        ("ww", ALL[2]),
-        ("both", ALL[3]),
+        ("none", MatchOptions::ALL[0]),
+        ("ic", MatchOptions::ALL[1]),
+        ("ww", MatchOptions::ALL[2]),
+        ("both", MatchOptions::ALL[3]),
     ] {
         let want = python_counts(&input, &k, o);
         for (how, executor) in [

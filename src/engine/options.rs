@@ -45,6 +45,23 @@ pub struct MatchOptions {
 }
 
 impl MatchOptions {
+    /// Every combination of the options (for exhaustive tests).
+    pub const ALL: [MatchOptions; 4] = [
+        MatchOptions::EXACT,
+        MatchOptions {
+            ignore_case: true,
+            whole_word: false,
+        },
+        MatchOptions {
+            ignore_case: false,
+            whole_word: true,
+        },
+        MatchOptions {
+            ignore_case: true,
+            whole_word: true,
+        },
+    ];
+
     /// The reference's matching: case-sensitive substrings.
     pub const EXACT: MatchOptions = MatchOptions {
         ignore_case: false,

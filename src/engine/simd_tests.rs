@@ -5,26 +5,6 @@
 use super::*;
 use crate::engine::reference::{count_one, count_one_with};
 
-/// Every combination of the match options.
-const ALL_OPTIONS: [MatchOptions; 4] = [
-    MatchOptions {
-        ignore_case: false,
-        whole_word: false,
-    },
-    MatchOptions {
-        ignore_case: true,
-        whole_word: false,
-    },
-    MatchOptions {
-        ignore_case: false,
-        whole_word: true,
-    },
-    MatchOptions {
-        ignore_case: true,
-        whole_word: true,
-    },
-];
-
 /// Every kernel path this CPU can run (the portable one always).
 fn isas() -> Vec<Isa> {
     let all = [Isa::Avx512, Isa::Avx2, Isa::Portable];
@@ -83,7 +63,7 @@ fn check(keywords: &Keywords, text: &[u8], what: &str) {
 
 /// Every instruction set under every option combination, against the reference.
 fn check_options(keywords: &Keywords, text: &[u8], what: &str) {
-    for options in ALL_OPTIONS {
+    for options in MatchOptions::ALL {
         let want: Vec<u64> = keywords
             .as_bytes()
             .iter()
