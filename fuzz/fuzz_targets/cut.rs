@@ -136,6 +136,7 @@ fn check(c: &Case) {
         mode: Default::default(),
         ignore_case: false,
         whole_word: false,
+        by: None,
     };
     manifest.validate().expect("the plan is a valid manifest");
 }
