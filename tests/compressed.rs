@@ -6,6 +6,7 @@
 //! `bytes.count` for the seed), for several part counts and small blocks, so
 //! that decompressed blocks and unit boundaries straddle lines.
 
+#[macro_use]
 mod common;
 
 use common::{expected, seed_sample, step_binary, torture_inputs, Backend, SEED_RESULT};
@@ -448,21 +449,6 @@ async fn files_and_merge(b: &Backend) {
         .unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("two.zst"), "{e}");
-}
-
-macro_rules! suite {
-    ($backend:ident: $make:expr; $($test:ident),* $(,)?) => {
-        mod $backend {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let b = $make;
-                    super::$test(&b).await;
-                }
-            )*
-        }
-    };
 }
 
 macro_rules! all_tests {

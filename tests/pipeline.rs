@@ -3,6 +3,7 @@
 //! pattern). Each behaviour is one generic async function over a `Backend`;
 //! the `suite!` macro instantiates all of them per backend.
 
+#[macro_use]
 mod common;
 
 use common::{expected, seed_sample, torture_inputs, Backend, SEED_RESULT};
@@ -401,21 +402,6 @@ async fn bad_requests(b: &Backend) {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("manifest"), "{e}");
-}
-
-macro_rules! suite {
-    ($backend:ident: $make:expr; $($test:ident),* $(,)?) => {
-        mod $backend {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let b = $make;
-                    super::$test(&b).await;
-                }
-            )*
-        }
-    };
 }
 
 macro_rules! all_tests {

@@ -5,6 +5,7 @@
 //! no final newline and lines over 1 MiB (the stitcher's long-line path),
 //! over several part counts and read block sizes, on file:// and memory://.
 
+#[macro_use]
 mod common;
 
 use common::{seed_sample, step_binary, Backend};
@@ -373,21 +374,6 @@ async fn merge_checks(b: &Backend) {
     words.split.mode = Mode::Words;
     let e = split(&input, &work, &words.split).await.unwrap_err();
     assert_eq!(e.exit_code(), 2, "{e}");
-}
-
-macro_rules! suite {
-    ($backend:ident: $make:expr; $($test:ident),* $(,)?) => {
-        mod $backend {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let b = $make;
-                    super::$test(&b).await;
-                }
-            )*
-        }
-    };
 }
 
 suite!(file: Backend::file(); mixed_logs, match_options, seed_sample_by_every_unit, merge_checks);

@@ -5,6 +5,7 @@
 //! (result.json, every word in order) and the `word count` lines (top K)
 //! are compared, and the step binaries are run as Argo runs them.
 
+#[macro_use]
 mod common;
 
 use common::{seed_sample, step_binary, torture_inputs, Backend};
@@ -168,21 +169,6 @@ async fn long_line(b: &Backend) {
     data.extend(std::iter::repeat_n(b'Z', 1_200_000));
     data.extend_from_slice(b" tail\nlast line no newline");
     check(b, "long", &data, &[1, 2], &[4 << 20, 65_537], 5).await;
-}
-
-macro_rules! suite {
-    ($backend:ident: $make:expr; $($test:ident),* $(,)?) => {
-        mod $backend {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $test() {
-                    let b = $make;
-                    super::$test(&b).await;
-                }
-            )*
-        }
-    };
 }
 
 suite!(file: Backend::file(); seed, generated, torture, long_line);

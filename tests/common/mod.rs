@@ -2,6 +2,26 @@
 //! suite on, inputs, and the naive expected count.
 #![allow(dead_code)]
 
+/// One test module per backend, each running the named generic suite
+/// functions (`async fn name(b: &Backend)`) on a fresh backend:
+/// `suite!(file: Backend::file(); seed, torture);` (object_store's
+/// `integration.rs` pattern). Test files take it with `#[macro_use] mod common;`.
+#[allow(unused_macros)]
+macro_rules! suite {
+    ($backend:ident: $make:expr; $($test:ident),* $(,)?) => {
+        mod $backend {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    let b = $make;
+                    super::$test(&b).await;
+                }
+            )*
+        }
+    };
+}
+
 pub mod s3;
 
 use bytes::Bytes;
