@@ -400,9 +400,12 @@ mod tests {
         }
     }
 
+    /// Env vars set, and the (endpoint, region) they give or the error.
+    type EndpointCase<'a> = (&'a [(&'a str, &'a str)], Result<(&'a str, &'a str), &'a str>);
+
     #[test]
     fn oss_endpoints_and_regions() {
-        let cases: &[(&[(&str, &str)], Result<(&str, &str), &str>)] = &[
+        let cases: &[EndpointCase] = &[
             (
                 &[("OSS_ENDPOINT", "oss-cn-hangzhou.aliyuncs.com")],
                 Ok(("https://b.oss-cn-hangzhou.aliyuncs.com", "cn-hangzhou")),

@@ -87,8 +87,7 @@ impl Counter {
     pub fn add_lines(&self, text: &[u8], tally: &mut Tally) {
         match self.aggregate {
             Aggregate::Keywords => {
-                self.engine.count(text, &mut tally.counts);
-                tally.lines += count_newlines(text);
+                tally.lines += self.engine.count_lines(text, &mut tally.counts);
                 if text.last().is_some_and(|&b| b != b'\n') {
                     tally.lines += 1;
                 }

@@ -41,6 +41,13 @@ pub trait Strategy: Send + Sync + fmt::Debug {
     fn name(&self) -> &'static str;
     /// Adds to `counts[k]` the occurrences of keyword `k` in `text`.
     fn count(&self, text: &[u8], counts: &mut [u64]);
+    /// As [`count`](Self::count), and returns the number of `\n` bytes in
+    /// `text`: the count step needs both, and a strategy may find them in
+    /// one pass.
+    fn count_lines(&self, text: &[u8], counts: &mut [u64]) -> u64 {
+        self.count(text, counts);
+        count_newlines(text)
+    }
 }
 
 /// The strategies that can be asked for by name.
@@ -256,6 +263,21 @@ impl Engine {
     pub fn count(&self, text: &[u8], counts: &mut [u64]) {
         debug_assert_eq!(counts.len(), self.keywords.len());
         self.strategy.count(text, counts);
+    }
+
+    /// Adds the occurrences of each keyword in `text` to `counts`, and
+    /// returns the number of newlines in `text`.
+    ///
+    /// ```
+    /// use logcount::{engine::Engine, keywords::Keywords};
+    /// let engine = Engine::new(&Keywords::parse_list("ERROR,WARN").unwrap());
+    /// let mut counts = vec![0; 2];
+    /// let lines = engine.count_lines(b"ERROR a\nWARN b\nERROR", &mut counts);
+    /// assert_eq!((counts, lines), (vec![2, 1], 2));
+    /// ```
+    pub fn count_lines(&self, text: &[u8], counts: &mut [u64]) -> u64 {
+        debug_assert_eq!(counts.len(), self.keywords.len());
+        self.strategy.count_lines(text, counts)
     }
 
     pub(crate) fn overlapping(&self) -> &aho::AhoOverlapping {

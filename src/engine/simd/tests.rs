@@ -44,19 +44,40 @@ fn expected(keywords: &Keywords, text: &[u8]) -> Vec<u64> {
         .collect()
 }
 
+fn newlines(text: &[u8]) -> u64 {
+    text.iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// `count` and `count_lines` of `s` against `want` and the text's newlines.
+fn check_strategy(s: &Simd, keywords: &Keywords, text: &[u8], want: &[u64], what: &str) {
+    let mut got = vec![0; keywords.len()];
+    s.count(text, &mut got);
+    assert_eq!(
+        got,
+        want,
+        "{:?} {:?} {what}: keywords {:?}, text {:?}",
+        s.isa(),
+        s.options,
+        keywords.names(),
+        String::from_utf8_lossy(text)
+    );
+    let mut got = vec![0; keywords.len()];
+    let lines = s.count_lines(text, &mut got);
+    assert_eq!(
+        (got.as_slice(), lines),
+        (want, newlines(text)),
+        "count_lines {:?} {:?} {what}: keywords {:?}, text {:?}",
+        s.isa(),
+        s.options,
+        keywords.names(),
+        String::from_utf8_lossy(text)
+    );
+}
+
 fn check(keywords: &Keywords, text: &[u8], what: &str) {
     let want = expected(keywords, text);
     for isa in isas() {
-        let s = Simd::new(keywords, isa);
-        let mut got = vec![0; keywords.len()];
-        s.count(text, &mut got);
-        assert_eq!(
-            got,
-            want,
-            "{isa:?} {what}: keywords {:?}, text {:?}",
-            keywords.names(),
-            String::from_utf8_lossy(text)
-        );
+        check_strategy(&Simd::new(keywords, isa), keywords, text, &want, what);
     }
     check_options(keywords, text, what);
 }
@@ -71,15 +92,7 @@ fn check_options(keywords: &Keywords, text: &[u8], what: &str) {
             .collect();
         for isa in isas() {
             let s = Simd::with_options(keywords, isa, options);
-            let mut got = vec![0; keywords.len()];
-            s.count(text, &mut got);
-            assert_eq!(
-                got,
-                want,
-                "{isa:?} {options:?} {what}: keywords {:?}, text {:?}",
-                keywords.names(),
-                String::from_utf8_lossy(text)
-            );
+            check_strategy(&s, keywords, text, &want, what);
         }
     }
 }
@@ -139,7 +152,8 @@ fn random_dense() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     for round in 0..400 {
         let alphabet: &[u8] = if round % 2 == 0 { b"ab" } else { b"abc\n" };
-        let nk = 1 + rng.below(5);
+        // Up to 10 keywords: several of one length, so groups fill and overflow.
+        let nk = 1 + rng.below(10);
         let mut ks: Vec<Vec<u8>> = Vec::new();
         while ks.len() < nk {
             let len = 1 + rng.below(if round % 5 == 0 { MAX_KERNEL_LEN } else { 6 });
@@ -369,4 +383,83 @@ fn options_every_position() {
         check_options(&k, &text[cut..], "chunk tail");
         check_options(&k, &text[..text.len() - cut], "chunk head");
     }
+}
+
+/// How the keywords are grouped: equal lengths share a group kernel (up to
+/// GROUP_MAX), a lone long keyword keeps its single kernel, and the portable
+/// path has no group kernels. (Without this, the tables above could pass on
+/// the single kernels alone.)
+#[test]
+fn grouping() {
+    let shape = |s: &Simd| -> Vec<(usize, usize, bool)> {
+        s.groups
+            .iter()
+            .map(|g| (g.keys.len, g.keys.n, g.fused))
+            .collect()
+    };
+    let four = kw(&[b"INFO", b"WARN", b"ERROR", b"DEBUG"]);
+    let nine: Vec<Vec<u8>> = (0..9).map(|i| vec![b'a' + i, b'x', b'y']).collect();
+    let nine = kw(&nine.iter().map(Vec::as_slice).collect::<Vec<_>>());
+    let long = kw(&[b"zABCDEFGHIJ", b"zABCDEFGHIJKLMNOPQ", b"zABCDEFGHIJKLMNOPR"]);
+    for isa in isas() {
+        let fused = isa != Isa::Portable;
+        let (f4, f9, flong) = (
+            shape(&Simd::new(&four, isa)),
+            shape(&Simd::new(&nine, isa)),
+            shape(&Simd::new(&long, isa)),
+        );
+        if fused {
+            assert_eq!(f4, [(4, 2, true), (5, 2, true)], "{isa:?}");
+            assert_eq!(f9, [(3, 4, true), (3, 4, true), (3, 1, true)], "{isa:?}");
+            assert_eq!(flong, [(11, 1, false), (18, 2, false)], "{isa:?}");
+        } else {
+            assert!(
+                f4.iter().chain(&f9).all(|&(_, n, f)| n == 1 && !f),
+                "{isa:?}"
+            );
+        }
+    }
+}
+
+/// Groups of every length the group kernels take, and past it, with 1 to 6
+/// keywords of that length, planted around vector and chunk boundaries among
+/// newlines.
+#[test]
+fn groups_every_length_and_size() {
+    let mut rng = Rng(0x5eed);
+    for len in 1..=GROUP_MAX_LEN + 2 {
+        for n in 1..=6usize {
+            // Borderless keywords of one length: a distinct first byte, then
+            // bytes that never equal it.
+            let ks: Vec<Vec<u8>> = (0..n)
+                .map(|i| {
+                    let mut k = vec![b'A' + i as u8];
+                    k.extend(rng.bytes(len - 1, b"xyz"));
+                    k
+                })
+                .collect();
+            let refs: Vec<&[u8]> = ks.iter().map(Vec::as_slice).collect();
+            let k = kw(&refs);
+            let mut text = rng.bytes(CHUNK + 300, b"xyz.\n");
+            for _ in 0..60 {
+                let kk = &ks[rng.below(n)];
+                let at = rng.below(text.len() - len + 1);
+                text[at..at + len].copy_from_slice(kk);
+            }
+            for cut in [0, 65, CHUNK + 7] {
+                check(&k, &text[cut.min(text.len())..], "groups");
+            }
+        }
+    }
+}
+
+/// Every keyword of full groups matching at a quarter of all positions: the
+/// counts packed per group kernel call run into the thousands.
+#[test]
+fn dense_groups() {
+    let text = b"abcd\n".repeat(4000);
+    let k = kw(&[b"a", b"b", b"c", b"d", b"e", b"ab", b"bc", b"cd", b"d\x00"]);
+    let want = [4000, 4000, 4000, 4000, 0, 4000, 4000, 4000, 0];
+    assert_eq!(expected(&k, &text), want);
+    check(&k, &text, "dense groups");
 }
