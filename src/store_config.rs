@@ -401,7 +401,10 @@ mod tests {
     }
 
     /// Env vars set, and the (endpoint, region) they give or the error.
-    type EndpointCase<'a> = (&'a [(&'a str, &'a str)], Result<(&'a str, &'a str), &'a str>);
+    type EndpointCase<'a> = (
+        &'a [(&'a str, &'a str)],
+        Result<(&'a str, &'a str), &'a str>,
+    );
 
     #[test]
     fn oss_endpoints_and_regions() {

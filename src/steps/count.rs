@@ -31,6 +31,8 @@ pub(crate) use local::check_unchanged;
 
 /// Bytes per ranged read.
 pub const DEFAULT_BLOCK_SIZE: usize = 4 << 20;
+/// Blocks per read on the local fast path (one rayon job; see `count_local.rs`).
+const LOCAL_WINDOW: usize = 16;
 /// Ranged reads in flight.
 pub const DEFAULT_FETCH_CONCURRENCY: usize = 4;
 /// The longest partial line held in memory before it is counted as it streams.
@@ -184,25 +186,38 @@ pub async fn count_part(
         if obj.compression.is_some() {
             continue; // decompressed and counted by `compressed`
         }
+        // A read: one block, or on the local fast path a window of blocks.
+        let per_read = if segs[i].2.is_some() { LOCAL_WINDOW } else { 1 };
         let mut at = seg.start;
         while at < seg.end {
-            let to = (at + block).min(seg.end);
-            reads.push((i, at..to));
-            at = to;
+            let mut ranges = Vec::with_capacity(per_read);
+            while at < seg.end && ranges.len() < per_read {
+                let to = (at + block).min(seg.end);
+                ranges.push(at..to);
+                at = to;
+            }
+            reads.push((i, ranges));
         }
     }
     let segs = Arc::new(segs);
-    let fetch = |(i, range): (usize, std::ops::Range<u64>)| {
+    let fetch = |(i, mut ranges): (usize, Vec<std::ops::Range<u64>>)| {
         let (segs, pool, counter) = (segs.clone(), pool.clone(), counter.clone());
         tokio::spawn(async move {
             let (loc, e_tag, file) = &segs[i];
-            let block = match file {
-                Some(file) => Block::Precounted(
-                    local::read_and_count(file, loc, range, &pool, &counter).await?,
-                ),
-                None => Block::Raw(store::read_range(loc, range, e_tag.as_deref()).await?),
+            let blocks: Vec<Block> = match file {
+                Some(file) => local::read_and_count(file, loc, ranges, &pool, &counter)
+                    .await?
+                    .into_iter()
+                    .map(Block::Precounted)
+                    .collect(),
+                None => {
+                    let range = ranges.pop().expect("one range per generic read");
+                    vec![Block::Raw(
+                        store::read_range(loc, range, e_tag.as_deref()).await?,
+                    )]
+                }
             };
-            Ok::<_, Error>((i, block))
+            Ok::<_, Error>((i, blocks))
         })
     };
     // The local path checks the ETag once a segment is read whole.
@@ -225,39 +240,41 @@ pub async fn count_part(
     let mut units = FuturesUnordered::new();
     let mut current: Option<(usize, LineStitcher)> = None;
     while let Some(joined) = blocks.next().await {
-        let (seg, block) = joined.expect("a read task panicked")?;
-        if current.as_ref().is_some_and(|(s, _)| *s != seg) {
-            let (s, done) = current.take().expect("checked");
-            seg_done(s).await?;
-            total.add(&done.finish());
-        }
-        let (_, stitcher) =
-            current.get_or_insert_with(|| (seg, LineStitcher::new(counter.clone(), LINE_LIMIT)));
-        let bytes = match block {
-            Block::Raw(bytes) => bytes,
-            Block::Precounted(p) => {
-                // Exactly what pushing the whole block would do: the stitcher
-                // gets its two ends, the middle was counted where it was read.
-                for end in [p.head, p.tail] {
-                    let unit = stitcher.push(end);
-                    debug_assert!(
-                        unit.is_none(),
-                        "a block end holds at most one newline, at its end"
-                    );
+        let (seg, read) = joined.expect("a read task panicked")?;
+        for block in read {
+            if current.as_ref().is_some_and(|(s, _)| *s != seg) {
+                let (s, done) = current.take().expect("checked");
+                seg_done(s).await?;
+                total.add(&done.finish());
+            }
+            let (_, stitcher) = current
+                .get_or_insert_with(|| (seg, LineStitcher::new(counter.clone(), LINE_LIMIT)));
+            let bytes = match block {
+                Block::Raw(bytes) => bytes,
+                Block::Precounted(p) => {
+                    // Exactly what pushing the whole block would do: the stitcher
+                    // gets its two ends, the middle was counted where it was read.
+                    for end in [p.head, p.tail] {
+                        let unit = stitcher.push(end);
+                        debug_assert!(
+                            unit.is_none(),
+                            "a block end holds at most one newline, at its end"
+                        );
+                    }
+                    if let Some(t) = p.middle {
+                        total.add(&t);
+                    }
+                    continue;
                 }
-                if let Some(t) = p.middle {
+            };
+            if let Some(unit) = stitcher.push(bytes) {
+                while units.len() >= max_units {
+                    let t: Tally = units.next().await.expect("non-empty");
                     total.add(&t);
                 }
-                continue;
+                let counter = counter.clone();
+                units.push(on_rayon(move || counter.count_unit(&unit)));
             }
-        };
-        if let Some(unit) = stitcher.push(bytes) {
-            while units.len() >= max_units {
-                let t: Tally = units.next().await.expect("non-empty");
-                total.add(&t);
-            }
-            let counter = counter.clone();
-            units.push(on_rayon(move || counter.count_unit(&unit)));
         }
     }
     if let Some((s, done)) = current {

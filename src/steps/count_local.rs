@@ -101,38 +101,57 @@ pub(super) struct Precounted {
     pub middle: Option<Tally>,
 }
 
-/// Reads `range` of `file` (which is `loc`) into a pooled buffer and counts
-/// its line-aligned middle, in one task on the rayon pool.
+/// Reads the blocks `ranges` of `file` (which is `loc`), each into a pooled
+/// buffer, and counts their line-aligned middles: one job on the rayon pool
+/// for the whole window, whose threads share its blocks out among themselves,
+/// so a block costs no task, channel or thread wake-up of its own (those cost
+/// ~20 µs a block, as much as 2% of the count of a 1 MiB block). Returns the
+/// blocks in order.
 pub(super) async fn read_and_count(
     file: &LocalFile,
     loc: &Location,
-    range: Range<u64>,
+    ranges: Vec<Range<u64>>,
     pool: &Arc<Pool>,
     counter: &Counter,
-) -> Result<Precounted> {
-    let len = (range.end - range.start) as usize;
-    assert!(
-        len <= pool.size,
-        "block of {len} bytes exceeds the pool's {}",
-        pool.size
-    );
+) -> Result<Vec<Precounted>> {
+    use rayon::prelude::*;
+    for range in &ranges {
+        let len = range.end - range.start;
+        assert!(
+            len <= pool.size as u64,
+            "block of {len} bytes exceeds the pool's {}",
+            pool.size
+        );
+    }
     let (file, pool, counter) = (file.file.clone(), pool.clone(), counter.clone());
-    let start = range.start;
     let read = on_rayon(move || {
-        let mut buf = pool.take();
-        let r = file.read_exact_at(&mut buf[..len], start);
-        let block = Pooled { buf, len, pool };
-        r.map(|()| split_and_count(block.as_ref(), &counter))
+        ranges
+            .into_par_iter()
+            .map(|range| {
+                let len = (range.end - range.start) as usize;
+                let mut buf = pool.take();
+                let r = file.read_exact_at(&mut buf[..len], range.start);
+                let block = Pooled {
+                    buf,
+                    len,
+                    pool: pool.clone(),
+                };
+                r.map(|()| split_and_count(block.as_ref(), &counter))
+                    .map_err(|e| (range, e))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>()
     })
     .await;
     match read {
         Ok(counted) => Ok(counted),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(Error::InputChanged {
-            url: loc.url.to_string(),
-            was: format!("at least {} bytes", range.end),
-            now: format!("a short read at offset {start}"),
-        }),
-        Err(e) => Err(store::storage_error(
+        Err((range, e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Err(Error::InputChanged {
+                url: loc.url.to_string(),
+                was: format!("at least {} bytes", range.end),
+                now: format!("a short read at offset {}", range.start),
+            })
+        }
+        Err((_, e)) => Err(store::storage_error(
             "reading",
             loc,
             object_store::Error::Generic {
