@@ -3,7 +3,8 @@
 //! `--whole-word`), each strategy of `StrategyKind::all_with` (plus the auto
 //! pick), counting the whole text and through the block stitcher with a
 //! fuzzed block size and line limit, must give exactly the reference's counts,
-//! and the stitcher's byte and line tallies must be exact.
+//! and the stitcher's byte and line tallies must be exact; so must the
+//! newlines `count_lines` finds in the same pass as the keywords.
 #![no_main]
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
@@ -80,6 +81,15 @@ fn check(c: &Case) {
         let mut got = vec![0; c.keywords.len()];
         engine.count(&c.text, &mut got);
         assert_eq!(got, want, "{kind:?} ({}) {:?} on the whole text", engine.strategy_name(), c.options);
+        let mut got = vec![0; c.keywords.len()];
+        let n = engine.count_lines(&c.text, &mut got);
+        assert_eq!(
+            (got.as_slice(), n),
+            (want.as_slice(), newlines),
+            "{kind:?} ({}) {:?} count_lines on the whole text",
+            engine.strategy_name(),
+            c.options
+        );
         let t = count_in_blocks(&engine, &c.text, c.block, c.limit);
         assert_eq!(
             (t.counts.as_slice(), t.bytes, t.lines),
