@@ -208,6 +208,7 @@ impl GroupCounts {
 /// Calls `$f::<L, N, WW, NL>(args)` for the runtime `len` in
 /// `1..=GROUP_MAX_LEN`, `n` in `1..=GROUP_MAX` and flags `ww`, `nl` (never
 /// both: under whole-word the newlines are counted apart).
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_macros))]
 macro_rules! by_group {
     ($len:expr, $n:expr, $ww:expr, $nl:expr, $f:ident, $($arg:expr),*) => {
         match ($ww, $nl) {
@@ -243,6 +244,7 @@ macro_rules! by_group {
 /// # Safety
 /// As for [`run_kernel`] with `len = group.len`; `isa` must not be
 /// [`Isa::Portable`], and `nb * width` at most `u16::MAX`.
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 pub(super) unsafe fn run_group(
     isa: Isa,
     group: &GroupKeys,
