@@ -123,13 +123,14 @@ pub struct Engine {
 /// Keyword sets up to this size count fastest with one memmem pass per keyword
 /// (when the SIMD kernels do not take them).
 const MEMMEM_MAX_KEYWORDS: usize = 3;
-/// The SIMD kernels win up to this many kernel keywords: each costs a pass of
-/// vector compares, aho-corasick one pass whatever the set size. Measured
-/// (benches/engine.rs, 4 MiB log, AVX-512): 16 keywords SIMD 1.1 GiB/s vs
-/// aho-corasick 0.25 and memmem 0.34; 200 keywords SIMD 95 MiB/s vs
-/// aho-corasick leftmost 180, overlapping 130-150. SIMD cost grows linearly,
-/// so the crossover is near 100; stay well below it. Narrower kernels cross
-/// over sooner (AVX2 16 keywords: 0.6 GiB/s; portable: 0.19 GiB/s).
+/// The SIMD kernels win up to this many kernel keywords: each group of up to
+/// four costs a pass of vector compares, aho-corasick one pass whatever the
+/// set size. Measured (benches/engine.rs, 4 MiB log, AVX-512, group kernels):
+/// 16 keywords SIMD 2.1 GiB/s vs memmem 0.66 and aho-corasick overlapping
+/// 0.38; 200 keywords SIMD 180-230 MiB/s vs aho-corasick leftmost 215-235,
+/// overlapping 245-250. SIMD cost grows linearly, so the crossover is near
+/// 200; stay well below it. Narrower kernels cross over sooner (16 keywords:
+/// AVX2 1.1 GiB/s, portable 0.34 GiB/s; 200: 90 and 22 MiB/s).
 fn simd_max_keywords(isa: simd::Isa) -> usize {
     match isa {
         simd::Isa::Avx512 => 64,
