@@ -12,6 +12,7 @@ use crate::steps::count::{CountOptions, DEFAULT_BLOCK_SIZE, DEFAULT_FETCH_CONCUR
 use crate::steps::split::SplitOptions;
 use crate::store::{self, Stores};
 use crate::words::Mode;
+use clap::builder::BoolishValueParser;
 use clap::Args;
 use std::io::Write;
 
@@ -56,11 +57,11 @@ impl KeywordArgs {
 #[derive(Debug, Clone, Copy, Default, Args)]
 pub struct MatchArgs {
     /// Match keywords ASCII case-insensitively (A-Z = a-z; bytes >= 0x80 match exactly, so É != é).
-    #[arg(long, env = "LOGCOUNT_IGNORE_CASE")]
+    #[arg(long, env = "LOGCOUNT_IGNORE_CASE", value_parser = BoolishValueParser::new())]
     pub ignore_case: bool,
     /// Count a match only when the bytes around it are not word bytes [A-Za-z0-9_]
     /// (line and text ends, punctuation, spaces and non-ASCII bytes are not).
-    #[arg(long, env = "LOGCOUNT_WHOLE_WORD")]
+    #[arg(long, env = "LOGCOUNT_WHOLE_WORD", value_parser = BoolishValueParser::new())]
     pub whole_word: bool,
 }
 
@@ -91,7 +92,7 @@ pub struct SplitArgs {
     #[command(flatten)]
     pub matching: MatchArgs,
     /// Also write each part to <work>/split-output/<id>.txt, like the reference.
-    #[arg(long, env = "MATERIALIZE")]
+    #[arg(long, env = "MATERIALIZE", value_parser = BoolishValueParser::new())]
     pub materialize: bool,
     /// What to count: the keywords, or every word (word frequencies, no keywords).
     #[arg(long, env = "LOGCOUNT_MODE", value_enum, default_value_t = Mode::Keywords)]
@@ -208,7 +209,7 @@ pub struct RunArgs {
     #[command(flatten)]
     pub matching: MatchArgs,
     /// Also write each part to <work>/split-output/<id>.txt.
-    #[arg(long, env = "MATERIALIZE")]
+    #[arg(long, env = "MATERIALIZE", value_parser = BoolishValueParser::new())]
     pub materialize: bool,
     /// What to count: the keywords, or every word (word frequencies, no keywords).
     #[arg(long, env = "LOGCOUNT_MODE", value_enum, default_value_t = Mode::Keywords)]

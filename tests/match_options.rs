@@ -322,6 +322,62 @@ fn run_binary_with_flags_and_env() {
     }
 }
 
+/// Boolean switches read from the environment take the spellings Argo
+/// manifests and shells use (1/0, true/false, yes/no, on/off, any case);
+/// anything else is bad input: exit 2, naming the flag.
+#[test]
+fn boolean_env_spellings() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("log.txt");
+    std::fs::write(&input, b"ERROR x\nerror y\n").unwrap();
+    let spellings = [
+        ("1", Some(true)),
+        ("true", Some(true)),
+        ("YES", Some(true)),
+        ("on", Some(true)),
+        ("0", Some(false)),
+        ("false", Some(false)),
+        ("no", Some(false)),
+        ("Off", Some(false)),
+        ("maybe", None),
+    ];
+    for (var, flag) in [
+        ("LOGCOUNT_IGNORE_CASE", "--ignore-case"),
+        ("LOGCOUNT_WHOLE_WORD", "--whole-word"),
+        ("MATERIALIZE", "--materialize"),
+    ] {
+        for (value, on) in spellings {
+            let work = dir.path().join(format!("w-{var}-{value}"));
+            let out = step_binary("logcount-split", "warn")
+                .arg("--input")
+                .arg(&input)
+                .arg("--work")
+                .arg(&work)
+                .env(var, value)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let Some(on) = on else {
+                assert_eq!(out.status.code(), Some(2), "{var}={value}: {stderr}");
+                assert!(stderr.contains(flag), "{var}={value}: {stderr}");
+                continue;
+            };
+            assert!(out.status.success(), "{var}={value}: {stderr}");
+            let manifest: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(work.join("manifest.json")).unwrap())
+                    .unwrap();
+            let set = match var {
+                "MATERIALIZE" => work.join("split-output").is_dir(),
+                _ => {
+                    manifest.get(var.trim_start_matches("LOGCOUNT_").to_lowercase())
+                        == Some(&serde_json::Value::Bool(true))
+                }
+            };
+            assert_eq!(set, on, "{var}={value}");
+        }
+    }
+}
+
 /// The split step records the options; count reads them from the manifest
 /// (it has no flag of its own), so the step binaries agree with `run`.
 #[test]
