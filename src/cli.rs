@@ -84,7 +84,8 @@ pub struct SplitArgs {
     /// The work prefix for the manifest and outputs (a path or URL).
     #[arg(long = "work", env = "WORK_DIR", default_value = DEFAULT_WORK)]
     pub work: String,
-    /// How many parts to cut the input into.
+    /// How many parts to cut the input into (for gzip / zstd inputs a maximum:
+    /// a part is at least one independently decodable member or frame).
     #[arg(long, env = "NUM_PARTS", default_value_t = 5)]
     pub parts: usize,
     #[command(flatten)]
@@ -198,7 +199,8 @@ pub struct RunArgs {
     /// The work prefix for the manifest and outputs (a path or URL).
     #[arg(long = "work", env = "WORK_DIR", default_value = "logcount-work")]
     pub work: String,
-    /// How many parts to cut the input into [default: the number of cores].
+    /// How many parts to cut the input into [default: the number of cores]; for
+    /// gzip / zstd inputs a maximum (a part is at least one member or frame).
     #[arg(long, env = "NUM_PARTS")]
     pub parts: Option<usize>,
     /// How many parts to count at once [default: the number of cores].
