@@ -69,7 +69,7 @@ pub enum EnvSource {
     Param(Param),
     /// The map item: one of the ids split printed.
     PartId,
-    /// The local file reduce copies the result to ([`RESULT_PATH`] in a pod).
+    /// The local file reduce copies the result to ([`RESULT_PATH`](crate::argo::RESULT_PATH) in a pod).
     ResultCopy,
     /// A key of the credentials secret (object-storage mode); a local run
     /// inherits the variable from its own environment instead.

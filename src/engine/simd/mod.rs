@@ -7,7 +7,9 @@
 //! here") and adds the popcount. Matches cost nothing extra, so dense logs
 //! count as fast as sparse ones. The text is walked in L1-sized chunks, every
 //! keyword in turn over one chunk, with the kernel monomorphized per keyword
-//! length (so the broadcasts stay in registers).
+//! length (so the broadcasts stay in registers). On x86-64, up to four
+//! keywords of one length share one pass and its loads, and that pass can
+//! count the newlines as well (`kernels.rs` has the details).
 //!
 //! This counts *every* occurrence, overlapping ones included. That equals the
 //! counting rule (per keyword, non-overlapping, left to right) exactly when the
@@ -169,10 +171,11 @@ impl Simd {
             }
         }
         let max_len = needles.iter().map(|(_, f)| f.len()).max().unwrap_or(1);
+        let kernel_keywords = needles.len();
         Simd {
             isa,
-            groups: groups(isa, needles.clone()),
-            kernel_keywords: needles.len(),
+            groups: groups(isa, needles),
+            kernel_keywords,
             fallback: Finders::new(fallback, options),
             max_len,
             options,
