@@ -34,7 +34,7 @@ fn main() {
         .map_or(3, |s| s.parse().expect("BENCH_ROUNDS"));
     let data_dir = std::env::var("BENCH_DATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data"));
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/bench-data"));
     std::fs::create_dir_all(&data_dir).unwrap();
     let log = data_dir.join(format!("s3-bench-{size}.log"));
     if !log.exists() {
@@ -63,11 +63,8 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let opts = RunOptions {
         split: SplitOptions {
-            by: None,
-            matching: Default::default(),
-            mode: Default::default(),
             parts: cores,
-            keywords: Keywords::default_set(),
+            counting: logcount::spec::Counting::for_keywords(Keywords::default_set(), Default::default(), None),
             materialize: false,
         },
         count: CountOptions::default(),

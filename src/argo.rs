@@ -23,21 +23,23 @@
 //! quantity and limit is a string by construction and nothing is left to
 //! YAML's implicit typing (`"0"`, `"no"`, `"1e3"` stay strings).
 
-mod step;
 mod yaml;
 
-pub use step::{step_env, Credentials, EnvSource, EnvVar, Param, Step};
 pub use yaml::{to_yaml, Y};
 
 use crate::cut::MAX_PARTS;
 use crate::error::{Error, Result};
-use crate::keywords::{Keywords, DEFAULT_KEYWORDS};
+use crate::keywords::Keywords;
+use crate::spec::env::{self, counting_env, step_env, Credentials, EnvSource, Param, Step};
+use crate::spec::Counting;
 use yaml::{l, m, s};
 
 /// Where the volume is mounted in every step's container (the reference's path).
 pub const VOLUME_MOUNT: &str = "/mnt/vol";
 /// Where reduce leaves a local copy of the result for Argo to collect.
 pub const RESULT_PATH: &str = "/tmp/result.json";
+/// The input the reference workflow expects in its volume.
+pub const DEFAULT_INPUT_NAME: &str = "log-count-data.txt";
 
 /// Where the steps keep the input, the manifest and the outputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,8 +65,10 @@ pub struct WorkflowOptions {
     pub input: Option<String>,
     /// Default of the `work` parameter [volume mode: `/mnt/vol`].
     pub work: Option<String>,
-    /// Default of the `keywords` parameter (comma-separated).
-    pub keywords: String,
+    /// What the workflow counts by default: its keywords are the `keywords`
+    /// parameter's default; the rest is passed to split, which records it
+    /// in the manifest.
+    pub counting: Counting,
     /// At most this many pods at once (`spec.parallelism`).
     pub max_parallel: u32,
     /// Retries of each task (map: any failure, including evicted or preempted pods).
@@ -73,14 +77,8 @@ pub struct WorkflowOptions {
     pub map_cpu: String,
     /// Memory request and limit of each map pod (a Kubernetes quantity).
     pub map_memory: String,
-    /// What to count, passed to split (which records it in the manifest).
-    pub mode: crate::words::Mode,
-    /// Words mode: the number of words merge prints (`LOGCOUNT_TOP`).
+    /// Words mode: the number of words merge prints.
     pub top: Option<usize>,
-    /// Match options, passed to split (which records them in the manifest).
-    pub matching: crate::engine::MatchOptions,
-    /// Time buckets (`--by`), passed to split (which records them in the manifest).
-    pub by: Option<crate::timeline::TimeUnit>,
 }
 
 impl WorkflowOptions {
@@ -94,15 +92,12 @@ impl WorkflowOptions {
             parts: 5,
             input: None,
             work: None,
-            keywords: DEFAULT_KEYWORDS.into(),
+            counting: Counting::default(),
             max_parallel: 50,
             retries: 3,
             map_cpu: "1".into(),
             map_memory: "512Mi".into(),
-            mode: Default::default(),
             top: None,
-            matching: Default::default(),
-            by: None,
         }
     }
 }
@@ -120,6 +115,17 @@ pub fn generate(opts: &WorkflowOptions) -> Result<String> {
 /// Builds the document (exposed for tests that compare it with a YAML parser's view).
 pub fn workflow(opts: &WorkflowOptions) -> Result<Y> {
     let (input, work, credentials) = check(opts)?;
+    let keywords = opts
+        .counting
+        .keywords()
+        .map_or_else(Keywords::default_set, Clone::clone)
+        .to_list()
+        .ok_or_else(|| {
+            Error::invalid(
+                "workflow keywords",
+                "a keyword holds a comma, so they cannot be the comma-separated `keywords` parameter",
+            )
+        })?;
     let params = [
         (
             Param::Input,
@@ -138,7 +144,7 @@ pub fn workflow(opts: &WorkflowOptions) -> Result<Y> {
         ),
         (
             Param::Keywords,
-            opts.keywords.clone(),
+            keywords,
             "Keywords to count, comma-separated.",
         ),
     ];
@@ -219,9 +225,8 @@ fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)
         );
     }
     if opts.max_parallel == 0 {
-        return bad("--max-parallel", "0 (it must be at least 1)".into());
+        return bad("pod parallelism", "0 (it must be at least 1)".into());
     }
-    Keywords::parse_list(&opts.keywords)?;
     let name_ok = !opts.name.is_empty()
         && opts.name.len() <= 52
         && opts
@@ -240,11 +245,11 @@ fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)
         );
     }
     if opts.image.trim().is_empty() {
-        return bad("--image", "it is empty".into());
+        return bad("container image", "it is empty".into());
     }
     for (what, q) in [
-        ("--map-cpu", &opts.map_cpu),
-        ("--map-memory", &opts.map_memory),
+        ("map pod CPU request", &opts.map_cpu),
+        ("map pod memory", &opts.map_memory),
     ] {
         if !is_quantity(q) {
             return bad(
@@ -256,14 +261,14 @@ fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)
     match &opts.storage {
         Storage::Volume { claim } => {
             if claim.is_empty() {
-                return bad("--volume-claim", "it is empty".into());
+                return bad("volume claim", "it is empty".into());
             }
             let input = opts
                 .input
                 .clone()
-                .unwrap_or_else(|| format!("{VOLUME_MOUNT}/{}", crate::cli::DEFAULT_INPUT_NAME));
+                .unwrap_or_else(|| format!("{VOLUME_MOUNT}/{DEFAULT_INPUT_NAME}"));
             let work = opts.work.clone().unwrap_or_else(|| VOLUME_MOUNT.into());
-            for (what, v) in [("--input", &input), ("--work", &work)] {
+            for (what, v) in [("input", &input), ("work prefix", &work)] {
                 if !v.starts_with(&format!("{VOLUME_MOUNT}/")) && v != VOLUME_MOUNT {
                     return bad(
                         what,
@@ -275,12 +280,12 @@ fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)
         }
         Storage::ObjectStore { secret } => {
             if secret.is_empty() {
-                return bad("--s3-secret", "it is empty".into());
+                return bad("credentials secret", "it is empty".into());
             }
             let (Some(input), Some(work)) = (&opts.input, &opts.work) else {
                 return bad(
                     "object-storage workflow",
-                    "--input and --work URLs are required".into(),
+                    "input and work URLs are required".into(),
                 );
             };
             let kinds = (Credentials::for_url(input), Credentials::for_url(work));
@@ -288,11 +293,11 @@ fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)
                 (Some(a), Some(b)) if a == b => Ok((input.clone(), work.clone(), Some(a))),
                 (Some(_), Some(_)) => bad(
                     "object-storage workflow",
-                    "--input and --work must be in the same kind of store".into(),
+                    "the input and the work prefix must be in the same kind of store".into(),
                 ),
                 _ => bad(
                     "object-storage workflow",
-                    format!("--input {input:?} and --work {work:?} must be s3:// or oss:// URLs"),
+                    format!("input {input:?} and work prefix {work:?} must be s3:// or oss:// URLs"),
                 ),
             }
         }
@@ -411,28 +416,17 @@ fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials
             m(vec![("name", s(v.name)), value])
         })
         .collect();
-    if step == Step::Split && opts.mode == crate::words::Mode::Words {
-        env.push(m(vec![("name", s("LOGCOUNT_MODE")), ("value", s("words"))]));
+    let mut fixed = Vec::new();
+    match step {
+        Step::Split => fixed = counting_env(&opts.counting),
+        Step::Merge => fixed.extend(opts.top.map(|k| (env::TOP, k.to_string()))),
+        Step::Count => {}
     }
-    if let (Step::Merge, Some(k)) = (step, opts.top) {
-        env.push(m(vec![
-            ("name", s("LOGCOUNT_TOP")),
-            ("value", s(k.to_string())),
-        ]));
-    }
-    if matches!(step, Step::Split) {
-        for (name, on) in [
-            ("LOGCOUNT_IGNORE_CASE", opts.matching.ignore_case),
-            ("LOGCOUNT_WHOLE_WORD", opts.matching.whole_word),
-        ] {
-            if on {
-                env.push(m(vec![("name", s(name)), ("value", s("true"))]));
-            }
-        }
-        if let Some(by) = opts.by {
-            env.push(m(vec![("name", s("LOGCOUNT_BY")), ("value", s(by.name()))]));
-        }
-    }
+    env.extend(
+        fixed
+            .into_iter()
+            .map(|(name, value)| m(vec![("name", s(name)), ("value", s(value))])),
+    );
     let (requests, limits) = match step {
         Step::Split => (
             vec![("cpu", s("250m")), ("memory", s("128Mi"))],
@@ -554,14 +548,18 @@ mod tests {
                     max_parallel: 0,
                     ..vol()
                 },
-                "--max-parallel",
+                "pod parallelism",
             ),
             (
                 WorkflowOptions {
-                    keywords: "A,,B".into(),
+                    counting: Counting::for_keywords(
+                        Keywords::parse_file(b"A,B\nC\n").unwrap(),
+                        Default::default(),
+                        None,
+                    ),
                     ..vol()
                 },
-                "keywords",
+                "holds a comma",
             ),
             (
                 WorkflowOptions {
@@ -575,21 +573,21 @@ mod tests {
                     map_memory: "1GB".into(),
                     ..vol()
                 },
-                "--map-memory",
+                "map pod memory",
             ),
             (
                 WorkflowOptions {
                     work: Some("/data".into()),
                     ..vol()
                 },
-                "--work",
+                "work prefix",
             ),
             (
                 WorkflowOptions {
                     storage: Storage::Volume { claim: "".into() },
                     ..vol()
                 },
-                "--volume-claim",
+                "volume claim",
             ),
             (obj("/mnt/vol/x", "s3://b/w/"), "s3:// or oss://"),
             (obj("s3://b/x", "oss://b/w/"), "same kind"),

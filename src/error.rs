@@ -1,13 +1,9 @@
 //! The library's error type, with the context a user needs (object, part,
-//! offset) and the exit code a step reports: 2 for bad input, 1 for storage
-//! and other transient failures.
+//! offset), and whether a failure is transient ([`Error::is_transient`]):
+//! worth a retry, as storage failures are, or bad input that a rerun would
+//! only repeat. The command line derives its exit codes from that.
 
 use crate::keywords::KeywordError;
-
-/// Exit code for bad input: arguments, keywords, manifests, data.
-pub const EXIT_BAD_INPUT: i32 = 2;
-/// Exit code for storage and other transient failures.
-pub const EXIT_FAILURE: i32 = 1;
 
 /// Everything that can go wrong in a step.
 #[derive(Debug, thiserror::Error)]
@@ -68,15 +64,15 @@ impl From<KeywordError> for Error {
 }
 
 impl Error {
-    /// The process exit code for this error: 2 for bad input, 1 otherwise.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Storage { .. } | Error::Io(_) => EXIT_FAILURE,
-            _ => EXIT_BAD_INPUT,
-        }
+    /// Whether the failure is transient — storage, network, I/O — so that
+    /// running the task again may succeed; otherwise it is bad input
+    /// (arguments, keywords, manifests, data), which a rerun repeats.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Storage { .. } | Error::Io(_))
     }
 
-    pub(crate) fn invalid(what: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// Bad input: `what` is refused because of `reason`.
+    pub fn invalid(what: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Invalid {
             what: what.into(),
             reason: reason.into(),

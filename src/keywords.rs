@@ -126,6 +126,19 @@ impl Keywords {
         Self::parse_list(DEFAULT_KEYWORDS).expect("default keywords are valid")
     }
 
+    /// The keywords as one comma-separated list, when [`Self::parse_list`]
+    /// reads it back as the same set (no keyword holds a comma).
+    ///
+    /// ```
+    /// use logcount::keywords::Keywords;
+    /// assert_eq!(Keywords::default_set().to_list().as_deref(), Some("INFO,WARN,ERROR,DEBUG"));
+    /// assert_eq!(Keywords::parse_file(b"a,b\nc\n").unwrap().to_list(), None);
+    /// ```
+    pub fn to_list(&self) -> Option<String> {
+        let list = self.names().join(",");
+        (Self::parse_list(&list).as_ref() == Ok(self)).then_some(list)
+    }
+
     /// The keywords as byte strings, in order.
     pub fn as_bytes(&self) -> &[Vec<u8>] {
         &self.list

@@ -10,20 +10,20 @@
 //! front ends that the binaries call; [`gen`] makes realistic test logs.
 
 pub mod argo;
-pub mod cli;
 pub mod cut;
 pub mod decompress;
 pub mod engine;
 pub mod error;
 pub mod gen;
 pub mod keywords;
-pub mod manifest;
 pub mod report;
 pub mod run;
+pub mod spec;
 pub mod steps;
 pub mod store;
 pub mod store_config;
 pub mod timeline;
+pub mod wire;
 pub mod words;
 
 pub use error::{Error, Result};

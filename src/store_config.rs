@@ -538,3 +538,30 @@ mod tests {
         assert!(c.build(&Url::parse("s3:///x").unwrap()).is_err());
     }
 }
+
+/// The variables the object stores are configured with: the AWS CLI's and
+/// ossutil's names (and object_store's), plus logcount's retry knobs.
+pub mod vars {
+    /// S3 access key id.
+    pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+    /// S3 secret access key.
+    pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+    /// S3 session token (temporary credentials).
+    pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+    /// S3 region.
+    pub const AWS_REGION: &str = "AWS_REGION";
+    /// An S3-compatible server's endpoint (the AWS CLI's name).
+    pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+    /// Allow plain HTTP to any endpoint.
+    pub const AWS_ALLOW_HTTP: &str = "AWS_ALLOW_HTTP";
+    /// OSS access key id.
+    pub const OSS_ACCESS_KEY_ID: &str = "OSS_ACCESS_KEY_ID";
+    /// OSS access key secret.
+    pub const OSS_ACCESS_KEY_SECRET: &str = "OSS_ACCESS_KEY_SECRET";
+    /// OSS endpoint, e.g. `oss-cn-hangzhou.aliyuncs.com`.
+    pub const OSS_ENDPOINT: &str = "OSS_ENDPOINT";
+    /// OSS session token (STS).
+    pub const OSS_SESSION_TOKEN: &str = "OSS_SESSION_TOKEN";
+    /// OSS region, e.g. `cn-hangzhou`.
+    pub const OSS_REGION: &str = "OSS_REGION";
+}

@@ -48,45 +48,25 @@
 //! assert!(parse(b"2023-13-01T00:00Z").is_none());
 //! ```
 
-use crate::manifest::KeywordCounts;
-use serde::{Deserialize, Serialize};
+use crate::spec::Named;
+use crate::wire::{Bucket, KeywordCounts, TimelineCounts, TimelineFile, Untimed};
 use std::collections::BTreeMap;
 
-/// The `timeline.json` format this build writes.
-pub const TIMELINE_VERSION: u32 = 1;
-/// The file merge writes next to `result.json` for a `--by` job.
-pub const TIMELINE_FILE: &str = "timeline.json";
-
 /// The width of a time bucket.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TimeUnit {
     Minute,
     Hour,
     Day,
 }
 
-impl TimeUnit {
-    pub fn name(self) -> &'static str {
-        match self {
-            TimeUnit::Minute => "minute",
-            TimeUnit::Hour => "hour",
-            TimeUnit::Day => "day",
-        }
-    }
+crate::spec::named!(TimeUnit {
+    Minute = "minute": "Buckets of one minute";
+    Hour = "hour": "Buckets of one hour";
+    Day = "day": "Buckets of one day (UTC)";
+});
 
+impl TimeUnit {
     /// Bytes of `YYYY-MM-DDTHH:MM` that name the bucket of a line without an
     /// explicit offset.
     fn prefix_len(self) -> usize {
@@ -472,49 +452,11 @@ impl Timeline {
     }
 }
 
-/// One bucket in a count output or `timeline.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Bucket {
-    /// The bucket's start, `YYYY-MM-DDTHH:MM:00Z`.
-    pub start: String,
-    pub lines: u64,
-    pub counts: KeywordCounts,
-}
-
-/// The lines without a leading timestamp.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Untimed {
-    pub lines: u64,
-    pub counts: KeywordCounts,
-}
-
-/// A part's timeline, as its count output carries it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TimelineCounts {
-    pub buckets: Vec<Bucket>,
-    pub untimed: Untimed,
-}
-
-/// `timeline.json`: buckets ascending by start, each present when at least
-/// one line fell in it, plus the untimed lines.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TimelineFile {
-    pub version: u32,
-    pub by: TimeUnit,
-    pub keywords: Vec<String>,
-    pub buckets: Vec<Bucket>,
-    pub untimed: Untimed,
-}
-
 impl TimelineFile {
     pub fn new(unit: TimeUnit, keywords: Vec<String>, t: &Timeline) -> Self {
         let c = t.to_counts(&keywords);
         TimelineFile {
-            version: TIMELINE_VERSION,
+            version: crate::wire::TIMELINE_VERSION,
             by: unit,
             keywords,
             buckets: c.buckets,

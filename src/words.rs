@@ -50,8 +50,7 @@ use std::fmt;
 use std::io::{self, Write};
 
 /// What a job counts: the keywords (the reference's job) or every word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
     /// Occurrences of each keyword.
     #[default]
@@ -60,17 +59,15 @@ pub enum Mode {
     Words,
 }
 
+crate::spec::named!(Mode {
+    Keywords = "keywords": "Occurrences of each keyword";
+    Words = "words": "Occurrences of every whitespace-separated word, ASCII-lowercased";
+});
+
 impl Mode {
     /// For `skip_serializing_if`: a keyword job's manifest does not mention its mode.
     pub fn is_keywords(&self) -> bool {
         *self == Mode::Keywords
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Mode::Keywords => "keywords",
-            Mode::Words => "words",
-        }
     }
 }
 
@@ -377,7 +374,7 @@ pub fn write_lines<W: Write>(
 /// the stdout of merge and `logcount run` in words mode, at most `top` lines.
 pub fn write_result_lines<W: Write>(
     out: &mut W,
-    result: &crate::manifest::KeywordCounts,
+    result: &crate::wire::KeywordCounts,
     top: Option<usize>,
 ) -> io::Result<()> {
     for (key, n) in result.0.iter().take(top.unwrap_or(usize::MAX)) {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_logcount");
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/workloads/argo");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../workloads/argo");
 const CLAIM: &str = "logcount-data";
 const SECRET: &str = "logcount-s3";
 const S3_INPUT: &str = "s3://logcount-input/logs/";
@@ -141,7 +141,7 @@ fn validator() -> Result<(PathBuf, Option<String>), String> {
     let script = std::env::var_os("ARGO_VALIDATE")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/argo/validate.py")
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/argo/validate.py")
         });
     if !script.is_file() {
         return Err(format!(

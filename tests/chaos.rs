@@ -409,7 +409,7 @@ fn concurrent_duplicate_counts_give_a_valid_exact_output() {
             printed.windows(2).all(|w| w[0] == w[1]),
             "round {round}: {printed:?}"
         );
-        let out: logcount::manifest::CountOutput =
+        let out: logcount::wire::CountOutput =
             serde_json::from_slice(&std::fs::read(work.join("count-output/1.json")).unwrap())
                 .expect("a whole output");
         assert_eq!(out.part, "1");

@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 fn golden_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+    common::repo_root().join("tests/golden")
 }
 
 /// The manifest with what differs between runs masked: the job id, the
@@ -77,7 +77,7 @@ fn golden_job(tag: &str, input: &[u8]) {
 
 #[test]
 fn bundled_sample() {
-    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("workloads/sample.log");
+    let sample = common::repo_root().join("workloads/sample.log");
     golden_job("sample", &std::fs::read(sample).unwrap());
 }
 

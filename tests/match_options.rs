@@ -141,11 +141,8 @@ async fn pipeline(
 ) -> Vec<u64> {
     let opts = RunOptions {
         split: SplitOptions {
-            by: None,
-            matching: o,
-            mode: Default::default(),
             parts,
-            keywords: k.clone(),
+            counting: logcount::spec::Counting::for_keywords(k.clone(), o, None),
             materialize: false,
         },
         count: CountOptions {

@@ -221,11 +221,8 @@ fn dataset_prefix_equals_objects_one_by_one() {
         let work = stores.open(&format!("s3://{bucket}/single/{i}")).unwrap();
         let o = RunOptions {
             split: SplitOptions {
-                by: None,
-                matching: Default::default(),
-                mode: Default::default(),
                 parts: 2,
-                keywords: k.clone(),
+                counting: logcount::spec::Counting::for_keywords(k.clone(), Default::default(), None),
                 materialize: false,
             },
             count: CountOptions::default(),
@@ -259,7 +256,7 @@ fn dataset_prefix_equals_objects_one_by_one() {
         r#"["0","1","2","3","4","5","6"]"#,
         "split prints only the ids"
     );
-    let manifest: logcount::manifest::Manifest = rt
+    let manifest: logcount::wire::Manifest = rt
         .block_on(store::read_json(
             &stores.open(&format!("{work}/manifest.json")).unwrap(),
             "manifest",
@@ -321,11 +318,8 @@ async fn oss_virtual_hosted() {
     let k = Keywords::default_set();
     let o = RunOptions {
         split: SplitOptions {
-            by: None,
-            matching: Default::default(),
-            mode: Default::default(),
             parts: 3,
-            keywords: k.clone(),
+            counting: logcount::spec::Counting::for_keywords(k.clone(), Default::default(), None),
             materialize: false,
         },
         count: CountOptions::default(),

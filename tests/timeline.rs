@@ -11,7 +11,9 @@ mod common;
 use common::{seed_sample, step_binary, Backend};
 use logcount::engine::MatchOptions;
 use logcount::keywords::Keywords;
-use logcount::manifest::{CountOutput, Mode};
+use logcount::spec::{Counting, Named};
+use logcount::wire::CountOutput;
+use logcount::words::Mode;
 use logcount::run::{run_in_process, RunOptions};
 use logcount::steps::count::{count, CountOptions};
 use logcount::steps::merge::merge;
@@ -112,11 +114,8 @@ fn oracle(data: &[u8], unit: TimeUnit, keywords: &[&str], m: MatchOptions) -> Va
 fn opts(parts: usize, k: &Keywords, by: Option<TimeUnit>, block: usize) -> RunOptions {
     RunOptions {
         split: SplitOptions {
-            by,
-            matching: MatchOptions::default(),
-            mode: Mode::Keywords,
             parts,
-            keywords: k.clone(),
+            counting: logcount::spec::Counting::for_keywords(k.clone(), MatchOptions::default(), by),
             materialize: false,
         },
         count: CountOptions {
@@ -142,7 +141,8 @@ async fn run(b: &Backend, input: &str, work: &str, o: &RunOptions) -> (Value, Va
     // The buckets, untimed included, add up to result.json and the line count.
     let mut lines = timeline["untimed"]["lines"].as_u64().unwrap();
     let mut sums: Vec<u64> = Vec::new();
-    for (i, k) in o.split.keywords.names().iter().enumerate() {
+    let keywords = o.split.counting.keywords().expect("a keyword job").names();
+    for (i, k) in keywords.iter().enumerate() {
         sums.push(timeline["untimed"]["counts"][k].as_u64().unwrap());
         for bucket in timeline["buckets"].as_array().unwrap() {
             sums[i] += bucket["counts"][k].as_u64().unwrap();
@@ -277,7 +277,7 @@ async fn match_options(b: &Backend) {
         };
         let want = oracle(&data, TimeUnit::Hour, &kws, m);
         let mut o = opts(3, &k, Some(TimeUnit::Hour), 65_536);
-        o.split.matching = m;
+        o.split.counting = Counting::for_keywords(k.clone(), m, Some(TimeUnit::Hour));
         let (got, _) = run(b, &input, "mm", &o).await;
         assert_eq!(got, want, "{m:?} on {}", b.name);
     }
@@ -369,11 +369,10 @@ async fn merge_checks(b: &Backend) {
     assert!(out.merged.timeline.is_none());
     let gone = logcount::store::read_all(&b.stores.open(&b.url("mc/timeline.json")).unwrap()).await;
     assert!(matches!(gone, Err(Error::NotFound { .. })), "{gone:?}");
-    // --by goes with keywords only.
-    let mut words = opts(2, &k, Some(TimeUnit::Hour), 1 << 20);
-    words.split.mode = Mode::Words;
-    let e = split(&input, &work, &words.split).await.unwrap_err();
-    assert_eq!(e.exit_code(), 2, "{e}");
+    // --by goes with keywords only: no words job can be made with it.
+    let e = Counting::new(Mode::Words, None, MatchOptions::default(), Some(TimeUnit::Hour))
+        .unwrap_err();
+    assert!(!e.is_transient() && e.to_string().contains("--by"), "{e}");
 }
 
 suite!(file: Backend::file(); mixed_logs, match_options, seed_sample_by_every_unit, merge_checks);
@@ -437,7 +436,11 @@ fn workflow_passes_by_to_split() {
     let plain = generate(&base).unwrap();
     assert!(!plain.contains("LOGCOUNT_BY"));
     let yaml = generate(&WorkflowOptions {
-        by: Some(TimeUnit::Hour),
+        counting: Counting::for_keywords(
+            logcount::keywords::Keywords::default_set(),
+            MatchOptions::default(),
+            Some(TimeUnit::Hour),
+        ),
         ..base
     })
     .unwrap();

@@ -9,8 +9,8 @@
 mod common;
 
 use common::{seed_sample, step_binary, torture_inputs, Backend};
-use logcount::keywords::Keywords;
-use logcount::manifest::{KeywordCounts, Mode};
+use logcount::wire::KeywordCounts;
+use logcount::words::Mode;
 use logcount::run::{run_in_process, RunOptions};
 use logcount::steps::count::CountOptions;
 use logcount::steps::split::SplitOptions;
@@ -72,11 +72,8 @@ fn opts(parts: usize, block: usize) -> RunOptions {
     };
     RunOptions {
         split: SplitOptions {
-            by: None,
-            matching: Default::default(),
-            mode: Mode::Words,
             parts,
-            keywords: Keywords::default_set(),
+            counting: logcount::spec::Counting::Words,
             materialize: false,
         },
         count,

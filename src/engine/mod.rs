@@ -51,7 +51,7 @@ pub trait Strategy: Send + Sync + fmt::Debug {
 }
 
 /// The strategies that can be asked for by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum StrategyKind {
     /// Pick the fastest exact strategy for the keyword set.
     #[default]
@@ -67,15 +67,24 @@ pub enum StrategyKind {
     /// Branch-free SIMD kernels, widest instruction set of this CPU (any keyword set).
     Simd,
     /// The SIMD kernels forced to AVX-512BW (x86-64 CPUs that have it).
-    #[value(hide = true)]
     SimdAvx512,
     /// The SIMD kernels forced to AVX2 (x86-64 CPUs that have it).
-    #[value(hide = true)]
     SimdAvx2,
     /// The SIMD kernels forced to the portable u64 path.
-    #[value(hide = true)]
     SimdPortable,
 }
+
+crate::spec::named!(StrategyKind {
+    Auto = "auto": "Pick the fastest exact strategy for the keyword set";
+    Reference = "reference": "The naive oracle (slow; for tests)";
+    Memmem = "memmem": "One memchr::memmem pass per keyword";
+    AhoLeftmost = "aho-leftmost": "aho-corasick, leftmost-first (only for overlap-free keyword sets)";
+    AhoOverlapping = "aho-overlapping": "aho-corasick, overlapping (any keyword set)";
+    Simd = "simd": "Branch-free SIMD kernels, widest instruction set of this CPU (any keyword set)";
+    SimdAvx512 = "simd-avx512": "The SIMD kernels forced to AVX-512BW", hidden = true;
+    SimdAvx2 = "simd-avx2": "The SIMD kernels forced to AVX2", hidden = true;
+    SimdPortable = "simd-portable": "The SIMD kernels forced to the portable u64 path", hidden = true;
+});
 
 impl StrategyKind {
     /// Every strategy that can run for this keyword set (for exhaustive tests).

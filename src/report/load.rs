@@ -6,7 +6,7 @@
 
 use super::{ObjectRow, PartOutput, PartRow, RunInputs, RunReport, Timeline};
 use crate::error::{Error, Result};
-use crate::manifest::{KeywordCounts, COUNT_DIR, MANIFEST_FILE, RESULT_FILE};
+use crate::wire::{KeywordCounts, COUNT_DIR, MANIFEST_FILE, RESULT_FILE};
 use crate::store::{self, Location};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::Value;
@@ -277,7 +277,7 @@ mod tests {
             "parts":[{"id":"0","bytes":10,"segments":[]},{"id":"1","bytes":15,"segments":[]},{"id":"2","bytes":5,"segments":[]}],
             "materialized":false}"#).await;
         let missing = super::super::report(&work, None, 30).await.unwrap_err();
-        assert_eq!(missing.exit_code(), 2);
+        assert!(!missing.is_transient());
         assert!(
             missing
                 .to_string()

@@ -28,7 +28,7 @@ pub mod load;
 pub mod svg;
 
 use crate::error::Result;
-use crate::manifest::KeywordCounts;
+use crate::wire::KeywordCounts;
 use crate::store::{self, Location};
 use html::{bytes, esc, num, thousands};
 use serde::Deserialize;

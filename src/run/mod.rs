@@ -1,64 +1,118 @@
-//! The thin orchestrator: split → count × N → merge on one machine, by one of
-//! two executors that give the same result.
+//! The thin orchestrator: split → count × N → merge on one machine.
 //!
-//! - **in-process** (the default) runs the three steps as library calls, with
-//!   at most `jobs` counts at once (each count also uses the whole rayon pool,
-//!   so `jobs` mostly overlaps I/O).
-//! - **process** ([`process`]) runs the step binaries as child processes
-//!   exactly as Argo runs them: the same environment template
-//!   ([`crate::argo::step_env`]), split's stdout parsed as the `withParam`
-//!   list, at most `jobs` maps at once.
+//! [`run`] drives any [`Executor`] through the DAG — split, then at most
+//! `jobs` counts at once, then merge — retrying a failed task with backoff
+//! unless its failure is not transient (bad input fails the same way
+//! again), telling an [`Observer`] where each step stands, and returning
+//! the result with the run's [`RunStats`]. Two executors give the same
+//! result:
 //!
-//! Both retry a failed task with backoff (not bad input, which fails the same
-//! way again), show [`progress`] and end with a per-step timing summary.
+//! - [`InProcess`] runs the three steps as library calls (each count also
+//!   uses the whole rayon pool, so `jobs` mostly overlaps I/O);
+//! - [`ChildProcesses`] runs the step binaries as child processes exactly as
+//!   Argo runs them: the same environment template
+//!   ([`crate::spec::env::step_env`]), split's stdout parsed as the
+//!   `withParam` list.
 
+mod in_process;
 pub mod process;
-pub mod progress;
+pub mod stats;
 
-use crate::error::{Result, EXIT_BAD_INPUT};
-use crate::steps::count::{count_with_manifest, CountOptions};
-use crate::steps::merge::{merge, Merged};
-use crate::steps::split::{split, SplitOptions};
-use crate::store::{Location, Stores};
+pub use in_process::{run_in_process, InProcess, InProcessRun};
+pub use process::ChildProcesses;
+pub use stats::{RunStats, StepProgress, StepStats};
+
+use crate::error::{Error, Result};
+use crate::spec::env::Step;
+use crate::steps::count::CountOptions;
+use crate::steps::split::SplitOptions;
+use crate::wire::KeywordCounts;
+use crate::words::Mode;
 use futures::{StreamExt, TryStreamExt};
-use progress::{Display, Progress};
+use stats::Recorder;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-/// How `logcount run` runs the steps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Executor {
-    /// Library calls in this process.
-    InProcess,
-    /// The step binaries as child processes, as Argo runs them.
-    Process,
-}
-
-impl Executor {
-    pub fn name(self) -> &'static str {
-        match self {
-            Executor::InProcess => "in-process",
-            Executor::Process => "process",
-        }
-    }
-}
-
-/// What a run needs besides its locations.
+/// What a run does besides where: what to count, and how.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
+    /// The parts, what the job counts, `--materialize`.
     pub split: SplitOptions,
+    /// How each count reads and counts.
     pub count: CountOptions,
     /// Counts at once.
     pub jobs: usize,
 }
 
-/// A finished run: the merged result and how long each step took.
+/// A whole run: where, what and how, as a front end asks for it.
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    /// The input as given: a path or URL; a prefix ending in `/` is a dataset.
+    pub input: String,
+    /// The work prefix, a path or URL.
+    pub work: String,
+    /// What to count, and how.
+    pub options: RunOptions,
+    /// How failed tasks are retried.
+    pub retry: Retry,
+}
+
+/// One map task: a part split planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartTask {
+    /// The part id split printed.
+    pub id: String,
+    /// The input bytes the part covers (for progress).
+    pub bytes: u64,
+}
+
+/// What merge produced, as every executor can tell it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeResult {
+    /// The contents of `result.json`.
+    pub result: KeywordCounts,
+    /// What the job counted.
+    pub mode: Mode,
+}
+
+/// Runs the three steps of one job. A job's executor is built for one plan
+/// and runs each step when [`run`] asks; a task may be asked again after a
+/// failure.
+// The futures are awaited on the caller's task (never spawned), so they
+// need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Executor {
+    /// A short name for stats (`in-process`, `process`).
+    fn name(&self) -> &'static str;
+    /// Runs split; returns the parts to count, in order.
+    async fn split(&self) -> Result<Vec<PartTask>>;
+    /// Counts one part.
+    async fn count(&self, part: &str) -> Result<()>;
+    /// Runs merge.
+    async fn merge(&self) -> Result<MergeResult>;
+}
+
+/// What a run reports as it goes. The library only counts; showing it (a
+/// redrawn line, log lines, nothing) is the caller's. Every method has a
+/// do-nothing default, and `()` observes nothing.
+pub trait Observer: Sync {
+    /// A step started, or one of its tasks finished.
+    fn progress(&self, _progress: &StepProgress) {}
+    /// A task failed with a transient error and runs again.
+    fn retrying(&self, _what: &str, _attempt: u32, _of: u32, _error: &Error) {}
+    /// A step ended.
+    fn step_ended(&self, _progress: &StepProgress, _stats: &StepStats) {}
+}
+
+impl Observer for () {}
+
+/// A finished run.
 #[derive(Debug, Clone)]
 pub struct RunOutcome {
-    pub merged: Merged,
-    pub split_time: Duration,
-    pub count_time: Duration,
-    pub merge_time: Duration,
+    /// What merge produced.
+    pub merged: MergeResult,
+    /// How long each step took.
+    pub stats: RunStats,
 }
 
 /// How failed tasks are retried.
@@ -80,6 +134,12 @@ impl Default for Retry {
 }
 
 impl Retry {
+    /// No retry at all.
+    pub const NONE: Retry = Retry {
+        retries: 0,
+        backoff: Duration::ZERO,
+    };
+
     /// The wait after failed attempt `attempt` (1-based).
     pub fn delay(&self, attempt: u32) -> Duration {
         let factor = 1u32 << (attempt.saturating_sub(1)).min(16);
@@ -89,12 +149,12 @@ impl Retry {
     }
 }
 
-/// Runs `task` until it succeeds, fails with bad input (exit code 2, which a
-/// rerun would repeat) or has failed `retries + 1` times; returns its value
-/// and the number of attempts.
+/// Runs `task` until it succeeds, fails with an error that is not transient
+/// (which a rerun would repeat) or has failed `retries + 1` times; returns
+/// its value and the number of attempts.
 pub async fn retrying<T, F, Fut>(
     retry: Retry,
-    progress: &Progress,
+    observer: &dyn Observer,
     what: &str,
     mut task: F,
 ) -> Result<(T, u32)>
@@ -106,13 +166,8 @@ where
     loop {
         match task().await {
             Ok(v) => return Ok((v, attempt)),
-            Err(e) if e.exit_code() != EXIT_BAD_INPUT && attempt <= retry.retries => {
-                progress.retrying(
-                    what,
-                    attempt,
-                    retry.retries + 1,
-                    &format!("{:#}", anyhow_like(&e)),
-                );
+            Err(e) if e.is_transient() && attempt <= retry.retries => {
+                observer.retrying(what, attempt, retry.retries + 1, &e);
                 tokio::time::sleep(retry.delay(attempt)).await;
                 attempt += 1;
             }
@@ -121,182 +176,62 @@ where
     }
 }
 
-/// An error with its sources, on one line.
-fn anyhow_like(e: &crate::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(inner) = src {
-        s += &format!(": {inner}");
-        src = inner.source();
-    }
-    s
-}
-
-/// Runs split, every count and merge in this process, silently, without retries.
-pub async fn run_in_process(
-    stores: &Stores,
-    input: &Location,
-    work: &Location,
-    opts: &RunOptions,
-) -> Result<RunOutcome> {
-    let retry = Retry {
-        retries: 0,
-        ..Retry::default()
-    };
-    run_in_process_with(
-        stores,
-        input,
-        work,
-        opts,
-        retry,
-        &Progress::new(Display::Off),
-    )
-    .await
-}
-
-/// Runs split, every count and merge in this process, retrying failed counts
-/// and reporting to `progress`.
-pub async fn run_in_process_with(
-    stores: &Stores,
-    input: &Location,
-    work: &Location,
-    opts: &RunOptions,
+/// Runs the DAG with `executor`: split, every count (at most `jobs` at
+/// once), merge; retries failed tasks per `retry`; returns merge's result
+/// and the run's stats.
+pub async fn run<E: Executor>(
+    executor: &E,
+    jobs: usize,
     retry: Retry,
-    progress: &Progress,
+    observer: &dyn Observer,
 ) -> Result<RunOutcome> {
-    let t = Instant::now();
-    progress.begin("split", 1, 0);
-    let manifest = split(input, work, &opts.split).await?;
-    progress.task_done(0, t.elapsed(), 1);
-    progress.end();
-    let split_time = t.elapsed();
+    let rec = Recorder::new();
+    let parts = single(&rec, Step::Split, retry, observer, || executor.split()).await?;
 
-    let t = Instant::now();
-    progress.begin("count", manifest.parts.len(), manifest.input_bytes());
-    let manifest_ref = &manifest;
-    futures::stream::iter(&manifest.parts)
-        .map(|part| async move {
-            let started = Instant::now();
-            let what = format!("count part {}", part.id);
-            let (_, attempts) = retrying(retry, progress, &what, || {
-                count_with_manifest(stores, work, manifest_ref, &part.id, &opts.count)
-            })
-            .await?;
-            progress.task_done(part.bytes, started.elapsed(), attempts);
-            Ok::<_, crate::Error>(())
+    let bytes = parts.iter().map(|p| p.bytes).sum();
+    rec.begin(Step::Count.name(), parts.len(), bytes, observer);
+    futures::stream::iter(&parts)
+        .map(|part| {
+            let rec = &rec;
+            async move {
+                let started = Instant::now();
+                let what = format!("count part {}", part.id);
+                let (_, attempts) =
+                    retrying(retry, observer, &what, || executor.count(&part.id)).await?;
+                rec.task_done(part.bytes, started.elapsed(), attempts, observer);
+                Ok::<_, Error>(())
+            }
         })
-        .buffer_unordered(opts.jobs.max(1))
+        .buffer_unordered(jobs.max(1))
         .try_for_each(|_| futures::future::ready(Ok(())))
         .await?;
-    progress.end();
-    let count_time = t.elapsed();
+    rec.end(observer);
 
-    let t = Instant::now();
-    progress.begin("merge", 1, 0);
-    let merged = merge(stores, work, Some(manifest.parts.len())).await?;
-    progress.task_done(0, t.elapsed(), 1);
-    progress.end();
+    let merged = single(&rec, Step::Merge, retry, observer, || executor.merge()).await?;
     Ok(RunOutcome {
         merged,
-        split_time,
-        count_time,
-        merge_time: t.elapsed(),
+        stats: rec.finish(executor.name()),
     })
 }
 
-/// `logcount run`: runs the DAG with the chosen executor, shows progress,
-/// prints the timing summary (and writes it with `--stats`); returns the result.
-pub async fn run_command(
-    stores: &Stores,
-    args: &crate::cli::RunArgs,
-) -> Result<crate::manifest::KeywordCounts> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let parts = args.parts.unwrap_or(cores);
-    let jobs = args.jobs.unwrap_or(cores);
-    let retry = Retry {
-        retries: args.retries,
-        ..Retry::default()
-    };
-    crate::cli::check_words_mode(args.mode, &args.keywords)?;
-    let progress = Progress::new(Display::auto());
-    let result = match args.executor {
-        Executor::InProcess => {
-            let input = stores.open(&args.input)?;
-            let work = stores.open(&args.work)?;
-            let opts = RunOptions {
-                split: SplitOptions {
-                    by: args.by,
-                    matching: args.matching.options(),
-                    parts,
-                    keywords: args.keywords.load(stores).await?,
-                    materialize: args.materialize,
-                    mode: args.mode,
-                },
-                count: args.tuning.options(),
-                jobs,
-            };
-            run_in_process_with(stores, &input, &work, &opts, retry, &progress)
-                .await?
-                .merged
-                .result
-        }
-        Executor::Process => {
-            use clap::ValueEnum;
-            let t = &args.tuning;
-            let strategy = t
-                .strategy
-                .to_possible_value()
-                .expect("strategies have names");
-            let mut extra_env = vec![
-                ("LOGCOUNT_BLOCK_SIZE".to_string(), t.block_size.to_string()),
-                (
-                    "LOGCOUNT_FETCH_CONCURRENCY".to_string(),
-                    t.fetch_concurrency.to_string(),
-                ),
-                (
-                    "LOGCOUNT_STRATEGY".to_string(),
-                    strategy.get_name().to_string(),
-                ),
-            ];
-            if args.materialize {
-                extra_env.push(("MATERIALIZE".into(), "true".into()));
-            }
-            let flag = |on: bool| if on { "true" } else { "false" }.to_string();
-            extra_env.push((
-                "LOGCOUNT_IGNORE_CASE".into(),
-                flag(args.matching.ignore_case),
-            ));
-            extra_env.push(("LOGCOUNT_WHOLE_WORD".into(), flag(args.matching.whole_word)));
-            extra_env.push(("LOGCOUNT_MODE".into(), args.mode.name().into()));
-            if let Some(by) = args.by {
-                extra_env.push(("LOGCOUNT_BY".into(), by.name().into()));
-            }
-            let run = process::ProcessRun {
-                bin_dir: process::bin_dir()?,
-                input: args.input.clone(),
-                work: args.work.clone(),
-                parts,
-                keywords: match &args.keywords.keywords_file {
-                    Some(f) => process::KeywordSource::File(f.clone()),
-                    None => process::KeywordSource::List(args.keywords.keywords.clone()),
-                },
-                jobs,
-                retry,
-                extra_env,
-            };
-            process::run_processes(stores, &run, &progress)
-                .await?
-                .result
-        }
-    };
-    let stats = progress.finish(args.executor.name());
-    eprintln!("{}", stats.summary());
-    if let Some(path) = &args.stats {
-        let mut body = serde_json::to_vec_pretty(&stats).expect("stats serialize");
-        body.push(b'\n');
-        std::fs::write(path, body)?;
-    }
-    Ok(result)
+/// Runs a one-task step (split, merge) with retries, recording it.
+async fn single<T, F, Fut>(
+    rec: &Recorder,
+    step: Step,
+    retry: Retry,
+    observer: &dyn Observer,
+    task: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    rec.begin(step.name(), 1, 0, observer);
+    let t = Instant::now();
+    let (v, attempts) = retrying(retry, observer, step.name(), task).await?;
+    rec.task_done(0, t.elapsed(), attempts, observer);
+    rec.end(observer);
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -323,7 +258,6 @@ mod tests {
             retries: 2,
             backoff: Duration::from_millis(1),
         };
-        let p = Progress::new(Display::Off);
         // (failures before success, error kind is transient, expected attempts or error)
         let cases = [
             (0, true, Some(1)),
@@ -333,7 +267,7 @@ mod tests {
         ];
         for (fails, transient, want) in cases {
             let n = AtomicU32::new(0);
-            let got = retrying(quick, &p, "t", || async {
+            let got = retrying(quick, &(), "t", || async {
                 if n.fetch_add(1, Ordering::SeqCst) < fails {
                     Err(if transient {
                         crate::Error::Io(std::io::Error::other("flaky"))

@@ -2,370 +2,380 @@
 //!
 //! Each task is a child process of a step binary (`logcount-split`,
 //! `logcount-count`, `logcount-merge`) with no arguments and the environment
-//! of [`crate::argo::step_env`] — the template the workflow generator writes
-//! into every container — rendered with this run's parameter values. Split's
-//! stdout is parsed as the `withParam` list; one count runs per item, at most
-//! `jobs` at once; merge's result is read from the file its `RESULT_COPY`
-//! names (Argo's output parameter) and must equal its stdout (`outputs.result`).
+//! of [`step_env`] — the template the workflow generator writes into every
+//! container — rendered with this run's values, plus what the job counts
+//! ([`counting_env`]) for split and the count tuning for count. Split's
+//! stdout is parsed as the `withParam` list; merge's result is read from the
+//! file its `RESULT_COPY` names (Argo's output parameter) and must equal its
+//! stdout (`outputs.result`).
 //!
 //! Credentials are not rendered: the children inherit this process's
-//! environment (`AWS_*`, `OSS_*`), as a pod gets them from the secret.
-//! A task that fails is run again with backoff, except on exit code 2 (bad
-//! input), which a rerun would repeat. The binaries are found next to the
-//! running executable, or in `LOGCOUNT_BIN_DIR`.
+//! environment (`AWS_*`, `OSS_*`), as a pod gets them from the secret. A
+//! child that exits with [`EXIT_BAD_INPUT`] fails with an error that is not
+//! transient, so it is not retried. Children are killed when the run is
+//! dropped.
 
-use super::progress::Progress;
-use super::{retrying, Retry};
-use crate::argo::{step_env, EnvSource, Param, Step};
-use crate::error::{Error, Result, EXIT_BAD_INPUT};
-use crate::manifest::KeywordCounts;
+use super::{Executor, MergeResult, PartTask, RunPlan};
+use crate::error::{Error, Result};
+use crate::spec::env::{
+    self, counting_env, step_env, EnvSource, Param, Step, EXIT_BAD_INPUT, STEP_VARS,
+};
+use crate::spec::Named;
+use crate::steps::count::CountOptions;
 use crate::store::Stores;
-use futures::{StreamExt, TryStreamExt};
+use crate::wire::{KeywordCounts, Manifest};
+use crate::words::Mode;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Instant;
+use std::sync::Mutex;
 
-/// The variables of the step binaries that the template does not set; a
-/// child must not pick them up from this process's environment.
-const STEP_VARS: &[&str] = &[
-    "INPUT",
-    "WORK_DIR",
-    "NUM_PARTS",
-    "KEYWORDS",
-    "KEYWORDS_FILE",
-    "PART_ID",
-    "MATERIALIZE",
-    "RESULT_COPY",
-];
-
-/// Where the keywords come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeywordSource {
-    /// The `KEYWORDS` parameter: comma-separated.
-    List(String),
-    /// A keywords file (path or URL), passed to split as `KEYWORDS_FILE`.
-    File(String),
+/// Runs the steps as child processes of the step binaries.
+#[derive(Debug)]
+pub struct ChildProcesses {
+    stores: Stores,
+    bin_dir: PathBuf,
+    input: String,
+    work: String,
+    parts: usize,
+    /// `(KEYWORDS, list)`, or `(KEYWORDS_FILE, a file in scratch)` when a
+    /// keyword holds a comma.
+    keywords: (&'static str, String),
+    split_env: Vec<(&'static str, String)>,
+    count_env: Vec<(&'static str, String)>,
+    scratch: Scratch,
+    manifest: Mutex<Option<Manifest>>,
 }
 
-/// What the process executor runs.
-#[derive(Debug, Clone)]
-pub struct ProcessRun {
-    /// The directory holding the step binaries.
-    pub bin_dir: PathBuf,
-    pub input: String,
-    pub work: String,
-    pub parts: usize,
-    pub keywords: KeywordSource,
-    /// Maps at once.
-    pub jobs: usize,
-    pub retry: Retry,
-    /// Extra variables for every child (count tuning, `MATERIALIZE`).
-    pub extra_env: Vec<(String, String)>,
-}
+/// A private directory for the run's result copy and keywords file,
+/// removed when the run ends.
+#[derive(Debug)]
+struct Scratch(PathBuf);
 
-/// What a process run produced.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProcessOutcome {
-    /// The result, as merge printed and wrote it.
-    pub result: KeywordCounts,
-    /// The part ids split printed.
-    pub part_ids: Vec<String>,
-    /// The size of split's stdout (Argo keeps at most 256 KiB of a result).
-    pub split_stdout_bytes: usize,
-    pub input_bytes: u64,
-}
-
-/// The step binaries' directory: `LOGCOUNT_BIN_DIR`, else the running executable's.
-pub fn bin_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("LOGCOUNT_BIN_DIR") {
-        return Ok(PathBuf::from(dir));
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
-    let exe = std::env::current_exe()?;
-    Ok(exe.parent().map(Path::to_path_buf).unwrap_or_default())
 }
 
-/// The environment of one task: the step template with this run's values.
-pub fn render_env(
-    step: Step,
-    run: &ProcessRun,
-    part_id: Option<&str>,
-    result_copy: &Path,
-) -> Vec<(String, String)> {
-    let mut env = Vec::new();
-    for var in step_env(step, None) {
-        let value = match var.source {
-            EnvSource::Param(Param::Input) => run.input.clone(),
-            EnvSource::Param(Param::Work) => run.work.clone(),
-            EnvSource::Param(Param::Parts) => run.parts.to_string(),
-            EnvSource::Param(Param::Keywords) => match &run.keywords {
-                KeywordSource::List(k) => k.clone(),
-                KeywordSource::File(f) => {
-                    env.push(("KEYWORDS_FILE".to_string(), f.clone()));
-                    continue;
-                }
-            },
-            EnvSource::PartId => part_id.expect("count has a part id").to_string(),
-            EnvSource::ResultCopy => result_copy.display().to_string(),
-            EnvSource::Secret { .. } => continue,
-        };
-        env.push((var.name.to_string(), value));
-    }
-    env.extend(run.extra_env.iter().cloned());
-    env
-}
-
-/// Runs one task once; returns its stdout.
-async fn run_once(
-    run: &ProcessRun,
-    step: Step,
-    what: &str,
-    env: &[(String, String)],
-) -> Result<String> {
-    let bin = run.bin_dir.join(step.binary());
-    let mut cmd = tokio::process::Command::new(&bin);
-    for v in STEP_VARS {
-        cmd.env_remove(v);
-    }
-    cmd.envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let out = cmd.output().await.map_err(|e| {
-        std::io::Error::new(
-            e.kind(),
-            format!(
-                "{what}: cannot run {} ({e}); build it, or set LOGCOUNT_BIN_DIR",
-                bin.display()
-            ),
-        )
-    })?;
-    if out.status.success() {
-        // Lossy: words mode's merge prints words' raw bytes (checked against the result copy).
-        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
-    }
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let tail: Vec<&str> = stderr
-        .lines()
-        .rev()
-        .take(3)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let how = match out.status.code() {
-        Some(code) => format!("exit code {code}"),
-        None => {
-            use std::os::unix::process::ExitStatusExt;
-            format!("killed by signal {}", out.status.signal().unwrap_or(0))
-        }
-    };
-    let reason = format!("{} failed ({how}): {}", step.binary(), tail.join(" | "));
-    Err(if out.status.code() == Some(EXIT_BAD_INPUT) {
-        Error::invalid(what.to_string(), reason)
-    } else {
-        Error::Io(std::io::Error::other(format!("{what}: {reason}")))
-    })
-}
-
-/// Runs the DAG as child processes.
-pub async fn run_processes(
-    stores: &Stores,
-    run: &ProcessRun,
-    progress: &Progress,
-) -> Result<ProcessOutcome> {
-    let scratch =
-        std::env::temp_dir().join(format!("logcount-run-{}-{}", std::process::id(), unique()));
-    std::fs::create_dir_all(&scratch)?;
-    let result_copy = scratch.join("result.json");
-    let outcome = dag(stores, run, progress, &result_copy).await;
-    let _ = std::fs::remove_dir_all(&scratch);
-    outcome
-}
-
-async fn dag(
-    stores: &Stores,
-    run: &ProcessRun,
-    progress: &Progress,
-    result_copy: &Path,
-) -> Result<ProcessOutcome> {
-    // split
-    let t = Instant::now();
-    progress.begin("split", 1, 0);
-    let env = render_env(Step::Split, run, None, result_copy);
-    let (stdout, attempts) = retrying(run.retry, progress, "split", || {
-        run_once(run, Step::Split, "split", &env)
-    })
-    .await?;
-    let part_ids: Vec<String> = serde_json::from_str(stdout.trim()).map_err(|e| {
-        Error::invalid(
-            "split's output",
-            format!("not a JSON list of part ids ({e}): {stdout:.200}"),
-        )
-    })?;
-    let split_stdout_bytes = stdout.len();
-    progress.task_done(0, t.elapsed(), attempts);
-    progress.end();
-
-    // The manifest gives each part's size, for progress; its ids must be what split printed.
-    let work = stores.open(&run.work)?;
-    let manifest = crate::steps::read_manifest(&work).await?;
-    if manifest.part_ids() != part_ids {
-        return Err(Error::invalid(
-            "split's output",
-            format!(
-                "it printed {} ids, not the manifest's {} parts",
-                part_ids.len(),
-                manifest.parts.len()
-            ),
+impl ChildProcesses {
+    /// An executor for `plan`, running the binaries found in `bin_dir`.
+    pub fn new(stores: &Stores, plan: &RunPlan, bin_dir: PathBuf) -> Result<Self> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let scratch = std::env::temp_dir().join(format!(
+            "logcount-run-{}-{nanos}",
+            std::process::id()
         ));
+        std::fs::create_dir_all(&scratch)?;
+        let scratch = Scratch(scratch);
+        let split = &plan.options.split;
+        let keywords = split
+            .counting
+            .keywords()
+            .cloned()
+            .unwrap_or_else(crate::keywords::Keywords::default_set);
+        let keywords = match keywords.to_list() {
+            Some(list) => (env::KEYWORDS, list),
+            None => {
+                let file = scratch.0.join("keywords.txt");
+                let mut body = keywords.names().join("\n");
+                body.push('\n');
+                std::fs::write(&file, body)?;
+                (env::KEYWORDS_FILE, file.display().to_string())
+            }
+        };
+        let mut split_env = counting_env(&split.counting);
+        if split.materialize {
+            split_env.push((env::MATERIALIZE, "true".into()));
+        }
+        Ok(ChildProcesses {
+            stores: stores.clone(),
+            bin_dir,
+            input: plan.input.clone(),
+            work: plan.work.clone(),
+            parts: split.parts,
+            keywords,
+            split_env,
+            count_env: tuning_env(&plan.options.count),
+            scratch,
+            manifest: Mutex::new(None),
+        })
     }
 
-    // map: one count per item of split's list
-    progress.begin("count", part_ids.len(), manifest.input_bytes());
-    futures::stream::iter(&manifest.parts)
-        .map(|part| async move {
-            let started = Instant::now();
-            let what = format!("count part {}", part.id);
-            let env = render_env(Step::Count, run, Some(&part.id), result_copy);
-            let (_, attempts) = retrying(run.retry, progress, &what, || {
-                run_once(run, Step::Count, &what, &env)
-            })
-            .await?;
-            progress.task_done(part.bytes, started.elapsed(), attempts);
-            Ok::<_, Error>(())
-        })
-        .buffer_unordered(run.jobs.max(1))
-        .try_for_each(|_| futures::future::ready(Ok(())))
-        .await?;
-    progress.end();
+    /// The step binaries' directory: `LOGCOUNT_BIN_DIR`, else the running executable's.
+    pub fn default_bin_dir() -> Result<PathBuf> {
+        if let Some(dir) = std::env::var_os(env::BIN_DIR) {
+            return Ok(PathBuf::from(dir));
+        }
+        let exe = std::env::current_exe()?;
+        Ok(exe.parent().map(Path::to_path_buf).unwrap_or_default())
+    }
 
-    // reduce
-    let t = Instant::now();
-    progress.begin("merge", 1, 0);
-    let env = render_env(Step::Merge, run, None, result_copy);
-    let (stdout, attempts) = retrying(run.retry, progress, "merge", || {
-        run_once(run, Step::Merge, "merge", &env)
-    })
-    .await?;
-    progress.task_done(0, t.elapsed(), attempts);
-    progress.end();
-    if manifest.mode == crate::manifest::Mode::Words {
-        // Merge printed `word count` lines; result.json (its copy) holds them all.
-        let copy = std::fs::read(result_copy)?;
+    fn result_copy(&self) -> PathBuf {
+        self.scratch.0.join("result.json")
+    }
+
+    /// The environment of one task: the step template with this run's values.
+    pub fn render_env(&self, step: Step, part_id: Option<&str>) -> Vec<(String, String)> {
+        let mut vars = Vec::new();
+        for var in step_env(step, None) {
+            let (name, value) = match var.source {
+                EnvSource::Param(Param::Input) => (var.name, self.input.clone()),
+                EnvSource::Param(Param::Work) => (var.name, self.work.clone()),
+                EnvSource::Param(Param::Parts) => (var.name, self.parts.to_string()),
+                EnvSource::Param(Param::Keywords) => self.keywords.clone(),
+                EnvSource::PartId => (var.name, part_id.expect("count has a part id").into()),
+                EnvSource::ResultCopy => (var.name, self.result_copy().display().to_string()),
+                EnvSource::Secret { .. } => continue,
+            };
+            vars.push((name.to_string(), value));
+        }
+        let extra = match step {
+            Step::Split => &self.split_env,
+            Step::Count => &self.count_env,
+            Step::Merge => return vars,
+        };
+        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+        vars
+    }
+
+    /// Runs one task once; returns its stdout.
+    async fn run_once(&self, step: Step, what: &str, part_id: Option<&str>) -> Result<String> {
+        let bin = self.bin_dir.join(step.binary());
+        let mut cmd = tokio::process::Command::new(&bin);
+        for v in STEP_VARS {
+            cmd.env_remove(v);
+        }
+        cmd.envs(self.render_env(step, part_id))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let out = cmd.output().await.map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "{what}: cannot run {} ({e}); build it, or set {}",
+                    bin.display(),
+                    env::BIN_DIR
+                ),
+            )
+        })?;
+        if out.status.success() {
+            // Lossy: words mode's merge prints words' raw bytes (checked against the result copy).
+            return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let mut tail: Vec<&str> = stderr.lines().rev().take(3).collect();
+        tail.reverse();
+        let how = match out.status.code() {
+            Some(code) => format!("exit code {code}"),
+            None => {
+                use std::os::unix::process::ExitStatusExt;
+                format!("killed by signal {}", out.status.signal().unwrap_or(0))
+            }
+        };
+        let reason = format!("{} failed ({how}): {}", step.binary(), tail.join(" | "));
+        Err(if out.status.code() == Some(EXIT_BAD_INPUT) {
+            Error::invalid(what.to_string(), reason)
+        } else {
+            Error::Io(std::io::Error::other(format!("{what}: {reason}")))
+        })
+    }
+}
+
+/// The count step's tuning, as its variables.
+fn tuning_env(count: &CountOptions) -> Vec<(&'static str, String)> {
+    vec![
+        (env::BLOCK_SIZE, count.block_size.to_string()),
+        (env::FETCH_CONCURRENCY, count.fetch_concurrency.to_string()),
+        (env::STRATEGY, count.strategy.name().to_string()),
+    ]
+}
+
+impl Executor for ChildProcesses {
+    fn name(&self) -> &'static str {
+        "process"
+    }
+
+    async fn split(&self) -> Result<Vec<PartTask>> {
+        let stdout = self.run_once(Step::Split, "split", None).await?;
+        let ids: Vec<String> = serde_json::from_str(stdout.trim()).map_err(|e| {
+            Error::invalid(
+                "split's output",
+                format!("not a JSON list of part ids ({e}): {stdout:.200}"),
+            )
+        })?;
+        // The manifest gives each part's size, for progress; its ids must be what split printed.
+        let work = self.stores.open(&self.work)?;
+        let manifest = crate::steps::read_manifest(&work).await?;
+        if manifest.part_ids() != ids {
+            return Err(Error::invalid(
+                "split's output",
+                format!(
+                    "it printed {} ids, not the manifest's {} parts",
+                    ids.len(),
+                    manifest.parts.len()
+                ),
+            ));
+        }
+        let parts = manifest
+            .parts
+            .iter()
+            .map(|p| PartTask {
+                id: p.id.clone(),
+                bytes: p.bytes,
+            })
+            .collect();
+        *self.manifest.lock().expect("not poisoned") = Some(manifest);
+        Ok(parts)
+    }
+
+    async fn count(&self, part: &str) -> Result<()> {
+        let what = format!("count part {part}");
+        self.run_once(Step::Count, &what, Some(part)).await?;
+        Ok(())
+    }
+
+    async fn merge(&self) -> Result<MergeResult> {
+        let stdout = self.run_once(Step::Merge, "merge", None).await?;
+        let mode = match &*self.manifest.lock().expect("not poisoned") {
+            Some(m) => m.counting.mode(),
+            None => Mode::Keywords,
+        };
+        let copy_path = self.result_copy();
+        let copy = std::fs::read(&copy_path)?;
         let copied: KeywordCounts = serde_json::from_slice(&copy).map_err(|e| {
             Error::invalid(
                 "merge's result copy",
-                format!("{} ({e})", result_copy.display()),
+                format!("{} ({e})", copy_path.display()),
             )
         })?;
-        let mut lines = Vec::new();
-        crate::words::write_result_lines(&mut lines, &copied, None)?;
-        if String::from_utf8_lossy(&lines) != stdout {
+        let printed_matches = match mode {
+            // Merge printed `word count` lines; result.json (its copy) holds them all.
+            Mode::Words => {
+                let mut lines = Vec::new();
+                crate::words::write_result_lines(&mut lines, &copied, None)?;
+                String::from_utf8_lossy(&lines) == stdout
+            }
+            Mode::Keywords => {
+                let printed: KeywordCounts = serde_json::from_str(stdout.trim()).map_err(|e| {
+                    Error::invalid(
+                        "merge's output",
+                        format!("not a result ({e}): {stdout:.200}"),
+                    )
+                })?;
+                printed == copied
+            }
+        };
+        if !printed_matches {
             return Err(Error::invalid(
                 "merge's result",
                 "the RESULT_COPY file differs from stdout",
             ));
         }
-        return Ok(ProcessOutcome {
+        Ok(MergeResult {
             result: copied,
-            split_stdout_bytes,
-            part_ids,
-            input_bytes: manifest.input_bytes(),
-        });
+            mode,
+        })
     }
-    let printed: KeywordCounts = serde_json::from_str(stdout.trim()).map_err(|e| {
-        Error::invalid(
-            "merge's output",
-            format!("not a result ({e}): {stdout:.200}"),
-        )
-    })?;
-    let copy = std::fs::read_to_string(result_copy)?;
-    let copied: KeywordCounts = serde_json::from_str(copy.trim()).map_err(|e| {
-        Error::invalid(
-            "merge's result copy",
-            format!("{} ({e})", result_copy.display()),
-        )
-    })?;
-    if copied != printed {
-        return Err(Error::invalid(
-            "merge's result",
-            "the RESULT_COPY file differs from stdout",
-        ));
-    }
-    Ok(ProcessOutcome {
-        result: printed,
-        split_stdout_bytes,
-        part_ids,
-        input_bytes: manifest.input_bytes(),
-    })
-}
-
-fn unique() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keywords::Keywords;
+    use crate::run::{Retry, RunOptions};
+    use crate::spec::Counting;
+    use crate::steps::split::SplitOptions;
+
+    fn plan(counting: Counting) -> RunPlan {
+        RunPlan {
+            input: "in.log".into(),
+            work: "w".into(),
+            options: RunOptions {
+                split: SplitOptions {
+                    parts: 7,
+                    counting,
+                    materialize: false,
+                },
+                count: CountOptions {
+                    strategy: crate::engine::StrategyKind::AhoOverlapping,
+                    ..CountOptions::default()
+                },
+                jobs: 2,
+            },
+            retry: Retry::default(),
+        }
+    }
 
     #[test]
     fn env_is_the_argo_template_with_values() {
-        let run = ProcessRun {
-            bin_dir: "/bin".into(),
-            input: "in.log".into(),
-            work: "w".into(),
-            parts: 7,
-            keywords: KeywordSource::List("A,B".into()),
-            jobs: 2,
-            retry: Retry::default(),
-            extra_env: vec![("LOGCOUNT_STRATEGY".into(), "aho".into())],
-        };
-        let rc = Path::new("/tmp/r.json");
-        let get = |step, part| render_env(step, &run, part, rc);
-        let names = |env: &[(String, String)]| {
+        let k = Keywords::parse_list("A,B").unwrap();
+        let counting = Counting::for_keywords(k, Default::default(), None);
+        let run = ChildProcesses::new(&Stores::new(), &plan(counting), "/bin".into()).unwrap();
+        let names = |env: Vec<(String, String)>| {
             env.iter()
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            names(&get(Step::Split, None)),
+            names(run.render_env(Step::Split, None)),
+            ["INPUT=in.log", "WORK_DIR=w", "NUM_PARTS=7", "KEYWORDS=A,B"]
+        );
+        assert_eq!(
+            names(run.render_env(Step::Count, Some("3"))),
             [
-                "INPUT=in.log",
                 "WORK_DIR=w",
-                "NUM_PARTS=7",
-                "KEYWORDS=A,B",
-                "LOGCOUNT_STRATEGY=aho"
+                "PART_ID=3",
+                "LOGCOUNT_BLOCK_SIZE=4194304",
+                "LOGCOUNT_FETCH_CONCURRENCY=4",
+                "LOGCOUNT_STRATEGY=aho-overlapping"
             ]
         );
+        let copy = run.result_copy().display().to_string();
         assert_eq!(
-            names(&get(Step::Count, Some("3"))),
-            ["WORK_DIR=w", "PART_ID=3", "LOGCOUNT_STRATEGY=aho"]
-        );
-        assert_eq!(
-            names(&get(Step::Merge, None)),
+            names(run.render_env(Step::Merge, None)),
             [
-                "WORK_DIR=w",
-                "NUM_PARTS=7",
-                "RESULT_COPY=/tmp/r.json",
-                "LOGCOUNT_STRATEGY=aho"
+                "WORK_DIR=w".to_string(),
+                "NUM_PARTS=7".into(),
+                format!("RESULT_COPY={copy}")
             ]
         );
         // Every variable the Argo template sets is set here, by the same name.
         for step in Step::ALL {
-            let local: Vec<String> = get(step, Some("0")).into_iter().map(|(k, _)| k).collect();
+            let local: Vec<String> = run
+                .render_env(step, Some("0"))
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
             for v in step_env(step, None) {
                 assert!(local.iter().any(|k| k == v.name), "{step:?} {}", v.name);
             }
         }
-        let file = ProcessRun {
-            keywords: KeywordSource::File("k.txt".into()),
-            ..run.clone()
+    }
+
+    #[test]
+    fn keywords_that_hold_a_comma_travel_in_a_file_and_options_as_env() {
+        let k = Keywords::parse_file(b"a,b\nc\n").unwrap();
+        let matching = crate::engine::MatchOptions {
+            ignore_case: false,
+            whole_word: true,
         };
-        let split = render_env(Step::Split, &file, None, rc);
-        assert!(split.contains(&("KEYWORDS_FILE".into(), "k.txt".into())));
-        assert!(!split.iter().any(|(k, _)| k == "KEYWORDS"));
+        let counting = Counting::for_keywords(k.clone(), matching, None);
+        let run = ChildProcesses::new(&Stores::new(), &plan(counting), "/bin".into()).unwrap();
+        let split = run.render_env(Step::Split, None);
+        assert!(!split.iter().any(|(k, _)| k == env::KEYWORDS));
+        let (_, file) = split
+            .iter()
+            .find(|(k, _)| k == env::KEYWORDS_FILE)
+            .expect("a keywords file");
+        let read = Keywords::parse_file(&std::fs::read(file).unwrap()).unwrap();
+        assert_eq!(read, k);
+        assert!(split.contains(&(env::WHOLE_WORD.into(), "true".into())));
+        let scratch = run.scratch.0.clone();
+        drop(run);
+        assert!(!scratch.exists(), "the scratch directory is removed");
     }
 }

@@ -13,9 +13,9 @@ use crate::engine::counter::{Aggregate, Counter};
 use crate::engine::stream::{LineStitcher, Tally};
 use crate::engine::{Engine, StrategyKind};
 use crate::error::{Error, Result};
-use crate::manifest::{
-    CountOutput, KeywordCounts, Manifest, Mode, Part, COUNT_DIR, COUNT_OUTPUT_VERSION,
-};
+use crate::keywords::Keywords;
+use crate::spec::Counting;
+use crate::wire::{CountOutput, KeywordCounts, Manifest, Part, COUNT_OUTPUT_VERSION};
 use crate::steps::{on_rayon, read_manifest};
 use crate::store::{self, Location, Stores};
 use futures::stream::FuturesUnordered;
@@ -78,11 +78,9 @@ pub async fn count_with_manifest(
     let part = manifest
         .part(part_id)
         .ok_or_else(|| unknown_part(manifest, work, part_id))?;
-    let engine = Engine::with_options(&manifest.keywords, manifest.match_options(), opts.strategy)
-        .map_err(|e| Error::invalid("strategy", e.to_string()))?;
     let started = Instant::now();
     let root = stores.open(&manifest.store)?;
-    let counter = counter_for(manifest, engine);
+    let counter = counter_for(&manifest.counting, opts.strategy)?;
     let (tally, decompressed_bytes) = count_part(&root, manifest, part, &counter, opts).await?;
     let engine = counter.engine();
     let output = CountOutput {
@@ -92,15 +90,15 @@ pub async fn count_with_manifest(
         bytes: tally.bytes,
         lines: tally.lines,
         decompressed_bytes,
-        counts: match manifest.mode {
-            Mode::Keywords => KeywordCounts::from_counts(&manifest.keywords, &tally.counts),
-            Mode::Words => KeywordCounts::default(),
+        counts: match manifest.counting.keywords() {
+            Some(keywords) => KeywordCounts::from_counts(keywords, &tally.counts),
+            None => KeywordCounts::default(),
         },
         words: tally.words,
-        timeline: tally
-            .timeline
-            .as_ref()
-            .map(|t| t.to_counts(&manifest.keywords.names())),
+        timeline: match (&tally.timeline, manifest.counting.keywords()) {
+            (Some(t), Some(keywords)) => Some(t.to_counts(&keywords.names())),
+            _ => None,
+        },
         strategy: engine.strategy_name().to_string(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
@@ -113,24 +111,29 @@ pub async fn count_with_manifest(
             ),
         ));
     }
-    store::write_json(
-        &work.join(&format!("{COUNT_DIR}/{}.json", part.id)),
-        &output,
-    )
-    .await?;
+    store::write_json(&work.join(&crate::wire::count_output_file(&part.id)), &output).await?;
     tracing::info!(part = %part.id, bytes = output.bytes, ms = output.elapsed_ms, strategy = %output.strategy, "counted");
     Ok(output)
 }
 
-/// The counter for a job: its engine plus what the manifest asks to aggregate.
-fn counter_for(manifest: &Manifest, engine: Engine) -> Counter {
-    match manifest.mode {
-        Mode::Keywords => match manifest.by {
-            Some(unit) => Counter::new(engine, Aggregate::Timeline(unit)),
-            None => Counter::keywords(engine),
-        },
-        Mode::Words => Counter::new(engine, Aggregate::Words),
-    }
+/// The counter for a job: its engine plus what the job aggregates.
+fn counter_for(counting: &Counting, strategy: StrategyKind) -> Result<Counter> {
+    let engine = |keywords: &Keywords| {
+        Engine::with_options(keywords, counting.matching(), strategy)
+            .map_err(|e| Error::invalid("strategy", e.to_string()))
+    };
+    Ok(match counting {
+        Counting::Keywords {
+            keywords, by: None, ..
+        } => Counter::keywords(engine(keywords)?),
+        Counting::Keywords {
+            keywords,
+            by: Some(unit),
+            ..
+        } => Counter::new(engine(keywords)?, Aggregate::Timeline(*unit)),
+        // Words are counted by the tokenizer; the engine only sizes the tally.
+        Counting::Words => Counter::new(engine(&Keywords::default_set())?, Aggregate::Words),
+    })
 }
 
 fn unknown_part(manifest: &Manifest, work: &Location, part_id: &str) -> Error {
@@ -148,7 +151,7 @@ fn unknown_part(manifest: &Manifest, work: &Location, part_id: &str) -> Error {
     };
     Error::UnknownPart {
         part: shown,
-        manifest: work.join(crate::manifest::MANIFEST_FILE).url.to_string(),
+        manifest: work.join(crate::wire::MANIFEST_FILE).url.to_string(),
         known,
     }
 }

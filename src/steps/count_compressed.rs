@@ -10,7 +10,7 @@ use crate::decompress::decode::{decompressed_blocks, Fetch, Segment};
 use crate::engine::counter::Counter;
 use crate::engine::stream::{LineStitcher, Tally};
 use crate::error::Result;
-use crate::manifest::{Manifest, Part};
+use crate::wire::{Manifest, Part};
 use crate::steps::on_rayon;
 use crate::store::{self, Location};
 use futures::stream::FuturesUnordered;

@@ -9,7 +9,7 @@
 //! Any other combination of stores takes the generic streaming path.
 
 use crate::error::{Error, Result};
-use crate::manifest::{Manifest, Part, SPLIT_DIR};
+use crate::wire::{Manifest, Part, SPLIT_DIR};
 use crate::store::{self, Location};
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom};

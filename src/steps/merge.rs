@@ -7,12 +7,15 @@
 //! split. Any mismatch is an error naming the part, and no result is written.
 
 use crate::error::{Error, Result};
-use crate::manifest::{
-    CountOutput, KeywordCounts, Manifest, Mode, Part, COUNT_DIR, COUNT_OUTPUT_VERSION, RESULT_FILE,
+use crate::spec::Named;
+use crate::wire::{
+    CountOutput, KeywordCounts, Manifest, Part, TimelineFile, COUNT_DIR, COUNT_OUTPUT_VERSION,
+    RESULT_FILE, TIMELINE_FILE,
 };
+use crate::words::Mode;
 use crate::steps::read_manifest;
 use crate::store::{self, Location, Stores};
-use crate::timeline::{Timeline, TimelineFile, TIMELINE_FILE};
+use crate::timeline::Timeline;
 use crate::words::{encode_word, WordCounts};
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashSet;
@@ -60,7 +63,7 @@ pub async fn merge(
     check_input_unchanged(stores, &manifest).await?;
 
     // Words are summed as the outputs arrive: one part's map at a time.
-    let mut words = (manifest.mode == Mode::Words).then(WordCounts::default);
+    let mut words = (manifest.counting.mode() == Mode::Words).then(WordCounts::default);
     let outputs: Vec<CountOutput> = futures::stream::iter(&manifest.parts)
         .map(|part| read_output(work, &manifest, part))
         .buffered(READ_CONCURRENCY)
@@ -86,9 +89,18 @@ pub async fn merge(
     Ok(merged)
 }
 
+/// The keywords of a keyword job, in order (none for a words job).
+fn keyword_names(manifest: &Manifest) -> Vec<String> {
+    manifest
+        .counting
+        .keywords()
+        .map(|k| k.names())
+        .unwrap_or_default()
+}
+
 /// Sums count outputs that were checked against the manifest (pure).
 pub fn sum(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Merged> {
-    let words = (manifest.mode == Mode::Words).then(|| {
+    let words = (manifest.counting.mode() == Mode::Words).then(|| {
         let mut total = WordCounts::default();
         for w in outputs.iter().filter_map(|o| o.words.as_ref()) {
             total.merge(w);
@@ -104,10 +116,7 @@ fn sum_with(
     outputs: &[CountOutput],
     words: Option<WordCounts>,
 ) -> Result<Merged> {
-    let names = match manifest.mode {
-        Mode::Keywords => manifest.keywords.names(),
-        Mode::Words => Vec::new(),
-    };
+    let names = keyword_names(manifest);
     let mut counts = vec![0u64; names.len()];
     let (mut bytes, mut lines) = (0u64, 0u64);
     for (part, out) in manifest.parts.iter().zip(outputs) {
@@ -144,11 +153,11 @@ fn sum_with(
                 .map(|(w, n)| (encode_word(w).into_owned(), n))
                 .collect(),
         ),
-        None => KeywordCounts::from_counts(&manifest.keywords, &counts),
+        None => KeywordCounts::new(names.into_iter().zip(counts).collect()),
     };
     Ok(Merged {
         result,
-        mode: manifest.mode,
+        mode: manifest.counting.mode(),
         bytes,
         lines,
         parts: outputs.len(),
@@ -159,11 +168,11 @@ fn sum_with(
 /// `--by` jobs: checks that every output carries a timeline that adds up to
 /// its totals, and sums them (an output of a job without `--by` must carry none).
 fn sum_timeline(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Option<TimelineFile>> {
-    let names = manifest.keywords.names();
+    let names = keyword_names(manifest);
     let mut total = Timeline::new(names.len());
     for (part, out) in manifest.parts.iter().zip(outputs) {
         let bad = |why: String| Error::part(&part.id, format!("count output {why}"));
-        let (unit, counts) = match (manifest.by, &out.timeline) {
+        let (unit, counts) = match (manifest.counting.by(), &out.timeline) {
             (None, None) => continue,
             (None, Some(_)) => {
                 return Err(bad(
@@ -193,13 +202,14 @@ fn sum_timeline(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Option<T
         total.add(&t);
     }
     Ok(manifest
-        .by
+        .counting
+        .by()
         .map(|unit| TimelineFile::new(unit, names, &total)))
 }
 
 async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Result<CountOutput> {
     let id = part.id.as_str();
-    let loc = work.join(&format!("{COUNT_DIR}/{id}.json"));
+    let loc = work.join(&crate::wire::count_output_file(id));
     let out: CountOutput = store::read_json(&loc, "count output")
         .await
         .map_err(|e| match e {
@@ -257,7 +267,7 @@ async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Resul
         .counts
         .0
         .iter()
-        .zip(manifest.keywords.as_bytes().iter().map(Vec::len))
+        .zip(manifest.counting.keywords().iter().flat_map(|k| k.as_bytes()).map(Vec::len))
     {
         if n.checked_mul(len as u64).is_none_or(|b| b > text) {
             return bad(format!(
@@ -265,7 +275,7 @@ async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Resul
             ));
         }
     }
-    match (manifest.mode, &out.words) {
+    match (manifest.counting.mode(), &out.words) {
         (Mode::Keywords, None) | (Mode::Words, Some(_)) => {}
         (Mode::Keywords, Some(_)) => {
             return bad("has word counts, but this is a keyword job".into())

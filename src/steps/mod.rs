@@ -11,7 +11,7 @@ pub mod merge;
 pub mod split;
 
 use crate::error::{Error, Result};
-use crate::manifest::{Manifest, MANIFEST_FILE};
+use crate::wire::{Manifest, MANIFEST_FILE};
 use crate::store::{read_json, Location};
 
 /// Reads and validates the manifest of a work prefix.

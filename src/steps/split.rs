@@ -7,9 +7,10 @@
 
 use crate::cut::{self, MAX_PARTS};
 use crate::error::{Error, Result};
-use crate::keywords::Keywords;
-use crate::manifest::{
-    InputObject, Manifest, Mode, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, SPLIT_DIR,
+use crate::spec::Counting;
+use crate::wire::{
+    InputObject, Manifest, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, RESULT_FILE, SPLIT_DIR,
+    TIMELINE_FILE,
 };
 use crate::store::{self, Location};
 use futures::{StreamExt, TryStreamExt};
@@ -24,15 +25,12 @@ use object_store::ObjectMeta;
 /// What split needs besides its input and work locations.
 #[derive(Debug, Clone)]
 pub struct SplitOptions {
+    /// How many parts to cut the input into (for compressed input a maximum).
     pub parts: usize,
-    pub keywords: Keywords,
+    /// What the job counts (recorded in the manifest).
+    pub counting: Counting,
+    /// Also write each part to `split-output/<id>.txt`.
     pub materialize: bool,
-    /// What to count (recorded in the manifest).
-    pub mode: Mode,
-    /// How keywords match (`--ignore-case`, `--whole-word`; recorded in the manifest).
-    pub matching: crate::engine::MatchOptions,
-    /// Count per time bucket too (`--by`; recorded in the manifest).
-    pub by: Option<crate::timeline::TimeUnit>,
 }
 
 /// How many parts `materialize` writes at once.
@@ -50,19 +48,6 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
         return Err(Error::invalid(
             "number of parts",
             format!("{} (it must be between 1 and {MAX_PARTS})", opts.parts),
-        ));
-    }
-    if opts.by.is_some() && opts.mode != Mode::Keywords {
-        return Err(Error::invalid(
-            "--by",
-            "it counts keywords per time bucket, so it cannot go with --mode words",
-        ));
-    }
-    if opts.mode != Mode::Keywords && opts.matching != crate::engine::MatchOptions::default() {
-        return Err(Error::invalid(
-            "--ignore-case / --whole-word",
-            "they are keyword match options; --mode words already lowercases ASCII and \
-             splits on whitespace, so they cannot go with it",
         ));
     }
     let objects = find_objects(input, work).await?;
@@ -99,13 +84,10 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
                 compression: layout.compression(i),
             })
             .collect(),
-        keywords: opts.keywords.clone(),
+        counting: opts.counting.clone(),
         parts,
         materialized: opts.materialize,
-        mode: opts.mode,
-        ignore_case: opts.matching.ignore_case,
-        whole_word: opts.matching.whole_word,
-        by: opts.by,
+        no_other_fields: Default::default(),
     };
     manifest
         .validate()
@@ -116,8 +98,10 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
     }
     // Outputs of an earlier job in this work prefix must not be merged into this one.
     clear_dir(&work.join(COUNT_DIR)).await?;
-    // Nor an earlier `--by` job's time series be taken for this job's.
-    store::delete_if_exists(&work.join(crate::timeline::TIMELINE_FILE)).await?;
+    // Nor an earlier job's results be taken for this job's.
+    for file in [TIMELINE_FILE, RESULT_FILE] {
+        store::delete_if_exists(&work.join(file)).await?;
+    }
     if opts.materialize {
         clear_dir(&work.join(SPLIT_DIR)).await?;
         materialize(&root, &manifest, work).await?;
@@ -274,7 +258,7 @@ async fn materialize_part(
     if let Some(done) = local::materialize_part(root, manifest, work, part).await {
         return done;
     }
-    let out = work.join(&format!("{SPLIT_DIR}/{}.txt", part.id));
+    let out = work.join(&crate::wire::split_output_file(&part.id));
     let mut w = store::StreamWriter::new(&out);
     for seg in &part.segments {
         let obj = &manifest.objects[seg.object];

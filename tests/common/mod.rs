@@ -139,8 +139,16 @@ pub fn seed_sample() -> Option<Vec<u8>> {
     }
 }
 
+/// The repository's top folder (the tests belong to the `cli/` crate).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("cli/ has a parent")
+        .to_path_buf()
+}
+
 pub fn seed_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/seed/log-count-data.txt")
+    repo_root().join("../shared/seed/log-count-data.txt")
 }
 
 /// The reference's result for its sample.

@@ -1,50 +1,26 @@
-//! Progress and timing of a run, the same for both executors.
-//!
-//! On a terminal, one line is redrawn in place (tasks done / total, bytes,
-//! throughput); otherwise plain lines go to stderr, at most one a second
-//! while a step runs and one when it ends. Every step's timing is kept for the
-//! summary printed at the end and written by `--stats FILE` as JSON.
+//! The timing of a run, the same for every executor: each step's tasks,
+//! retries, wall time, task times and throughput. The orchestrator records
+//! them as tasks finish, tells its [`Observer`](super::Observer) where each
+//! step stands, and returns the [`RunStats`]; showing them is the caller's.
 //!
 //! ```
-//! use logcount::run::progress::{Display, Progress};
+//! use logcount::run::stats::Recorder;
 //! use std::time::Duration;
-//! let p = Progress::new(Display::Off);
-//! p.begin("count", 2, 300);
-//! p.task_done(100, Duration::from_millis(5), 1);
-//! p.task_done(200, Duration::from_millis(7), 2);
-//! p.end();
-//! let stats = p.finish("in-process");
+//! let r = Recorder::new();
+//! r.begin("count", 2, 300, &());
+//! r.task_done(100, Duration::from_millis(5), 1, &());
+//! r.task_done(200, Duration::from_millis(7), 2, &());
+//! r.end(&());
+//! let stats = r.finish("in-process");
 //! assert_eq!(stats.steps[0].tasks, 2);
 //! assert_eq!(stats.steps[0].retries, 1);
 //! assert_eq!(stats.steps[0].bytes, 300);
 //! ```
 
+use super::Observer;
 use serde::Serialize;
-use std::io::{IsTerminal, Write};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// How progress is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Display {
-    /// Nothing (library callers, tests).
-    Off,
-    /// A line redrawn in place on a terminal.
-    Terminal,
-    /// Plain lines, for logs and pipes.
-    Lines,
-}
-
-impl Display {
-    /// `Terminal` when stderr is a terminal, `Lines` otherwise.
-    pub fn auto() -> Display {
-        if std::io::stderr().is_terminal() {
-            Display::Terminal
-        } else {
-            Display::Lines
-        }
-    }
-}
 
 /// The timing of one step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -133,100 +109,110 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// Where a step stands, as an [`Observer`] is told.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepProgress {
+    /// The step's name (`split`, `count`, `merge`).
+    pub step: String,
+    /// Its tasks, and how many are done.
+    pub tasks: usize,
+    /// Tasks done so far.
+    pub done: usize,
+    /// Input bytes its tasks cover (0 when unknown), and how many are done.
+    pub bytes: u64,
+    /// Input bytes of the tasks done so far.
+    pub done_bytes: u64,
+    /// Since the step started.
+    pub elapsed: Duration,
+}
+
 #[derive(Debug)]
 struct Current {
-    step: String,
-    tasks: usize,
-    bytes: u64,
-    done: usize,
-    done_bytes: u64,
+    progress: StepProgress,
     attempts: u64,
     task_ms: Vec<f64>,
     started: Instant,
-    drawn: Option<Instant>,
+}
+
+impl Current {
+    fn progress(&self) -> StepProgress {
+        StepProgress {
+            elapsed: self.started.elapsed(),
+            ..self.progress.clone()
+        }
+    }
 }
 
 #[derive(Debug)]
 struct State {
-    started: Instant,
     current: Option<Current>,
     steps: Vec<StepStats>,
 }
 
-/// Tracks a run's steps and tasks; cheap to clone, safe to share between tasks.
-#[derive(Debug, Clone)]
-pub struct Progress {
-    display: Display,
-    state: Arc<Mutex<State>>,
+/// Records a run's steps and tasks; safe to share between tasks.
+#[derive(Debug)]
+pub struct Recorder {
+    started: Instant,
+    state: Mutex<State>,
 }
 
-impl Progress {
-    pub fn new(display: Display) -> Progress {
-        Progress {
-            display,
-            state: Arc::new(Mutex::new(State {
-                started: Instant::now(),
+impl Default for Recorder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Recorder {
+    /// A recorder whose run starts now.
+    pub fn new() -> Recorder {
+        Recorder {
+            started: Instant::now(),
+            state: Mutex::new(State {
                 current: None,
                 steps: Vec::new(),
-            })),
+            }),
         }
     }
 
     /// A step starts: `tasks` tasks covering `bytes` input bytes (0 when unknown).
-    pub fn begin(&self, step: &str, tasks: usize, bytes: u64) {
-        let mut st = self.state.lock().expect("progress lock");
-        st.current = Some(Current {
-            step: step.into(),
-            tasks,
-            bytes,
-            done: 0,
-            done_bytes: 0,
+    pub fn begin(&self, step: &str, tasks: usize, bytes: u64, observer: &dyn Observer) {
+        let c = Current {
+            progress: StepProgress {
+                step: step.into(),
+                tasks,
+                done: 0,
+                bytes,
+                done_bytes: 0,
+                elapsed: Duration::ZERO,
+            },
             attempts: 0,
             task_ms: Vec::with_capacity(tasks),
             started: Instant::now(),
-            drawn: None,
-        });
+        };
+        observer.progress(&c.progress());
+        self.state.lock().expect("stats lock").current = Some(c);
     }
 
     /// A task finished after `attempts` runs.
-    pub fn task_done(&self, bytes: u64, elapsed: Duration, attempts: u32) {
-        let mut st = self.state.lock().expect("progress lock");
-        let Some(c) = st.current.as_mut() else { return };
-        c.done += 1;
-        c.done_bytes += bytes;
-        c.attempts += u64::from(attempts);
-        c.task_ms.push(elapsed.as_secs_f64() * 1000.0);
-        let interval = match self.display {
-            Display::Off => return,
-            Display::Terminal => Duration::from_millis(100),
-            Display::Lines => Duration::from_secs(1),
+    pub fn task_done(&self, bytes: u64, elapsed: Duration, attempts: u32, observer: &dyn Observer) {
+        let progress = {
+            let mut st = self.state.lock().expect("stats lock");
+            let Some(c) = st.current.as_mut() else { return };
+            c.progress.done += 1;
+            c.progress.done_bytes += bytes;
+            c.attempts += u64::from(attempts);
+            c.task_ms.push(elapsed.as_secs_f64() * 1000.0);
+            c.progress()
         };
-        if c.drawn.is_none_or(|t| t.elapsed() >= interval) && c.done < c.tasks {
-            c.drawn = Some(Instant::now());
-            let line = status(c);
-            self.show(&line, false);
-        }
-    }
-
-    /// A task failed and runs again.
-    pub fn retrying(&self, what: &str, attempt: u32, of: u32, why: &str) {
-        if self.display != Display::Off {
-            self.show(
-                &format!("{what}: attempt {attempt} of {of} failed, retrying: {why}"),
-                true,
-            );
-        }
+        observer.progress(&progress);
     }
 
     /// The current step ended; its stats are kept.
-    pub fn end(&self) {
-        let mut st = self.state.lock().expect("progress lock");
+    pub fn end(&self, observer: &dyn Observer) {
+        let mut st = self.state.lock().expect("stats lock");
         let Some(mut c) = st.current.take() else {
             return;
         };
-        if self.display != Display::Off {
-            self.show(&status(&c), true);
-        }
         c.task_ms.sort_by(f64::total_cmp);
         let wall_ms = c.started.elapsed().as_secs_f64() * 1000.0;
         let pick = |q: f64| {
@@ -235,12 +221,13 @@ impl Progress {
                 .copied()
                 .unwrap_or(0.0)
         };
-        let bytes = c.bytes.max(c.done_bytes);
-        st.steps.push(StepStats {
-            step: c.step.clone(),
-            tasks: c.done,
+        let bytes = c.progress.bytes.max(c.progress.done_bytes);
+        let done = c.progress.done;
+        let stats = StepStats {
+            step: c.progress.step.clone(),
+            tasks: done,
             attempts: c.attempts,
-            retries: c.attempts.saturating_sub(c.done as u64),
+            retries: c.attempts.saturating_sub(done as u64),
             wall_ms,
             task_ms_min: pick(0.0),
             task_ms_median: pick(0.5),
@@ -251,45 +238,21 @@ impl Progress {
             } else {
                 0.0
             },
-        });
+        };
+        observer.step_ended(&c.progress(), &stats);
+        st.steps.push(stats);
     }
 
-    /// The run's stats so far (ends a step still open).
+    /// The run's stats (ends a step still open).
     pub fn finish(&self, executor: &str) -> RunStats {
-        self.end();
-        let st = self.state.lock().expect("progress lock");
+        self.end(&());
+        let st = self.state.lock().expect("stats lock");
         RunStats {
             executor: executor.into(),
-            total_ms: st.started.elapsed().as_secs_f64() * 1000.0,
+            total_ms: self.started.elapsed().as_secs_f64() * 1000.0,
             steps: st.steps.clone(),
         }
     }
-
-    fn show(&self, line: &str, keep: bool) {
-        let mut err = std::io::stderr().lock();
-        let _ = match self.display {
-            Display::Off => Ok(()),
-            Display::Terminal if keep => writeln!(err, "\r\x1b[2Klogcount: {line}"),
-            Display::Terminal => write!(err, "\r\x1b[2Klogcount: {line}").and_then(|_| err.flush()),
-            Display::Lines => writeln!(err, "logcount: {line}"),
-        };
-    }
-}
-
-fn status(c: &Current) -> String {
-    let secs = c.started.elapsed().as_secs_f64();
-    let mut s = format!("{} {}/{} tasks", c.step, c.done, c.tasks);
-    if c.bytes > 0 {
-        s += &format!(
-            ", {} of {}",
-            human_bytes(c.done_bytes),
-            human_bytes(c.bytes)
-        );
-        if secs > 0.0 {
-            s += &format!(", {}/s", human_bytes((c.done_bytes as f64 / secs) as u64));
-        }
-    }
-    s + &format!(", {:.1} s", secs)
 }
 
 #[cfg(test)]
@@ -298,13 +261,13 @@ mod tests {
 
     #[test]
     fn stats_of_a_step() {
-        let p = Progress::new(Display::Off);
-        p.begin("split", 1, 0);
-        p.task_done(0, Duration::from_millis(3), 1);
-        p.end();
-        p.begin("count", 4, 4 << 20);
+        let p = Recorder::new();
+        p.begin("split", 1, 0, &());
+        p.task_done(0, Duration::from_millis(3), 1, &());
+        p.end(&());
+        p.begin("count", 4, 4 << 20, &());
         for (ms, attempts) in [(40, 1), (10, 1), (30, 3), (20, 1)] {
-            p.task_done(1 << 20, Duration::from_millis(ms), attempts);
+            p.task_done(1 << 20, Duration::from_millis(ms), attempts, &());
         }
         let s = p.finish("process");
         assert_eq!(s.steps.len(), 2);

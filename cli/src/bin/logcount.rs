@@ -1,6 +1,10 @@
 //! `logcount`: run the keyword-count pipeline on one machine, or any of its steps.
 use clap::{Parser, Subcommand};
-use logcount::cli;
+use logcount::store::Stores;
+use logcount_cli::args::{
+    CountArgs, GenArgs, MergeArgs, ReportArgs, RunArgs, SplitArgs, WorkflowArgs,
+};
+use logcount_cli::{finish, init_logging, runtime};
 use std::process::ExitCode;
 
 /// Count keywords in big logs: split → count × N → merge.
@@ -22,49 +26,38 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Split, count every part and merge, in this process; prints the result.
-    Run(cli::RunArgs),
+    Run(RunArgs),
     /// Cut the input into parts, write the manifest, print the part ids.
-    Split(cli::SplitArgs),
+    Split(SplitArgs),
     /// Count one part; write count-output/<id>.json and print its counts.
-    Count(cli::CountArgs),
+    Count(CountArgs),
     /// Check and sum every part's counts into result.json; print it.
-    Merge(cli::MergeArgs),
+    Merge(MergeArgs),
     /// Write a realistic, deterministic log for tests and benchmarks.
-    Gen(cli::GenArgs),
+    Gen(GenArgs),
     /// Print an Argo Workflow (or WorkflowTemplate) that runs the DAG on Kubernetes.
-    Workflow(cli::WorkflowArgs),
+    Workflow(WorkflowArgs),
     /// Write one self-contained HTML page describing a finished run; print its URL.
-    Report(cli::ReportArgs),
+    Report(ReportArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    cli::init_logging("warn");
-    let stores = logcount::store::Stores::new();
+    init_logging("warn");
+    let stores = Stores::new();
     let result = match &cli.command {
-        Command::Gen(a) => cli::gen(a),
-        Command::Workflow(a) => cli::workflow(a),
-        command => cli::runtime().block_on(async {
+        Command::Gen(a) => logcount_cli::gen(a),
+        command => runtime().block_on(async {
             match command {
-                Command::Run(a) => cli::run(&stores, a).await,
-                Command::Split(a) => cli::split(&stores, a).await,
-                Command::Count(a) => cli::count(&stores, a).await,
-                Command::Merge(a) => cli::merge(&stores, a).await,
-                Command::Report(a) => cli::report(&stores, a).await,
-                Command::Gen(_) | Command::Workflow(_) => unreachable!(),
+                Command::Run(a) => logcount_cli::run(&stores, a).await,
+                Command::Split(a) => logcount_cli::split(&stores, a).await,
+                Command::Count(a) => logcount_cli::count(&stores, a).await,
+                Command::Merge(a) => logcount_cli::merge(&stores, a).await,
+                Command::Workflow(a) => logcount_cli::workflow(&stores, a).await,
+                Command::Report(a) => logcount_cli::report(&stores, a).await,
+                Command::Gen(_) => unreachable!("handled above"),
             }
         }),
     };
-    finish(result)
-}
-
-fn finish(result: logcount::Result<()>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let code = e.exit_code();
-            eprintln!("logcount: error: {:#}", anyhow::Error::from(e));
-            ExitCode::from(code as u8)
-        }
-    }
+    finish("logcount", result)
 }

@@ -1,0 +1,428 @@
+//! The flags of every command, as clap parses them. Each flag also reads
+//! the environment variable named in [`logcount::spec::env`], as Argo passes
+//! parameters through `env`. Flags become library types in one conversion
+//! each ([`SplitArgs::options`], [`RunArgs::plan`], ...); nothing below the
+//! command line sees a flag.
+
+use clap::builder::{BoolishValueParser, PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::Args;
+use logcount::engine::{MatchOptions, StrategyKind};
+use logcount::error::{Error, Result};
+use logcount::keywords::Keywords;
+use logcount::run::{Retry, RunOptions, RunPlan};
+use logcount::spec::env;
+use logcount::spec::{Counting, Named};
+use logcount::steps::count::{CountOptions, DEFAULT_BLOCK_SIZE, DEFAULT_FETCH_CONCURRENCY};
+use logcount::steps::split::SplitOptions;
+use logcount::store::{self, Stores};
+use logcount::timeline::TimeUnit;
+use logcount::words::Mode;
+
+/// The work prefix the reference workflow mounts its volume at.
+pub const DEFAULT_WORK: &str = logcount::argo::VOLUME_MOUNT;
+
+/// Parses one of a [`Named`] set, listing the names (and their help) in `--help`.
+fn named<T: Named + Send + Sync>() -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(
+        T::ALL
+            .iter()
+            .map(|v| PossibleValue::new(v.name()).help(v.help()).hide(v.hidden())),
+    )
+    .map(|name| T::from_name(&name).expect("clap checked the name"))
+}
+
+/// Which keywords to count.
+#[derive(Debug, Clone, Args)]
+pub struct KeywordArgs {
+    /// Keywords to count, comma-separated (literal, case-sensitive) [default: INFO,WARN,ERROR,DEBUG].
+    #[arg(long, env = env::KEYWORDS, conflicts_with = "keywords_file")]
+    pub keywords: Option<String>,
+    /// A file (path or URL) with one keyword per line, instead of --keywords.
+    #[arg(long, env = env::KEYWORDS_FILE)]
+    pub keywords_file: Option<String>,
+}
+
+impl KeywordArgs {
+    /// The keywords given, read from the file when one is named; `None`
+    /// when none were given.
+    pub async fn load(&self, stores: &Stores) -> Result<Option<Keywords>> {
+        match (&self.keywords, &self.keywords_file) {
+            (None, None) => Ok(None),
+            (Some(list), _) => Ok(Some(Keywords::parse_list(list)?)),
+            (None, Some(f)) => {
+                let loc = stores.open(f)?;
+                let body = store::read_all(&loc).await.map_err(|e| match e {
+                    Error::NotFound { url, .. } => Error::NotFound {
+                        what: "keywords file",
+                        url,
+                    },
+                    e => e,
+                })?;
+                Keywords::parse_file(&body)
+                    .map(Some)
+                    .map_err(|e| Error::invalid(format!("keywords file {}", loc.url), e.to_string()))
+            }
+        }
+    }
+}
+
+/// What the job counts: keywords and how they match, or words; time buckets.
+#[derive(Debug, Clone, Args)]
+pub struct CountingArgs {
+    #[command(flatten)]
+    pub keywords: KeywordArgs,
+    /// Match keywords ASCII case-insensitively (A-Z = a-z; bytes >= 0x80 match exactly, so É != é).
+    #[arg(long, env = env::IGNORE_CASE, value_parser = BoolishValueParser::new())]
+    pub ignore_case: bool,
+    /// Count a match only when the bytes around it are not word bytes [A-Za-z0-9_]
+    /// (line and text ends, punctuation, spaces and non-ASCII bytes are not).
+    #[arg(long, env = env::WHOLE_WORD, value_parser = BoolishValueParser::new())]
+    pub whole_word: bool,
+    /// What to count: the keywords, or every word (word frequencies, no keywords).
+    #[arg(long, env = env::MODE, value_parser = named::<Mode>(), default_value_t = Mode::Keywords)]
+    pub mode: Mode,
+    /// Also count per time bucket of each line's leading timestamp (written to
+    /// <work>/timeline.json by merge; see docs/counting.md).
+    #[arg(long, env = env::BY, value_parser = named::<TimeUnit>())]
+    pub by: Option<TimeUnit>,
+}
+
+impl CountingArgs {
+    /// The job spec (keywords read from their file), refusing what does not go together.
+    pub async fn counting(&self, stores: &Stores) -> Result<Counting> {
+        let matching = MatchOptions {
+            ignore_case: self.ignore_case,
+            whole_word: self.whole_word,
+        };
+        let keywords = self.keywords.load(stores).await?;
+        Counting::new(self.mode, keywords, matching, self.by)
+    }
+}
+
+/// `logcount-split`: cut the input into parts, write the manifest, print the part ids.
+#[derive(Debug, Clone, Args)]
+pub struct SplitArgs {
+    /// The log to count: a path, file://, s3:// or oss:// URL; a prefix ending in '/' is a dataset
+    /// [default: <work>/log-count-data.txt]
+    #[arg(long, env = env::INPUT)]
+    pub input: Option<String>,
+    /// The work prefix for the manifest and outputs (a path or URL).
+    #[arg(long = "work", env = env::WORK_DIR, default_value = DEFAULT_WORK)]
+    pub work: String,
+    /// How many parts to cut the input into (for gzip / zstd inputs a maximum:
+    /// a part is at least one independently decodable member or frame).
+    #[arg(long, env = env::NUM_PARTS, default_value_t = 5)]
+    pub parts: usize,
+    #[command(flatten)]
+    pub counting: CountingArgs,
+    /// Also write each part to <work>/split-output/<id>.txt, like the reference.
+    #[arg(long, env = env::MATERIALIZE, value_parser = BoolishValueParser::new())]
+    pub materialize: bool,
+}
+
+impl SplitArgs {
+    /// The input (given, or the reference's file in the work prefix) and work URLs.
+    pub fn locations(&self) -> (String, String) {
+        let input = self.input.clone().unwrap_or_else(|| {
+            format!(
+                "{}/{}",
+                self.work.trim_end_matches('/'),
+                logcount::argo::DEFAULT_INPUT_NAME
+            )
+        });
+        (input, self.work.clone())
+    }
+
+    /// Split's options.
+    pub async fn options(&self, stores: &Stores) -> Result<SplitOptions> {
+        Ok(SplitOptions {
+            parts: self.parts,
+            counting: self.counting.counting(stores).await?,
+            materialize: self.materialize,
+        })
+    }
+}
+
+/// `logcount-count`: count one part and write count-output/<id>.json.
+#[derive(Debug, Clone, Args)]
+pub struct CountArgs {
+    /// The work prefix holding the manifest (a path or URL).
+    #[arg(long = "work", env = env::WORK_DIR, default_value = DEFAULT_WORK)]
+    pub work: String,
+    /// The id of the part to count (one of the ids split printed).
+    #[arg(long, env = env::PART_ID)]
+    pub part_id: String,
+    #[command(flatten)]
+    pub tuning: CountTuning,
+}
+
+/// How the count step reads and counts.
+#[derive(Debug, Clone, Args)]
+pub struct CountTuning {
+    /// Bytes per ranged read.
+    #[arg(long, env = env::BLOCK_SIZE, default_value_t = DEFAULT_BLOCK_SIZE, value_parser = parse_block_size)]
+    pub block_size: usize,
+    /// Ranged reads in flight per part.
+    #[arg(long, env = env::FETCH_CONCURRENCY, default_value_t = DEFAULT_FETCH_CONCURRENCY)]
+    pub fetch_concurrency: usize,
+    /// Count strategy (auto picks the fastest exact one).
+    #[arg(long, env = env::STRATEGY, value_parser = named::<StrategyKind>(), default_value_t = StrategyKind::Auto)]
+    pub strategy: StrategyKind,
+}
+
+impl CountTuning {
+    /// Count's options.
+    pub fn options(&self) -> CountOptions {
+        CountOptions {
+            block_size: self.block_size,
+            fetch_concurrency: self.fetch_concurrency.max(1),
+            strategy: self.strategy,
+        }
+    }
+}
+
+fn parse_block_size(s: &str) -> Result<usize, String> {
+    let n = logcount::gen::parse_size(s)?;
+    if !(1..=1 << 30).contains(&n) {
+        return Err(format!("{s} is out of range (1 byte to 1GiB)"));
+    }
+    Ok(n as usize)
+}
+
+/// `logcount-merge`: check and sum the count outputs into result.json.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The work prefix holding the manifest and count outputs (a path or URL).
+    #[arg(long = "work", env = env::WORK_DIR, default_value = DEFAULT_WORK)]
+    pub work: String,
+    /// The number of parts expected; an error when the manifest disagrees.
+    #[arg(long, env = env::NUM_PARTS)]
+    pub parts: Option<usize>,
+    /// Also write the result to this local file (for a workflow engine to
+    /// collect as an output parameter or artifact).
+    #[arg(long, env = env::RESULT_COPY)]
+    pub result_copy: Option<std::path::PathBuf>,
+    /// Words mode: print only the K most frequent words (result.json keeps them all).
+    #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
+    pub top: Option<usize>,
+}
+
+fn parse_top(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(k) if k >= 1 => Ok(k),
+        _ => Err(format!("{s:?} is not a number of words (1 or more)")),
+    }
+}
+
+/// How `logcount run` runs the steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutorKind {
+    /// Library calls in this process.
+    InProcess,
+    /// The step binaries as child processes, as Argo runs them.
+    Process,
+}
+
+impl Named for ExecutorKind {
+    const ALL: &'static [Self] = &[ExecutorKind::InProcess, ExecutorKind::Process];
+    fn name(self) -> &'static str {
+        match self {
+            ExecutorKind::InProcess => "in-process",
+            ExecutorKind::Process => "process",
+        }
+    }
+    fn help(self) -> &'static str {
+        match self {
+            ExecutorKind::InProcess => "Library calls in this process",
+            ExecutorKind::Process => "The step binaries as child processes, as Argo runs them",
+        }
+    }
+}
+
+impl std::fmt::Display for ExecutorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `logcount run`: split, count every part and merge, in this process.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// The log to count: a path, file://, s3:// or oss:// URL; a prefix ending in '/' is a dataset.
+    #[arg(long, env = env::INPUT)]
+    pub input: String,
+    /// The work prefix for the manifest and outputs (a path or URL).
+    #[arg(long = "work", env = env::WORK_DIR, default_value = "logcount-work")]
+    pub work: String,
+    /// How many parts to cut the input into [default: the number of cores]; for
+    /// gzip / zstd inputs a maximum (a part is at least one member or frame).
+    #[arg(long, env = env::NUM_PARTS)]
+    pub parts: Option<usize>,
+    /// How many parts to count at once [default: the number of cores].
+    #[arg(long, env = env::JOBS)]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub counting: CountingArgs,
+    /// Also write each part to <work>/split-output/<id>.txt.
+    #[arg(long, env = env::MATERIALIZE, value_parser = BoolishValueParser::new())]
+    pub materialize: bool,
+    /// Words mode: print only the K most frequent words (result.json keeps them all).
+    #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
+    pub top: Option<usize>,
+    #[command(flatten)]
+    pub tuning: CountTuning,
+    /// How to run the steps: library calls in this process, or the step binaries as child
+    /// processes exactly as Argo runs them (found next to this executable or in LOGCOUNT_BIN_DIR).
+    #[arg(long, env = env::EXECUTOR, value_parser = named::<ExecutorKind>(), default_value_t = ExecutorKind::InProcess)]
+    pub executor: ExecutorKind,
+    /// Retries of a failed task, with backoff (bad input is not retried).
+    #[arg(long, env = env::RETRIES, default_value_t = 3)]
+    pub retries: u32,
+    /// Write the per-step timing summary to this file as JSON.
+    #[arg(long, env = env::STATS)]
+    pub stats: Option<std::path::PathBuf>,
+}
+
+impl RunArgs {
+    /// The run's plan.
+    pub async fn plan(&self, stores: &Stores) -> Result<RunPlan> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(RunPlan {
+            input: self.input.clone(),
+            work: self.work.clone(),
+            options: RunOptions {
+                split: SplitOptions {
+                    parts: self.parts.unwrap_or(cores),
+                    counting: self.counting.counting(stores).await?,
+                    materialize: self.materialize,
+                },
+                count: self.tuning.options(),
+                jobs: self.jobs.unwrap_or(cores),
+            },
+            retry: Retry {
+                retries: self.retries,
+                ..Retry::default()
+            },
+        })
+    }
+}
+
+/// `logcount workflow`: print an Argo Workflow (or WorkflowTemplate) running the DAG.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("storage").required(true).args(["volume_claim", "s3_secret"])))]
+pub struct WorkflowArgs {
+    /// The container image holding the step binaries.
+    #[arg(long, env = env::IMAGE, default_value_t = logcount::argo::default_image())]
+    pub image: String,
+    /// Default number of parts (map pods); `-p parts=N` at submit time overrides it.
+    #[arg(long, env = env::NUM_PARTS, default_value_t = 5)]
+    pub parts: usize,
+    /// Volume mode: the PersistentVolumeClaim mounted at /mnt/vol in every pod.
+    #[arg(long, env = env::VOLUME_CLAIM)]
+    pub volume_claim: Option<String>,
+    /// Object-storage mode: the Kubernetes secret holding the s3:// (AWS_*) or oss:// (OSS_*)
+    /// credentials, one key per variable; --input and --work must be URLs.
+    #[arg(long, env = env::S3_SECRET)]
+    pub s3_secret: Option<String>,
+    /// At most this many pods at once.
+    #[arg(long, env = env::MAX_PARALLEL, default_value_t = 50)]
+    pub max_parallel: u32,
+    /// Retries per task (map tasks retry any failure, including evicted pods).
+    #[arg(long, env = env::RETRIES, default_value_t = 3)]
+    pub retries: u32,
+    /// Default input [volume: /mnt/vol/log-count-data.txt].
+    #[arg(long, env = env::INPUT)]
+    pub input: Option<String>,
+    /// Default work prefix [volume: /mnt/vol].
+    #[arg(long = "work", env = env::WORK_DIR)]
+    pub work: Option<String>,
+    /// Print a WorkflowTemplate (`argo template create`) instead of a Workflow.
+    #[arg(long)]
+    pub template: bool,
+    /// The template name, or the workflow's name prefix.
+    #[arg(long, env = env::WORKFLOW_NAME, default_value = "logcount")]
+    pub name: String,
+    /// What the workflow counts by default: its keywords become the `keywords` parameter;
+    /// the rest is set on the split pod, which records it in the manifest.
+    #[command(flatten)]
+    pub counting: CountingArgs,
+    /// Words mode: the number of words merge prints (its LOGCOUNT_TOP).
+    #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
+    pub top: Option<usize>,
+    /// CPU request of each map pod.
+    #[arg(long, env = env::MAP_CPU, default_value = "1")]
+    pub map_cpu: String,
+    /// Memory request and limit of each map pod.
+    #[arg(long, env = env::MAP_MEMORY, default_value = "512Mi")]
+    pub map_memory: String,
+}
+
+impl WorkflowArgs {
+    /// The generator's options.
+    pub async fn options(&self, stores: &Stores) -> Result<logcount::argo::WorkflowOptions> {
+        use logcount::argo::{Storage, WorkflowOptions};
+        let storage = match (&self.volume_claim, &self.s3_secret) {
+            (Some(claim), None) => Storage::Volume {
+                claim: claim.clone(),
+            },
+            (None, Some(_)) if self.input.is_none() || self.work.is_none() => {
+                return Err(Error::invalid(
+                    "object-storage workflow",
+                    "--input and --work URLs are required with --s3-secret",
+                ))
+            }
+            (None, Some(secret)) => Storage::ObjectStore {
+                secret: secret.clone(),
+            },
+            _ => {
+                return Err(Error::invalid(
+                    "storage",
+                    "give one of --volume-claim and --s3-secret",
+                ))
+            }
+        };
+        Ok(WorkflowOptions {
+            template: self.template,
+            name: self.name.clone(),
+            image: self.image.clone(),
+            storage,
+            parts: self.parts,
+            input: self.input.clone(),
+            work: self.work.clone(),
+            counting: self.counting.counting(stores).await?,
+            max_parallel: self.max_parallel,
+            retries: self.retries,
+            map_cpu: self.map_cpu.clone(),
+            map_memory: self.map_memory.clone(),
+            top: self.top,
+        })
+    }
+}
+
+/// `logcount report`: one self-contained HTML page describing a finished run.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// The work prefix of a finished run (after merge), a path or URL.
+    #[arg(long = "work", env = env::WORK_DIR, default_value = "logcount-work")]
+    pub work: String,
+    /// Where to write the page, a path or URL [default: <work>/report.html].
+    #[arg(long, env = env::REPORT_OUT)]
+    pub out: Option<String>,
+    /// Words mode: how many of the most frequent words to chart.
+    #[arg(long, env = env::REPORT_TOP, default_value_t = 30)]
+    pub top: usize,
+}
+
+/// `logcount gen`: write a realistic log for tests and benchmarks.
+#[derive(Debug, Clone, Args)]
+pub struct GenArgs {
+    /// Approximate size (whole lines, never more): 4096, 64MiB, 1GiB, ...
+    #[arg(long, default_value = "64MiB", value_parser = logcount::gen::parse_size)]
+    pub size: u64,
+    /// Seed: the same seed and size give the same bytes.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output file (`-` for stdout).
+    #[arg(long, default_value = "-")]
+    pub out: String,
+}

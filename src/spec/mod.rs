@@ -1,0 +1,274 @@
+//! The job spec: what a job counts, validated once, and the environment
+//! contract ([`env`]) that carries it to the steps.
+//!
+//! A [`Counting`] is chosen at split, recorded in the manifest (whose
+//! `keywords`, `mode`, `ignore_case`, `whole_word` and `by` fields are its
+//! serde form) and applied by every count and by merge. Every invalid
+//! combination is refused by [`Counting::new`], the one constructor from
+//! loose settings (command line, environment); the variants themselves
+//! cannot express one.
+//!
+//! ```
+//! use logcount::engine::MatchOptions;
+//! use logcount::keywords::Keywords;
+//! use logcount::spec::Counting;
+//! use logcount::words::Mode;
+//! let plain = Counting::new(Mode::Keywords, None, MatchOptions::default(), None).unwrap();
+//! assert_eq!(plain.keywords(), Some(&Keywords::default_set()));
+//! let words = Counting::new(Mode::Words, None, MatchOptions::default(), None).unwrap();
+//! assert_eq!(words, Counting::Words);
+//! let k = Keywords::parse_list("ERROR").unwrap();
+//! assert!(Counting::new(Mode::Words, Some(k), MatchOptions::default(), None).is_err());
+//! ```
+
+pub mod env;
+mod named;
+
+pub(crate) use named::named;
+pub use named::{Named, UnknownName};
+
+use crate::engine::MatchOptions;
+use crate::error::{Error, Result};
+use crate::keywords::Keywords;
+use crate::timeline::TimeUnit;
+use crate::words::Mode;
+use serde::{Deserialize, Serialize};
+
+/// What a job counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "CountingFields", into = "CountingFields")]
+pub enum Counting {
+    /// Occurrences of each keyword (the reference's job).
+    Keywords {
+        /// The keywords, in the order `result.json` lists them.
+        keywords: Keywords,
+        /// How they match the text.
+        matching: MatchOptions,
+        /// Also count per time bucket of each line's leading timestamp.
+        by: Option<TimeUnit>,
+    },
+    /// Occurrences of every whitespace-separated word, ASCII-lowercased.
+    Words,
+}
+
+impl Default for Counting {
+    /// The reference's job: the default keywords, matched exactly.
+    fn default() -> Self {
+        Counting::for_keywords(Keywords::default_set(), MatchOptions::default(), None)
+    }
+}
+
+impl Counting {
+    /// A keyword job.
+    pub fn for_keywords(keywords: Keywords, matching: MatchOptions, by: Option<TimeUnit>) -> Self {
+        Counting::Keywords {
+            keywords,
+            matching,
+            by,
+        }
+    }
+
+    /// The spec from loose settings, as a command line or environment gives
+    /// them (`keywords: None` for "not given": the default set). Refuses,
+    /// with exit-code-2 errors, the settings that mean nothing in words mode.
+    pub fn new(
+        mode: Mode,
+        keywords: Option<Keywords>,
+        matching: MatchOptions,
+        by: Option<TimeUnit>,
+    ) -> Result<Self> {
+        match mode {
+            Mode::Keywords => Ok(Counting::for_keywords(
+                keywords.unwrap_or_else(Keywords::default_set),
+                matching,
+                by,
+            )),
+            Mode::Words => {
+                // The default set is what a workflow's `keywords` parameter
+                // holds when nobody chose keywords: not a choice.
+                if keywords.is_some_and(|k| k != Keywords::default_set()) {
+                    return Err(Error::invalid(
+                        "options",
+                        "--mode words counts every word, so --keywords / --keywords-file \
+                         (KEYWORDS / KEYWORDS_FILE) cannot be given with it",
+                    ));
+                }
+                if by.is_some() {
+                    return Err(Error::invalid(
+                        "--by",
+                        "it counts keywords per time bucket, so it cannot go with --mode words",
+                    ));
+                }
+                if matching != MatchOptions::default() {
+                    return Err(Error::invalid(
+                        "--ignore-case / --whole-word",
+                        "they are keyword match options; --mode words already lowercases ASCII \
+                         and splits on whitespace, so they cannot go with it",
+                    ));
+                }
+                Ok(Counting::Words)
+            }
+        }
+    }
+
+    /// Keywords or words.
+    pub fn mode(&self) -> Mode {
+        match self {
+            Counting::Keywords { .. } => Mode::Keywords,
+            Counting::Words => Mode::Words,
+        }
+    }
+
+    /// The keywords of a keyword job.
+    pub fn keywords(&self) -> Option<&Keywords> {
+        match self {
+            Counting::Keywords { keywords, .. } => Some(keywords),
+            Counting::Words => None,
+        }
+    }
+
+    /// How keywords match (exact for a words job).
+    pub fn matching(&self) -> MatchOptions {
+        match self {
+            Counting::Keywords { matching, .. } => *matching,
+            Counting::Words => MatchOptions::default(),
+        }
+    }
+
+    /// The time bucket of a `--by` job.
+    pub fn by(&self) -> Option<TimeUnit> {
+        match self {
+            Counting::Keywords { by, .. } => *by,
+            Counting::Words => None,
+        }
+    }
+}
+
+/// A [`Counting`] as the manifest spells it: flat fields, the options absent
+/// when off so that a plain job's manifest is the reference's.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountingFields {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    keywords: Option<Keywords>,
+    #[serde(default, skip_serializing_if = "Mode::is_keywords")]
+    mode: Mode,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    ignore_case: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    whole_word: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    by: Option<TimeUnit>,
+}
+
+impl TryFrom<CountingFields> for Counting {
+    type Error = String;
+    fn try_from(f: CountingFields) -> Result<Self, String> {
+        let matching = MatchOptions {
+            ignore_case: f.ignore_case,
+            whole_word: f.whole_word,
+        };
+        match f.mode {
+            Mode::Keywords => Ok(Counting::for_keywords(
+                f.keywords.ok_or("missing field `keywords`")?,
+                matching,
+                f.by,
+            )),
+            // Keywords recorded by a words job are ignored, as they always were.
+            Mode::Words => Counting::new(Mode::Words, None, matching, f.by)
+                .map_err(|e| format!("a words job with {e}")),
+        }
+    }
+}
+
+impl From<Counting> for CountingFields {
+    fn from(c: Counting) -> Self {
+        let matching = c.matching();
+        CountingFields {
+            mode: c.mode(),
+            by: c.by(),
+            ignore_case: matching.ignore_case,
+            whole_word: matching.whole_word,
+            keywords: match c {
+                Counting::Keywords { keywords, .. } => Some(keywords),
+                Counting::Words => None,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_combinations_are_refused_once() {
+        let k = || Some(Keywords::parse_list("ERROR").unwrap());
+        let ic = MatchOptions {
+            ignore_case: true,
+            whole_word: false,
+        };
+        let exact = MatchOptions::default();
+        // (mode, keywords, matching, by, refused because of)
+        let cases = [
+            (Mode::Keywords, k(), ic, Some(TimeUnit::Day), None),
+            (Mode::Words, None, exact, None, None),
+            (Mode::Words, Some(Keywords::default_set()), exact, None, None),
+            (Mode::Words, k(), exact, None, Some("--keywords")),
+            (Mode::Words, None, exact, Some(TimeUnit::Hour), Some("--by")),
+            (Mode::Words, None, ic, None, Some("--ignore-case")),
+        ];
+        for (mode, keywords, matching, by, refused) in cases {
+            let got = Counting::new(mode, keywords, matching, by);
+            match refused {
+                None => assert_eq!(got.unwrap().mode(), mode),
+                Some(what) => {
+                    let e = got.unwrap_err();
+                    assert!(e.to_string().contains(what), "{e}");
+                    assert!(!e.is_transient());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn manifest_form_round_trips_and_omits_what_is_off() {
+        let plain = Counting::default();
+        assert_eq!(
+            serde_json::to_string(&plain).unwrap(),
+            r#"{"keywords":["INFO","WARN","ERROR","DEBUG"]}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Counting::Words).unwrap(),
+            r#"{"mode":"words"}"#
+        );
+        let all = Counting::for_keywords(
+            Keywords::parse_list("a,b").unwrap(),
+            MatchOptions {
+                ignore_case: true,
+                whole_word: true,
+            },
+            Some(TimeUnit::Minute),
+        );
+        let text = serde_json::to_string(&all).unwrap();
+        assert_eq!(
+            text,
+            r#"{"keywords":["a","b"],"ignore_case":true,"whole_word":true,"by":"minute"}"#
+        );
+        for c in [plain, Counting::Words, all] {
+            let back: Counting = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
+            assert_eq!(back, c);
+        }
+        // A words job recorded with keywords (as older builds wrote it) reads back.
+        let old: Counting =
+            serde_json::from_str(r#"{"keywords":["INFO"],"mode":"words"}"#).unwrap();
+        assert_eq!(old, Counting::Words);
+        for bad in [
+            r#"{}"#,
+            r#"{"mode":"words","by":"hour"}"#,
+            r#"{"keywords":["a"],"mode":"lines"}"#,
+        ] {
+            assert!(serde_json::from_str::<Counting>(bad).is_err(), "{bad}");
+        }
+    }
+}

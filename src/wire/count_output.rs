@@ -1,0 +1,36 @@
+//! The count output: what count writes for one part.
+
+use super::KeywordCounts;
+use crate::words::WordCounts;
+use serde::{Deserialize, Serialize};
+
+/// What count writes for one part: `count-output/<id>.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountOutput {
+    pub version: u32,
+    pub job_id: String,
+    pub part: String,
+    /// Bytes of the part's ranges read and counted (compressed bytes for
+    /// compressed objects): always the part's `bytes`.
+    pub bytes: u64,
+    pub lines: u64,
+    /// The text counted after decompression (plain ranges count as
+    /// themselves); present only when the part has a compressed range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decompressed_bytes: Option<u64>,
+    pub counts: KeywordCounts,
+    /// Words mode: the part's word counts (see [`crate::words`] for how
+    /// words that are not UTF-8 are written); `counts` is then empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub words: Option<WordCounts>,
+    /// `--by` jobs: the part's counts per time bucket (they add up to
+    /// `lines` and `counts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<super::TimelineCounts>,
+    /// The count strategy used (informational).
+    pub strategy: String,
+    /// Wall time of the count, in milliseconds (informational).
+    pub elapsed_ms: u64,
+}
+

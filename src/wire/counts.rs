@@ -1,0 +1,91 @@
+//! Counts keyed by keyword, in keyword order: the shape of `result.json`.
+
+use crate::keywords::Keywords;
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// Counts keyed by keyword, in keyword order: a JSON object whose keys keep
+/// the order they were given in (the shape of the reference's `result.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeywordCounts(pub Vec<(String, u64)>);
+
+impl KeywordCounts {
+    pub fn new(pairs: Vec<(String, u64)>) -> Self {
+        KeywordCounts(pairs)
+    }
+
+    /// Pairs the keyword names with counts (same order).
+    pub fn from_counts(keywords: &Keywords, counts: &[u64]) -> Self {
+        KeywordCounts(
+            keywords
+                .names()
+                .into_iter()
+                .zip(counts.iter().copied())
+                .collect(),
+        )
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = u64> + '_ {
+        self.0.iter().map(|&(_, v)| v)
+    }
+
+    pub fn get(&self, key: &str) -> Option<u64> {
+        self.0.iter().find(|(k, _)| k == key).map(|&(_, v)| v)
+    }
+}
+
+impl Serialize for KeywordCounts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for KeywordCounts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Ordered;
+        impl<'de> Visitor<'de> for Ordered {
+            type Value = KeywordCounts;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object of keyword counts")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                let mut v: Vec<(String, u64)> = Vec::with_capacity(m.size_hint().unwrap_or(4));
+                let mut seen = std::collections::HashSet::new();
+                while let Some((k, n)) = m.next_entry::<String, u64>()? {
+                    if !seen.insert(k.clone()) {
+                        return Err(serde::de::Error::custom(format!(
+                            "keyword {k:?} appears twice"
+                        )));
+                    }
+                    v.push((k, n));
+                }
+                Ok(KeywordCounts(v))
+            }
+        }
+        d.deserialize_map(Ordered)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_keep_order_and_refuse_duplicates() {
+        let c: KeywordCounts = serde_json::from_str(r#"{"b":1,"a":2}"#).unwrap();
+        assert_eq!(c.keys().collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(c.get("a"), Some(2));
+        assert!(serde_json::from_str::<KeywordCounts>(r#"{"a":1,"a":2}"#).is_err());
+        assert!(serde_json::from_str::<KeywordCounts>(r#"{"a":-1}"#).is_err());
+    }
+}

@@ -1,0 +1,179 @@
+//! The manifest: what split decided — the input objects and the version of
+//! each that split saw, what the job counts, and the parts.
+
+use super::MANIFEST_VERSION;
+use crate::cut::Segment;
+use crate::spec::Counting;
+use serde::{Deserialize, Serialize};
+
+/// What split decided: the input, the keywords and the parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub version: u32,
+    /// Unique per split run; count outputs repeat it.
+    pub job_id: String,
+    /// The input as given to split, as a URL (an object or a dataset prefix).
+    pub input: String,
+    /// The URL of the store holding the objects (their paths are relative to it).
+    pub store: String,
+    /// Every input object, in the order the parts cover them.
+    pub objects: Vec<InputObject>,
+    /// What the job counts (keywords, match options, time buckets, or
+    /// words); chosen at split. Its fields sit at this level of the JSON,
+    /// those that are off left out (see [`Counting`]).
+    #[serde(flatten)]
+    pub counting: Counting,
+    pub parts: Vec<Part>,
+    /// Whether split also wrote `split-output/<id>.txt` for each part.
+    pub materialized: bool,
+    /// Refuses fields this build does not know (serde's
+    /// `deny_unknown_fields` does not combine with `flatten`).
+    #[serde(flatten, skip_serializing)]
+    pub no_other_fields: NoOtherFields,
+}
+
+/// One input object and the version split saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputObject {
+    /// Path within the manifest's store.
+    pub path: String,
+    pub size: u64,
+    /// The store's ETag for the object (for local files, derived from inode, size and mtime).
+    pub e_tag: Option<String>,
+    pub last_modified: String,
+    /// How the object is compressed (absent: plain text). Its segments are
+    /// then ranges of compressed bytes from one gzip member or zstd frame
+    /// start to another (see [`crate::decompress`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<crate::decompress::Compression>,
+}
+
+/// One part: the object ranges one map task counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    pub id: String,
+    pub bytes: u64,
+    pub segments: Vec<Segment>,
+}
+
+impl Part {
+    /// Parts with ids `"0"`, `"1"`, ... from each part's segments, in order.
+    pub fn numbered(parts: Vec<Vec<Segment>>) -> Vec<Part> {
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, segments)| Part {
+                id: i.to_string(),
+                bytes: segments.iter().map(Segment::len).sum(),
+                segments,
+            })
+            .collect()
+    }
+}
+
+impl Manifest {
+    /// Checks what serde cannot: version, ranges within objects, sizes, ids.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.version != MANIFEST_VERSION {
+            return Err(format!(
+                "manifest version {} is not supported (this build reads version {MANIFEST_VERSION})",
+                self.version
+            ));
+        }
+        if self.parts.is_empty() {
+            return Err("it lists no parts".into());
+        }
+        let mut ids = std::collections::HashSet::new();
+        let mut total = 0u64;
+        for p in &self.parts {
+            // Ids name files (count-output/<id>.json): plain names only, never a path.
+            let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+            if p.id.is_empty()
+                || p.id.len() > 64
+                || !p.id.chars().all(plain)
+                || p.id.starts_with('.')
+            {
+                let shown: String = p.id.chars().take(64).collect();
+                return Err(format!(
+                    "part id {shown:?} is not a plain name (letters, digits, '-', '_', '.')"
+                ));
+            }
+            if !ids.insert(p.id.as_str()) {
+                return Err(format!("part id {:?} appears twice", p.id));
+            }
+            let mut bytes = 0u64;
+            for s in &p.segments {
+                let Some(o) = self.objects.get(s.object) else {
+                    return Err(format!(
+                        "part {} names object #{} of {}",
+                        p.id,
+                        s.object,
+                        self.objects.len()
+                    ));
+                };
+                if s.start > s.end || s.end > o.size {
+                    return Err(format!(
+                        "part {} range {}..{} lies outside {} ({} bytes)",
+                        p.id, s.start, s.end, o.path, o.size
+                    ));
+                }
+                bytes += s.len();
+            }
+            if bytes != p.bytes {
+                return Err(format!(
+                    "part {} says {} bytes but its ranges hold {bytes}",
+                    p.id, p.bytes
+                ));
+            }
+            total += bytes;
+        }
+        let size: u64 = self.objects.iter().map(|o| o.size).sum();
+        if total != size {
+            return Err(format!(
+                "the parts hold {total} bytes but the input has {size}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The total input size in bytes.
+    pub fn input_bytes(&self) -> u64 {
+        self.objects.iter().map(|o| o.size).sum()
+    }
+
+    /// The part ids, in order: what split prints.
+    pub fn part_ids(&self) -> Vec<&str> {
+        self.parts.iter().map(|p| p.id.as_str()).collect()
+    }
+
+    pub fn part(&self, id: &str) -> Option<&Part> {
+        self.parts.iter().find(|p| p.id == id)
+    }
+}
+
+
+/// A flattened catch-all that accepts no field: what is left of a manifest
+/// after its known fields must be nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NoOtherFields;
+
+impl<'de> Deserialize<'de> for NoOtherFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Nothing;
+        impl<'de> serde::de::Visitor<'de> for Nothing {
+            type Value = NoOtherFields;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("no other fields")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                match m.next_key::<String>()? {
+                    Some(k) => Err(serde::de::Error::unknown_field(&k, &[])),
+                    None => Ok(NoOtherFields),
+                }
+            }
+        }
+        d.deserialize_map(Nothing)
+    }
+}

@@ -1,0 +1,52 @@
+//! The wire format: every file the steps exchange through the work prefix,
+//! with its name and format version. Split writes the [`Manifest`]; each
+//! count writes a [`CountOutput`]; merge writes `result.json` (a
+//! [`KeywordCounts`]) and, for a `--by` job, `timeline.json` (a
+//! [`TimelineFile`]). The manifest carries a job id that every count output
+//! repeats, so outputs of two jobs sharing a work prefix never mix. The
+//! report reads these same types.
+//!
+//! ```
+//! use logcount::wire::KeywordCounts;
+//! let c = KeywordCounts::new(vec![("WARN".into(), 2), ("INFO".into(), 1)]);
+//! // Keys keep the keyword order, as the reference's result.json does.
+//! assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"WARN":2,"INFO":1}"#);
+//! ```
+
+mod count_output;
+mod counts;
+mod manifest;
+mod timeline;
+
+pub use count_output::CountOutput;
+pub use counts::KeywordCounts;
+pub use manifest::{InputObject, Manifest, Part};
+pub use timeline::{Bucket, TimelineCounts, TimelineFile, Untimed};
+
+/// The manifest format this build writes and reads.
+pub const MANIFEST_VERSION: u32 = 1;
+/// The count-output format this build writes and reads.
+pub const COUNT_OUTPUT_VERSION: u32 = 1;
+/// The `timeline.json` format this build writes.
+pub const TIMELINE_VERSION: u32 = 1;
+
+/// The manifest split writes in the work prefix.
+pub const MANIFEST_FILE: &str = "manifest.json";
+/// The folder of the count outputs, `count-output/<part id>.json`.
+pub const COUNT_DIR: &str = "count-output";
+/// The folder of the parts' copies, `split-output/<part id>.txt` (`--materialize`).
+pub const SPLIT_DIR: &str = "split-output";
+/// The result merge writes: keyword → count, the reference's shape.
+pub const RESULT_FILE: &str = "result.json";
+/// The counts per time bucket merge writes for a `--by` job.
+pub const TIMELINE_FILE: &str = "timeline.json";
+
+/// The count output of a part: `count-output/<id>.json`.
+pub fn count_output_file(part_id: &str) -> String {
+    format!("{COUNT_DIR}/{part_id}.json")
+}
+
+/// The copy of a part: `split-output/<id>.txt`.
+pub fn split_output_file(part_id: &str) -> String {
+    format!("{SPLIT_DIR}/{part_id}.txt")
+}
