@@ -14,7 +14,8 @@
 //!
 //! Configuration of `s3://` and `oss://` stores (variables, retries,
 //! timeouts) lives in [`crate::store_config`]. Error messages name the
-//! operation and the object, and never carry a secret.
+//! operation and the object, and never carry a secret of the configuration
+//! the location was resolved with (see `store/scrub.rs`).
 
 use crate::error::{Error, Result};
 use crate::store_config::StoreConfig;
@@ -22,17 +23,25 @@ use bytes::Bytes;
 use object_store::path::Path;
 use object_store::registry::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
 use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use scrub::Scrubber;
 use std::collections::HashSet;
 use std::ops::Range;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, Mutex};
 use url::Url;
 
+mod scrub;
+#[cfg(test)]
+mod tests;
+
 /// A resolved location: a store and a path in it, plus the URL for messages.
+/// Made only by [`Stores`] (and derived from one it made).
 #[derive(Debug, Clone)]
 pub struct Location {
     pub store: Arc<dyn ObjectStore>,
     pub path: Path,
     pub url: Url,
+    /// The secrets of the configuration this location was resolved with.
+    scrubber: Arc<Scrubber>,
 }
 
 impl Location {
@@ -42,11 +51,7 @@ impl Location {
         for part in name.split('/').filter(|p| !p.is_empty()) {
             path = path.join(part);
         }
-        Location {
-            store: self.store.clone(),
-            url: url_of(&self.url, &path),
-            path,
-        }
+        self.at(path)
     }
 
     /// The same store at another path.
@@ -55,6 +60,7 @@ impl Location {
             store: self.store.clone(),
             url: url_of(&self.url, &path),
             path,
+            scrubber: self.scrubber.clone(),
         }
     }
 
@@ -137,12 +143,21 @@ fn normalize(path: &std::path::Path) -> std::path::PathBuf {
 
 /// Resolves URLs to stores, creating one store per bucket (or file system)
 /// and sharing it. Tests register in-memory or test-server stores.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Stores {
     registry: Arc<DefaultObjectStoreRegistry>,
     config: Arc<StoreConfig>,
     /// `scheme://bucket` of the object stores registered or built so far.
     known: Arc<Mutex<HashSet<String>>>,
+    /// Scrubs error messages with the secrets of `config`.
+    scrubber: Arc<Scrubber>,
+}
+
+impl Default for Stores {
+    /// Stores with an empty configuration (no variables).
+    fn default() -> Self {
+        Self::with_config(StoreConfig::default())
+    }
 }
 
 impl Stores {
@@ -162,9 +177,9 @@ impl Stores {
     /// assert_eq!((loc.path.as_ref(), loc.store_url().as_str()), ("logs", "s3://my-bucket/"));
     /// ```
     pub fn with_config(config: StoreConfig) -> Self {
-        remember_secrets(&config);
         Stores {
             registry: Default::default(),
+            scrubber: Arc::new(Scrubber::of(&config)),
             config: Arc::new(config),
             known: Default::default(),
         }
@@ -219,55 +234,18 @@ impl Stores {
                 given: given.to_string(),
                 reason: format!("no store for this URL: {e}"),
             })?;
-        Ok(Location { store, path, url })
+        Ok(Location {
+            store,
+            path,
+            url,
+            scrubber: self.scrubber.clone(),
+        })
     }
 }
 
 /// `scheme://bucket` of a URL.
 fn bucket_key(url: &Url) -> String {
     format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default())
-}
-
-/// Every secret value of every configuration in this process, to scrub
-/// error messages with.
-fn secrets() -> &'static RwLock<Vec<String>> {
-    static SECRETS: OnceLock<RwLock<Vec<String>>> = OnceLock::new();
-    SECRETS.get_or_init(Default::default)
-}
-
-fn remember_secrets(config: &StoreConfig) {
-    let mut all = secrets().write().expect("not poisoned");
-    for s in config.secrets() {
-        if !all.iter().any(|k| k == s) {
-            all.push(s.to_string());
-        }
-    }
-}
-
-/// An object_store error whose message holds no secret (rebuilt, scrubbed,
-/// when it would).
-fn scrubbed(source: object_store::Error) -> object_store::Error {
-    let all = secrets().read().expect("not poisoned");
-    if all.is_empty() {
-        return source;
-    }
-    let mut text = String::new();
-    let mut e: Option<&dyn std::error::Error> = Some(&source);
-    while let Some(err) = e {
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&err.to_string());
-        e = err.source();
-    }
-    if !all.iter().any(|s| text.contains(s.as_str())) {
-        return source;
-    }
-    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-    object_store::Error::Generic {
-        store: "S3",
-        source: crate::store_config::redact(&text, &refs).into(),
-    }
 }
 
 /// Maps a storage error to ours: a missing object is [`Error::NotFound`],
@@ -287,7 +265,7 @@ pub fn storage_error(op: &'static str, loc: &Location, source: object_store::Err
         source => Error::Storage {
             op,
             url: loc.url.to_string(),
-            source: scrubbed(source),
+            source: loc.scrubber.scrub(source),
         },
     }
 }
@@ -471,7 +449,8 @@ impl StreamWriter {
     pub async fn abort(&mut self) {
         if let Some(mut w) = self.inner.take() {
             if let Err(e) = w.abort().await {
-                tracing::warn!(url = %self.loc, error = %scrubbed(e), "aborting an upload failed");
+                let error = self.loc.scrubber.scrub(e);
+                tracing::warn!(url = %self.loc, %error, "aborting an upload failed");
             }
         }
     }
