@@ -16,16 +16,24 @@
 //! timeouts) lives in [`crate::store_config`]. Error messages name the
 //! operation and the object, and never carry a secret of the configuration
 //! the location was resolved with (see `store/scrub.rs`).
+//!
+//! One thing is told apart: a location in the local file system store that
+//! [`Stores`] built itself knows its file ([`Location::local_path`]), so the
+//! steps can read and copy it with plain file calls. A store a caller
+//! registered, even one over the local file system, never does: it may wrap
+//! or prefix, and only the store knows which file it serves.
 
 use crate::error::{Error, Result};
 use crate::store_config::StoreConfig;
 use bytes::Bytes;
+use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::registry::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
 use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
 use scrub::Scrubber;
 use std::collections::HashSet;
 use std::ops::Range;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use url::Url;
 
@@ -40,6 +48,9 @@ pub struct Location {
     pub store: Arc<dyn ObjectStore>,
     pub path: Path,
     pub url: Url,
+    /// `Some` only when `store` is the local file system store that
+    /// [`Stores`] built itself: then object paths map to files as this store maps them.
+    local: Option<Arc<LocalFileSystem>>,
     /// The secrets of the configuration this location was resolved with.
     scrubber: Arc<Scrubber>,
 }
@@ -60,8 +71,25 @@ impl Location {
             store: self.store.clone(),
             url: url_of(&self.url, &path),
             path,
+            local: self.local.clone(),
             scrubber: self.scrubber.clone(),
         }
+    }
+
+    /// The file this location names, when its store is the local file
+    /// system store that [`Stores`] built (so the file is the one the store
+    /// itself reads and writes); `None` for any other store, a store a caller
+    /// registered included, and for the root (no object).
+    ///
+    /// ```
+    /// use logcount::store::Stores;
+    /// let stores = Stores::default();
+    /// let file = stores.open("/var/log/app.log").unwrap();
+    /// assert_eq!(file.local_path(), Some("/var/log/app.log".into()));
+    /// assert_eq!(stores.open("memory:///app.log").unwrap().local_path(), None);
+    /// ```
+    pub fn local_path(&self) -> Option<PathBuf> {
+        self.local.as_ref()?.path_to_filesystem(&self.path).ok()
     }
 
     /// Whether the URL names a prefix (ends with `/`) rather than one object.
@@ -149,6 +177,9 @@ pub struct Stores {
     config: Arc<StoreConfig>,
     /// `scheme://bucket` of the object stores registered or built so far.
     known: Arc<Mutex<HashSet<String>>>,
+    /// The local file system store built here, rooted at `/` and registered
+    /// for `file:///` (a store a caller registers there replaces it).
+    local: Arc<LocalFileSystem>,
     /// Scrubs error messages with the secrets of `config`.
     scrubber: Arc<Scrubber>,
 }
@@ -177,11 +208,18 @@ impl Stores {
     /// assert_eq!((loc.path.as_ref(), loc.store_url().as_str()), ("logs", "s3://my-bucket/"));
     /// ```
     pub fn with_config(config: StoreConfig) -> Self {
+        let registry = DefaultObjectStoreRegistry::new();
+        let local = Arc::new(LocalFileSystem::new());
+        registry.register(
+            Url::parse("file:///").expect("a URL"),
+            local.clone() as Arc<dyn ObjectStore>,
+        );
         Stores {
-            registry: Default::default(),
+            registry: Arc::new(registry),
             scrubber: Arc::new(Scrubber::of(&config)),
             config: Arc::new(config),
             known: Default::default(),
+            local,
         }
     }
 
@@ -234,10 +272,14 @@ impl Stores {
                 given: given.to_string(),
                 reason: format!("no store for this URL: {e}"),
             })?;
+        // Local only when the registry gave back the very store built here.
+        let local = std::ptr::addr_eq(Arc::as_ptr(&store), Arc::as_ptr(&self.local))
+            .then(|| self.local.clone());
         Ok(Location {
             store,
             path,
             url,
+            local,
             scrubber: self.scrubber.clone(),
         })
     }

@@ -1,6 +1,64 @@
-//! Unit tests of `store.rs`: whose secrets scrub an error.
+//! Unit tests of `store.rs`: which locations know their local file, and
+//! whose secrets scrub an error.
 
 use super::*;
+use object_store::memory::InMemory;
+use object_store::prefix::PrefixStore;
+
+#[test]
+fn local_path_is_known_for_the_local_store_built_here() {
+    let stores = Stores::default();
+    let path = |given: &str| stores.open(given).unwrap().local_path();
+    assert_eq!(path("/var/log/app.log"), Some("/var/log/app.log".into()));
+    assert_eq!(
+        path("file:///var/log/app.log"),
+        Some("/var/log/app.log".into())
+    );
+    let cwd = std::env::current_dir().unwrap();
+    assert_eq!(path("logs/app.log"), Some(cwd.join("logs/app.log")));
+    // Derived locations keep it, and follow their own path.
+    let dir = stores.open("/data/in/").unwrap();
+    assert_eq!(
+        dir.join("a/b.log").local_path(),
+        Some("/data/in/a/b.log".into())
+    );
+    assert_eq!(
+        dir.at(Path::from("other/c.log")).local_path(),
+        Some("/other/c.log".into())
+    );
+    // The root names no file.
+    assert_eq!(path("/"), None);
+}
+
+#[test]
+fn local_path_is_unknown_for_every_other_store() {
+    let stores = Stores::with_config(StoreConfig::from_vars([("AWS_REGION", "eu-west-1")]));
+    for given in ["memory:///app.log", "s3://bucket/app.log"] {
+        let loc = stores.open(given).unwrap();
+        assert_eq!(loc.local_path(), None, "{given}");
+        assert_eq!(loc.join("x.log").local_path(), None, "{given}");
+    }
+
+    // A store a caller registers below file:// wins there, and is never
+    // taken for local (it may prefix or wrap), even when it is a plain
+    // local file system store; elsewhere the store built here still is.
+    stores.register(
+        "file:///data/",
+        Arc::new(PrefixStore::new(LocalFileSystem::new(), "elsewhere")),
+    );
+    stores.register("file:///plain/", Arc::new(LocalFileSystem::new()));
+    for given in ["file:///data/app.log", "/data/app.log", "/plain/app.log"] {
+        assert_eq!(stores.open(given).unwrap().local_path(), None, "{given}");
+    }
+    assert_eq!(
+        stores.open("/other/app.log").unwrap().local_path(),
+        Some("/other/app.log".into())
+    );
+
+    // Registered for the whole file system: no local location is left.
+    stores.register("file:///", Arc::new(InMemory::new()));
+    assert_eq!(stores.open("/other/app.log").unwrap().local_path(), None);
+}
 
 /// An error from a store whose message (through its source) holds `secrets`.
 fn leaky(secrets: &[&str]) -> object_store::Error {
