@@ -14,25 +14,45 @@
 //!
 //! Configuration of `s3://` and `oss://` stores (variables, retries,
 //! timeouts) lives in [`crate::store_config`]. Error messages name the
-//! operation and the object, and never carry a secret.
+//! operation and the object, and never carry a secret of the configuration
+//! the location was resolved with (see `store/scrub.rs`).
+//!
+//! One thing is told apart: a location in the local file system store that
+//! [`Stores`] built itself knows its file ([`Location::local_path`]), so the
+//! steps can read and copy it with plain file calls. A store a caller
+//! registered, even one over the local file system, never does: it may wrap
+//! or prefix, and only the store knows which file it serves.
 
 use crate::error::{Error, Result};
 use crate::store_config::StoreConfig;
 use bytes::Bytes;
+use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::registry::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
 use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use scrub::Scrubber;
 use std::collections::HashSet;
 use std::ops::Range;
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use url::Url;
 
+mod scrub;
+#[cfg(test)]
+mod tests;
+
 /// A resolved location: a store and a path in it, plus the URL for messages.
+/// Made only by [`Stores`] (and derived from one it made).
 #[derive(Debug, Clone)]
 pub struct Location {
     pub store: Arc<dyn ObjectStore>,
     pub path: Path,
     pub url: Url,
+    /// `Some` only when `store` is the local file system store that
+    /// [`Stores`] built itself: then object paths map to files as this store maps them.
+    local: Option<Arc<LocalFileSystem>>,
+    /// The secrets of the configuration this location was resolved with.
+    scrubber: Arc<Scrubber>,
 }
 
 impl Location {
@@ -42,11 +62,7 @@ impl Location {
         for part in name.split('/').filter(|p| !p.is_empty()) {
             path = path.join(part);
         }
-        Location {
-            store: self.store.clone(),
-            url: url_of(&self.url, &path),
-            path,
-        }
+        self.at(path)
     }
 
     /// The same store at another path.
@@ -55,7 +71,25 @@ impl Location {
             store: self.store.clone(),
             url: url_of(&self.url, &path),
             path,
+            local: self.local.clone(),
+            scrubber: self.scrubber.clone(),
         }
+    }
+
+    /// The file this location names, when its store is the local file
+    /// system store that [`Stores`] built (so the file is the one the store
+    /// itself reads and writes); `None` for any other store, a store a caller
+    /// registered included, and for the root (no object).
+    ///
+    /// ```
+    /// use logcount::store::Stores;
+    /// let stores = Stores::default();
+    /// let file = stores.open("/var/log/app.log").unwrap();
+    /// assert_eq!(file.local_path(), Some("/var/log/app.log".into()));
+    /// assert_eq!(stores.open("memory:///app.log").unwrap().local_path(), None);
+    /// ```
+    pub fn local_path(&self) -> Option<PathBuf> {
+        self.local.as_ref()?.path_to_filesystem(&self.path).ok()
     }
 
     /// Whether the URL names a prefix (ends with `/`) rather than one object.
@@ -137,12 +171,24 @@ fn normalize(path: &std::path::Path) -> std::path::PathBuf {
 
 /// Resolves URLs to stores, creating one store per bucket (or file system)
 /// and sharing it. Tests register in-memory or test-server stores.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Stores {
     registry: Arc<DefaultObjectStoreRegistry>,
     config: Arc<StoreConfig>,
     /// `scheme://bucket` of the object stores registered or built so far.
     known: Arc<Mutex<HashSet<String>>>,
+    /// The local file system store built here, rooted at `/` and registered
+    /// for `file:///` (a store a caller registers there replaces it).
+    local: Arc<LocalFileSystem>,
+    /// Scrubs error messages with the secrets of `config`.
+    scrubber: Arc<Scrubber>,
+}
+
+impl Default for Stores {
+    /// Stores with an empty configuration (no variables).
+    fn default() -> Self {
+        Self::with_config(StoreConfig::default())
+    }
 }
 
 impl Stores {
@@ -162,11 +208,18 @@ impl Stores {
     /// assert_eq!((loc.path.as_ref(), loc.store_url().as_str()), ("logs", "s3://my-bucket/"));
     /// ```
     pub fn with_config(config: StoreConfig) -> Self {
-        remember_secrets(&config);
+        let registry = DefaultObjectStoreRegistry::new();
+        let local = Arc::new(LocalFileSystem::new());
+        registry.register(
+            Url::parse("file:///").expect("a URL"),
+            local.clone() as Arc<dyn ObjectStore>,
+        );
         Stores {
-            registry: Default::default(),
+            registry: Arc::new(registry),
+            scrubber: Arc::new(Scrubber::of(&config)),
             config: Arc::new(config),
             known: Default::default(),
+            local,
         }
     }
 
@@ -219,55 +272,22 @@ impl Stores {
                 given: given.to_string(),
                 reason: format!("no store for this URL: {e}"),
             })?;
-        Ok(Location { store, path, url })
+        // Local only when the registry gave back the very store built here.
+        let local = std::ptr::addr_eq(Arc::as_ptr(&store), Arc::as_ptr(&self.local))
+            .then(|| self.local.clone());
+        Ok(Location {
+            store,
+            path,
+            url,
+            local,
+            scrubber: self.scrubber.clone(),
+        })
     }
 }
 
 /// `scheme://bucket` of a URL.
 fn bucket_key(url: &Url) -> String {
     format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default())
-}
-
-/// Every secret value of every configuration in this process, to scrub
-/// error messages with.
-fn secrets() -> &'static RwLock<Vec<String>> {
-    static SECRETS: OnceLock<RwLock<Vec<String>>> = OnceLock::new();
-    SECRETS.get_or_init(Default::default)
-}
-
-fn remember_secrets(config: &StoreConfig) {
-    let mut all = secrets().write().expect("not poisoned");
-    for s in config.secrets() {
-        if !all.iter().any(|k| k == s) {
-            all.push(s.to_string());
-        }
-    }
-}
-
-/// An object_store error whose message holds no secret (rebuilt, scrubbed,
-/// when it would).
-fn scrubbed(source: object_store::Error) -> object_store::Error {
-    let all = secrets().read().expect("not poisoned");
-    if all.is_empty() {
-        return source;
-    }
-    let mut text = String::new();
-    let mut e: Option<&dyn std::error::Error> = Some(&source);
-    while let Some(err) = e {
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&err.to_string());
-        e = err.source();
-    }
-    if !all.iter().any(|s| text.contains(s.as_str())) {
-        return source;
-    }
-    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-    object_store::Error::Generic {
-        store: "S3",
-        source: crate::store_config::redact(&text, &refs).into(),
-    }
 }
 
 /// Maps a storage error to ours: a missing object is [`Error::NotFound`],
@@ -287,7 +307,7 @@ pub fn storage_error(op: &'static str, loc: &Location, source: object_store::Err
         source => Error::Storage {
             op,
             url: loc.url.to_string(),
-            source: scrubbed(source),
+            source: loc.scrubber.scrub(source),
         },
     }
 }
@@ -471,7 +491,8 @@ impl StreamWriter {
     pub async fn abort(&mut self) {
         if let Some(mut w) = self.inner.take() {
             if let Err(e) = w.abort().await {
-                tracing::warn!(url = %self.loc, error = %scrubbed(e), "aborting an upload failed");
+                let error = self.loc.scrubber.scrub(e);
+                tracing::warn!(url = %self.loc, %error, "aborting an upload failed");
             }
         }
     }

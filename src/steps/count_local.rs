@@ -32,18 +32,25 @@ pub(super) struct LocalFile {
 }
 
 /// Opens `loc` for the fast path when it is a plain file of the local file
-/// system store; `None` sends it down the generic path (which reports errors).
+/// system store that `Stores` built ([`Location::local_path`]); `None` sends
+/// it down the generic path (which reports errors).
 pub(super) fn open(loc: &Location) -> Option<LocalFile> {
-    if loc.url.scheme() != "file" || !loc.store.to_string().starts_with("LocalFileSystem(") {
-        return None;
-    }
-    let path = loc.url.to_file_path().ok()?;
+    let path = loc.local_path()?;
     // Check before opening: opening a FIFO for reading would block.
     if !std::fs::metadata(&path).ok()?.is_file() {
         return None;
     }
-    let file = File::open(path).ok()?;
-    file.metadata().ok()?.is_file().then(|| LocalFile {
+    let file = File::open(&path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    tracing::debug!(
+        url = %loc,
+        file = %path.display(),
+        fast_path = "pread",
+        "reading a local file directly"
+    );
+    Some(LocalFile {
         file: Arc::new(file),
     })
 }

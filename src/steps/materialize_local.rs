@@ -1,12 +1,14 @@
 //! The local-disk fast path of `split --materialize`: when the input objects
-//! and the work directory are both plain files of the local file system, a
-//! part's bytes are copied by the kernel (`copy_file_range`, through
-//! `std::io::copy` from a `Take<&File>` to a `File`), never through user
-//! space buffers, into a staged file `split-output/<id>.txt#<n>` (the name
-//! object_store's own local uploads use, which listings skip). Once every
-//! range is copied and every input object still has the ETag split recorded,
-//! the staged file is renamed into place: readers see the whole part or none.
-//! Any other combination of stores takes the generic streaming path.
+//! and the work directory are all plain files of the local file system store
+//! that `Stores` built ([`Location::local_path`]), a part's bytes are copied
+//! by the kernel (`copy_file_range`, through `std::io::copy` from a
+//! `Take<&File>` to a `File`), never through user space buffers, into a
+//! staged file `split-output/<id>.txt#<n>` (the name object_store's own local
+//! uploads use, which listings skip). Once every range is copied and every
+//! input object still has the ETag split recorded, the staged file is renamed
+//! into place: readers see the whole part or none. Any other store (a store a
+//! caller registered included, even over the local file system) takes the
+//! generic streaming path.
 
 use crate::error::{Error, Result};
 use crate::wire::{Manifest, Part, SPLIT_DIR};
@@ -14,14 +16,6 @@ use crate::store::{self, Location};
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-
-/// A plain local file behind `loc`, when `loc` is on the local file system store.
-fn local_path(loc: &Location) -> Option<PathBuf> {
-    if loc.url.scheme() != "file" || !loc.store.to_string().starts_with("LocalFileSystem(") {
-        return None;
-    }
-    loc.url.to_file_path().ok()
-}
 
 /// Copies `part` with the kernel when every piece is local; `None` when the
 /// generic path must do it.
@@ -32,7 +26,7 @@ pub(super) async fn materialize_part(
     part: &Part,
 ) -> Option<Result<()>> {
     let out = work.join(&format!("{SPLIT_DIR}/{}.txt", part.id));
-    let dest = local_path(&out)?;
+    let dest = out.local_path()?;
     let mut pieces = Vec::with_capacity(part.segments.len());
     let mut checks = Vec::new();
     for seg in &part.segments {
@@ -41,7 +35,7 @@ pub(super) async fn materialize_part(
             Ok(p) => root.at(p),
             Err(e) => return Some(Err(e)),
         };
-        let path = local_path(&loc)?;
+        let path = loc.local_path()?;
         // A FIFO or device takes the generic path, which refuses it.
         if !std::fs::metadata(&path).ok()?.is_file() {
             return None;
@@ -49,6 +43,12 @@ pub(super) async fn materialize_part(
         pieces.push((path, loc.clone(), seg.start..seg.end));
         checks.push((loc, obj.e_tag.clone()));
     }
+    tracing::debug!(
+        part = %part.id,
+        file = %dest.display(),
+        fast_path = "copy_file_range",
+        "materializing with kernel copies"
+    );
     Some(copy_then_publish(out, dest, pieces, checks).await)
 }
 
