@@ -9,8 +9,7 @@
 //! reads only (`pread` into reused 1 MiB buffers, see `count_local.rs`); the
 //! stitching and counting are the same for every backend.
 
-use crate::engine::counter::{Aggregate, Counter};
-use crate::engine::stream::{LineStitcher, Tally};
+use crate::aggregate::{Counter, Detail, LineStitcher, Tally};
 use crate::engine::{Engine, StrategyKind};
 use crate::error::{Error, Result};
 use crate::manifest::{
@@ -85,6 +84,10 @@ pub async fn count_with_manifest(
     let counter = counter_for(manifest, engine);
     let (tally, decompressed_bytes) = count_part(&root, manifest, part, &counter, opts).await?;
     let engine = counter.engine();
+    let timeline = tally
+        .detail
+        .timeline()
+        .map(|t| t.to_counts(&manifest.keywords.names()));
     let output = CountOutput {
         version: COUNT_OUTPUT_VERSION,
         job_id: manifest.job_id.clone(),
@@ -96,11 +99,8 @@ pub async fn count_with_manifest(
             Mode::Keywords => KeywordCounts::from_counts(&manifest.keywords, &tally.counts),
             Mode::Words => KeywordCounts::default(),
         },
-        words: tally.words,
-        timeline: tally
-            .timeline
-            .as_ref()
-            .map(|t| t.to_counts(&manifest.keywords.names())),
+        words: tally.detail.into_word_counts(),
+        timeline,
         strategy: engine.strategy_name().to_string(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
@@ -122,15 +122,14 @@ pub async fn count_with_manifest(
     Ok(output)
 }
 
-/// The counter for a job: its engine plus what the manifest asks to aggregate.
+/// The counter for a job: its engine plus the counting mode the manifest asks for.
 fn counter_for(manifest: &Manifest, engine: Engine) -> Counter {
-    match manifest.mode {
-        Mode::Keywords => match manifest.by {
-            Some(unit) => Counter::new(engine, Aggregate::Timeline(unit)),
-            None => Counter::keywords(engine),
-        },
-        Mode::Words => Counter::new(engine, Aggregate::Words),
-    }
+    let mode = match (manifest.mode, manifest.by) {
+        (Mode::Keywords, None) => Detail::None,
+        (Mode::Keywords, Some(unit)) => Detail::by_time(unit),
+        (Mode::Words, _) => Detail::words(),
+    };
+    Counter::new(engine, mode)
 }
 
 fn unknown_part(manifest: &Manifest, work: &Location, part_id: &str) -> Error {
