@@ -3,12 +3,14 @@
 //! fan-out/fan-in DAG.
 //!
 //! The pure core has no I/O: [`keywords`] (validated keyword sets), [`cut`]
-//! (line-aligned byte ranges), [`engine`] (exact, parallel keyword counting)
+//! (line-aligned byte ranges), [`engine`] (exact, parallel keyword counting),
+//! [`aggregate`] (line stitching and the counting modes, above the engine)
 //! and [`manifest`] (the files the steps exchange). [`store`] is the storage
 //! glue over `object_store`; [`steps`] are split, count and merge over both;
 //! [`run`] runs the whole DAG on one machine; [`cli`] holds the command-line
 //! front ends that the binaries call; [`gen`] makes realistic test logs.
 
+pub mod aggregate;
 pub mod argo;
 pub mod cut;
 pub mod decompress;

@@ -1,6 +1,5 @@
 use super::*;
-use crate::engine::counter::{Aggregate, Counter};
-use crate::engine::stream::count_in_blocks_with;
+use crate::aggregate::{count_in_blocks_with, Counter, Detail};
 use crate::engine::Engine;
 use crate::keywords::Keywords;
 use proptest::prelude::*;
@@ -244,7 +243,7 @@ fn word_stream_any_cut_matches_the_whole_line() {
 
 fn words_counter() -> Counter {
     let k = Keywords::parse_list("INFO").unwrap();
-    Counter::new(Engine::new(&k), Aggregate::Words)
+    Counter::new(Engine::new(&k), Detail::words())
 }
 
 #[test]
@@ -255,7 +254,7 @@ fn stitcher_blocks_and_long_line_pieces_give_the_whole_count() {
     let counter = words_counter();
     let whole = counter.count_unit(text);
     assert_eq!(whole.lines, 5);
-    assert_eq!(whole.words.as_ref().unwrap().get(b"world"), 2);
+    assert_eq!(whole.detail.word_counts().unwrap().get(b"world"), 2);
     assert!(
         whole.counts.iter().all(|&c| c == 0),
         "words mode counts no keywords"
@@ -281,7 +280,8 @@ proptest! {
         prop_assert_eq!(counted(&text), want.clone());
         let counter = words_counter();
         let t = count_in_blocks_with(&counter, &text, block, limit);
-        let got: Vec<_> = t.words.unwrap().sorted().into_iter().map(|(k, n)| (k.to_vec(), n)).collect();
+        let words = t.detail.word_counts().unwrap();
+        let got: Vec<_> = words.sorted().into_iter().map(|(k, n)| (k.to_vec(), n)).collect();
         prop_assert_eq!(got, want);
     }
 }

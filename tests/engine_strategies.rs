@@ -3,8 +3,8 @@
 //! through the line stitcher in blocks of every size (ripgrep's
 //! `SearcherTester` idea: one expectation, every code path).
 
+use logcount::aggregate::count_in_blocks;
 use logcount::engine::reference::count_one;
-use logcount::engine::stream::count_in_blocks;
 use logcount::engine::{Engine, StrategyKind};
 use logcount::keywords::Keywords;
 use proptest::prelude::*;

@@ -9,8 +9,8 @@
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
+use logcount::aggregate::count_in_blocks;
 use logcount::engine::reference::count_one_with;
-use logcount::engine::stream::count_in_blocks;
 use logcount::engine::{Engine, MatchOptions, StrategyKind};
 use logcount::keywords::Keywords;
 

@@ -7,12 +7,18 @@
 //! Several strategies implement the rule ([`Strategy`]); [`Engine::new`] picks
 //! the fastest exact one for a keyword set, and [`StrategyKind`] lets tests and
 //! benchmarks force one. Every strategy counts an independent text: callers
-//! feed texts cut at line boundaries ([`stream::LineStitcher`]), and since no
-//! keyword contains a newline, the counts of the pieces add up to the count of
-//! the whole.
+//! feed texts cut at line boundaries, and since no keyword contains a newline,
+//! the counts of the pieces add up to the count of the whole. A text too long
+//! to hold is counted as it streams by ([`Engine::piece_counter`]).
 //!
 //! [`MatchOptions`] (`--ignore-case`, `--whole-word`; see [`options`]) change
 //! what matches; every strategy supports them ([`Engine::with_options`]).
+//!
+//! This module only counts bytes: keywords, newlines ([`count_newlines`]).
+//! What a job gathers from lines (keyword totals, words, time buckets), and
+//! turning blocks into line-aligned texts, is [`crate::aggregate`]'s, which
+//! builds on the engine; the engine depends on nothing above it (only
+//! [`crate::keywords`]).
 //!
 //! ```
 //! use logcount::{engine::Engine, keywords::Keywords};
@@ -23,15 +29,15 @@
 //! ```
 
 pub mod aho;
-pub mod counter;
 pub mod memmem;
 pub mod options;
+pub mod pieces;
 pub mod reference;
 pub mod simd;
-pub mod stream;
 
 use crate::keywords::Keywords;
 pub use options::MatchOptions;
+pub use pieces::PieceCounter;
 use std::fmt;
 use std::sync::Arc;
 
@@ -125,7 +131,8 @@ pub struct Engine {
     keywords: Keywords,
     options: MatchOptions,
     strategy: Arc<dyn Strategy>,
-    /// For lines too long to hold in a buffer: counted in a streaming way.
+    /// For texts too long to hold in a buffer: counted as they stream by
+    /// ([`Engine::piece_counter`]).
     overlapping: Arc<aho::AhoOverlapping>,
 }
 
@@ -290,8 +297,14 @@ impl Engine {
         self.strategy.count_lines(text, counts)
     }
 
-    pub(crate) fn overlapping(&self) -> &aho::AhoOverlapping {
-        &self.overlapping
+    /// A counter of one text fed in pieces (a line too long to hold), in
+    /// memory bounded by the longest keyword; see [`pieces`].
+    pub fn piece_counter(&self) -> PieceCounter {
+        PieceCounter::new(
+            self.overlapping.clone(),
+            self.options.whole_word,
+            self.keywords.len(),
+        )
     }
 }
 

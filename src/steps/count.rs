@@ -9,8 +9,7 @@
 //! reads only (`pread` into reused 1 MiB buffers, see `count_local.rs`); the
 //! stitching and counting are the same for every backend.
 
-use crate::engine::counter::{Aggregate, Counter};
-use crate::engine::stream::{LineStitcher, Tally};
+use crate::aggregate::{Counter, Detail, LineStitcher, Tally};
 use crate::engine::{Engine, StrategyKind};
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
@@ -83,6 +82,10 @@ pub async fn count_with_manifest(
     let counter = counter_for(&manifest.counting, opts.strategy)?;
     let (tally, decompressed_bytes) = count_part(&root, manifest, part, &counter, opts).await?;
     let engine = counter.engine();
+    let timeline = match (tally.detail.timeline(), manifest.counting.keywords()) {
+        (Some(t), Some(keywords)) => Some(t.to_counts(&keywords.names())),
+        _ => None,
+    };
     let output = CountOutput {
         version: COUNT_OUTPUT_VERSION,
         job_id: manifest.job_id.clone(),
@@ -94,11 +97,8 @@ pub async fn count_with_manifest(
             Some(keywords) => KeywordCounts::from_counts(keywords, &tally.counts),
             None => KeywordCounts::default(),
         },
-        words: tally.words,
-        timeline: match (&tally.timeline, manifest.counting.keywords()) {
-            (Some(t), Some(keywords)) => Some(t.to_counts(&keywords.names())),
-            _ => None,
-        },
+        words: tally.detail.into_word_counts(),
+        timeline,
         strategy: engine.strategy_name().to_string(),
         elapsed_ms: started.elapsed().as_millis() as u64,
     };
@@ -130,9 +130,9 @@ fn counter_for(counting: &Counting, strategy: StrategyKind) -> Result<Counter> {
             keywords,
             by: Some(unit),
             ..
-        } => Counter::new(engine(keywords)?, Aggregate::Timeline(*unit)),
+        } => Counter::new(engine(keywords)?, Detail::by_time(*unit)),
         // Words are counted by the tokenizer; the engine only sizes the tally.
-        Counting::Words => Counter::new(engine(&Keywords::default_set())?, Aggregate::Words),
+        Counting::Words => Counter::new(engine(&Keywords::default_set())?, Detail::words()),
     })
 }
 

@@ -6,9 +6,8 @@
 //! are decoded at once, one decoder thread each.
 
 use super::{CountOptions, LINE_LIMIT};
+use crate::aggregate::{Counter, LineStitcher, Tally};
 use crate::decompress::decode::{decompressed_blocks, Fetch, Segment};
-use crate::engine::counter::Counter;
-use crate::engine::stream::{LineStitcher, Tally};
 use crate::error::Result;
 use crate::wire::{Manifest, Part};
 use crate::steps::on_rayon;

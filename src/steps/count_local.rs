@@ -11,8 +11,7 @@
 //! any time between split and the end of the read is refused, as on the
 //! generic path.
 
-use crate::engine::counter::Counter;
-use crate::engine::stream::Tally;
+use crate::aggregate::{Counter, Tally};
 use crate::error::{Error, Result};
 use crate::steps::on_rayon;
 use crate::store::{self, Location};

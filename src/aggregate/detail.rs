@@ -1,0 +1,163 @@
+//! The counting modes: what a tally holds besides the keyword totals, and how
+//! lines add to it. Every per-mode branch of the aggregation layer is here;
+//! [`super::Counter`], [`super::Tally`] and the stitcher only call into it.
+
+use crate::engine::{count_newlines, Engine, PieceCounter};
+use crate::timeline::{self, TimeUnit, Timeline};
+use crate::words::{WordCounts, WordStream};
+
+/// The counting mode's part of a tally: one variant per mode.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Keyword totals only (the reference's job): nothing more.
+    #[default]
+    None,
+    /// `--mode words`: every word's count ([`crate::words`]); the tally's
+    /// keyword counts stay 0.
+    Words(WordCounts),
+    /// `--by`: keyword totals plus lines and counts per time bucket of each
+    /// line's leading timestamp ([`crate::timeline`]).
+    Timeline { unit: TimeUnit, timeline: Timeline },
+}
+
+/// A line too long to hold, streamed by in pieces: what its mode needs of it
+/// besides its first bytes ([`super::LONG_LINE_HEAD`]).
+#[derive(Debug)]
+pub(super) enum LineStream {
+    /// Its keyword counts.
+    Keywords(PieceCounter),
+    /// Its words; a word cut at a piece's end is kept whole, however long.
+    Words(WordStream),
+}
+
+/// One for a final line without a newline.
+fn unterminated(text: &[u8]) -> u64 {
+    u64::from(text.last().is_some_and(|&b| b != b'\n'))
+}
+
+fn add_counts(totals: &mut [u64], counts: &[u64]) {
+    for (a, b) in totals.iter_mut().zip(counts) {
+        *a += b;
+    }
+}
+
+impl Detail {
+    /// The detail of a `--by unit` job.
+    pub fn by_time(unit: TimeUnit) -> Self {
+        Detail::Timeline {
+            unit,
+            timeline: Timeline::default(),
+        }
+    }
+
+    /// The detail of a words job.
+    pub fn words() -> Self {
+        Detail::Words(WordCounts::default())
+    }
+
+    /// The word counts (words mode).
+    pub fn word_counts(&self) -> Option<&WordCounts> {
+        match self {
+            Detail::Words(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The word counts (words mode), owned.
+    pub fn into_word_counts(self) -> Option<WordCounts> {
+        match self {
+            Detail::Words(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The counts per time bucket (`--by` jobs).
+    pub fn timeline(&self) -> Option<&Timeline> {
+        match self {
+            Detail::Timeline { timeline, .. } => Some(timeline),
+            _ => None,
+        }
+    }
+
+    /// Whether `other` is of the same mode (and time unit).
+    pub fn same_mode(&self, other: &Detail) -> bool {
+        match (self, other) {
+            (Detail::Timeline { unit: a, .. }, Detail::Timeline { unit: b, .. }) => a == b,
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other),
+        }
+    }
+
+    /// An empty detail of the same mode, for `keywords` keywords.
+    pub(super) fn empty(&self, keywords: usize) -> Detail {
+        match self {
+            Detail::None => Detail::None,
+            Detail::Words(_) => Detail::words(),
+            Detail::Timeline { unit, .. } => Detail::Timeline {
+                unit: *unit,
+                timeline: Timeline::new(keywords),
+            },
+        }
+    }
+
+    /// Adds the whole lines of `text` (the last may lack its newline): their
+    /// keyword counts to `counts` (if the mode counts keywords) and what the
+    /// mode gathers to `self`. Returns the number of lines.
+    pub(super) fn add_lines(&mut self, engine: &Engine, text: &[u8], counts: &mut [u64]) -> u64 {
+        match self {
+            Detail::None => engine.count_lines(text, counts) + unterminated(text),
+            Detail::Words(words) => {
+                words.count_text(text);
+                count_newlines(text) + unterminated(text)
+            }
+            Detail::Timeline { unit, timeline } => {
+                timeline::add_lines(*unit, text, timeline, counts, |run, c| engine.count(run, c))
+            }
+        }
+    }
+
+    /// How a line too long to hold is streamed in this mode.
+    pub(super) fn long_line(&self, engine: &Engine) -> LineStream {
+        match self {
+            Detail::None | Detail::Timeline { .. } => LineStream::Keywords(engine.piece_counter()),
+            Detail::Words(_) => LineStream::Words(WordStream::default()),
+        }
+    }
+
+    /// Adds one line too long to hold, streamed through `line` (from
+    /// [`Self::long_line`]); `head` is its first bytes.
+    pub(super) fn add_long_line(&mut self, head: &[u8], line: LineStream, counts: &mut [u64]) {
+        match (self, line) {
+            (Detail::None, LineStream::Keywords(line)) => add_counts(counts, &line.finish()),
+            (Detail::Words(words), LineStream::Words(line)) => words.merge_owned(line.finish()),
+            (Detail::Timeline { unit, timeline }, LineStream::Keywords(line)) => {
+                let line = line.finish();
+                add_counts(counts, &line);
+                timeline.add_line(*unit, head, &line);
+            }
+            (_, _) => unreachable!("a long line streamed for another mode"),
+        }
+    }
+
+    /// Adds the detail of another tally of the same mode.
+    pub(super) fn add(&mut self, other: &Detail) {
+        debug_assert!(self.same_mode(other), "adding a tally of another mode");
+        match (self, other) {
+            (Detail::None, Detail::None) => {}
+            (Detail::Words(a), Detail::Words(b)) => a.merge(b),
+            (Detail::Timeline { timeline: a, .. }, Detail::Timeline { timeline: b, .. }) => {
+                a.add(b)
+            }
+            (_, _) => panic!("adding a tally of another counting mode"),
+        }
+    }
+}
+
+impl LineStream {
+    /// Takes the line's next bytes.
+    pub(super) fn feed(&mut self, piece: &[u8]) {
+        match self {
+            LineStream::Keywords(counter) => counter.feed(piece),
+            LineStream::Words(words) => words.feed(piece),
+        }
+    }
+}

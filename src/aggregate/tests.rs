@@ -1,0 +1,71 @@
+use super::{count_in_blocks_with, Counter, Detail, Tally};
+use crate::engine::{Engine, MatchOptions, StrategyKind};
+use crate::keywords::Keywords;
+use crate::timeline::{BucketStart, TimeUnit};
+
+/// Timed lines, an untimed one, a line far longer than the small stitcher
+/// limits (its timestamp in its first bytes) and a final line without a newline.
+fn timed_log() -> Vec<u8> {
+    let mut text = b"2023-02-28T06:54:19Z ERROR a\nERROR no time\n".to_vec();
+    text.extend_from_slice(b"2023-02-28T07:00:00Z ");
+    text.extend_from_slice(&b"ERROR ".repeat(30));
+    text.extend_from_slice(b"\n2023-02-28T07:59:59Z ERROR");
+    text
+}
+
+#[test]
+fn by_time_through_the_stitcher_matches_the_whole_unit() {
+    let k = Keywords::parse_list("ERROR").unwrap();
+    for whole_word in [false, true] {
+        let opts = MatchOptions {
+            ignore_case: false,
+            whole_word,
+        };
+        let engine = Engine::with_options(&k, opts, StrategyKind::Auto).unwrap();
+        let counter = Counter::new(engine, Detail::by_time(TimeUnit::Hour));
+        let text = timed_log();
+        let whole = counter.count_unit(&text);
+        assert_eq!((whole.counts[0], whole.lines), (33, 4));
+        let timeline = whole.detail.timeline().expect("a --by tally");
+        let bucket = |label| {
+            let start = BucketStart::parse_label(label, TimeUnit::Hour).unwrap();
+            let b = &timeline.buckets[&start];
+            (b.lines, b.counts[0])
+        };
+        assert_eq!(bucket("2023-02-28T06:00:00Z"), (1, 1));
+        assert_eq!(bucket("2023-02-28T07:00:00Z"), (2, 31));
+        assert_eq!((timeline.untimed.lines, timeline.untimed.counts[0]), (1, 1));
+        for block in [1, 2, 7, 16, 64, text.len()] {
+            // 8 bytes cannot hold the long line (nor most others); 1 MiB holds all.
+            for limit in [1, 8, 40, 1 << 20] {
+                let t = count_in_blocks_with(&counter, &text, block, limit);
+                assert_eq!(
+                    t, whole,
+                    "whole word {whole_word} block {block} limit {limit}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_counter_starts_its_tallies_empty_in_its_mode() {
+    let engine = Engine::new(&Keywords::parse_list("ERROR").unwrap());
+    let mut words = crate::words::WordCounts::default();
+    words.count_text(b"left over");
+    let counter = Counter::new(engine, Detail::Words(words));
+    let t = counter.tally();
+    assert_eq!(t, Tally::new(1, Detail::words()));
+    assert!(counter.mode().same_mode(&t.detail));
+    assert!(!Detail::by_time(TimeUnit::Hour).same_mode(&Detail::by_time(TimeUnit::Day)));
+    assert!(!Detail::None.same_mode(&Detail::words()));
+}
+
+#[test]
+#[should_panic(expected = "another")]
+fn adding_a_tally_of_another_mode_is_refused() {
+    let engine = Engine::new(&Keywords::parse_list("ERROR").unwrap());
+    let mut keywords = Counter::keywords(engine.clone()).count_unit(b"ERROR\n");
+    let words = Counter::new(engine, Detail::words()).count_unit(b"ERROR\n");
+    keywords.add(&words);
+}
