@@ -290,3 +290,6 @@ impl Engine {
 pub fn count_newlines(text: &[u8]) -> u64 {
     simd::count_byte(text, b'\n')
 }
+
+#[cfg(test)]
+mod strategy_tests;
