@@ -5,10 +5,7 @@
 //! no final newline and lines over 1 MiB (the stitcher's long-line path),
 //! over several part counts and read block sizes, on file:// and memory://.
 
-#[macro_use]
-mod common;
-
-use common::{seed_sample, step_binary, Backend};
+use crate::common::{seed_sample, step_binary, Backend};
 use logcount::engine::MatchOptions;
 use logcount::keywords::Keywords;
 use logcount::manifest::{CountOutput, Mode};

@@ -5,10 +5,7 @@
 //! (result.json, every word in order) and the `word count` lines (top K)
 //! are compared, and the step binaries are run as Argo runs them.
 
-#[macro_use]
-mod common;
-
-use common::{seed_sample, step_binary, torture_inputs, Backend};
+use crate::common::{seed_sample, step_binary, torture_inputs, Backend};
 use logcount::keywords::Keywords;
 use logcount::manifest::{KeywordCounts, Mode};
 use logcount::run::{run_in_process, RunOptions};
