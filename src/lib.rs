@@ -18,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod gen;
 pub mod keywords;
+pub mod named;
 pub mod report;
 pub mod run;
 pub mod spec;

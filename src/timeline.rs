@@ -48,23 +48,10 @@
 //! assert!(parse(b"2023-13-01T00:00Z").is_none());
 //! ```
 
-use crate::spec::Named;
+use crate::named::Named;
+pub use crate::spec::TimeUnit;
 use crate::wire::{Bucket, KeywordCounts, TimelineCounts, TimelineFile, Untimed};
 use std::collections::BTreeMap;
-
-/// The width of a time bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TimeUnit {
-    Minute,
-    Hour,
-    Day,
-}
-
-crate::spec::named!(TimeUnit {
-    Minute = "minute": "Buckets of one minute";
-    Hour = "hour": "Buckets of one hour";
-    Day = "day": "Buckets of one day (UTC)";
-});
 
 impl TimeUnit {
     /// Bytes of `YYYY-MM-DDTHH:MM` that name the bucket of a line without an

@@ -49,28 +49,6 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Write};
 
-/// What a job counts: the keywords (the reference's job) or every word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// Occurrences of each keyword.
-    #[default]
-    Keywords,
-    /// Occurrences of every whitespace-separated word, ASCII-lowercased.
-    Words,
-}
-
-crate::spec::named!(Mode {
-    Keywords = "keywords": "Occurrences of each keyword";
-    Words = "words": "Occurrences of every whitespace-separated word, ASCII-lowercased";
-});
-
-impl Mode {
-    /// For `skip_serializing_if`: a keyword job's manifest does not mention its mode.
-    pub fn is_keywords(&self) -> bool {
-        *self == Mode::Keywords
-    }
-}
-
 /// The hasher of word maps (see the README's word-frequency figures).
 pub type WordHasher = rustc_hash::FxBuildHasher;
 
@@ -366,21 +344,6 @@ pub fn write_lines<W: Write>(
     for (w, c) in &sorted[..n] {
         out.write_all(w)?;
         writeln!(out, " {c}")?;
-    }
-    Ok(())
-}
-
-/// Writes `word count` lines for a merged result (encoded words, in order):
-/// the stdout of merge and `logcount run` in words mode, at most `top` lines.
-pub fn write_result_lines<W: Write>(
-    out: &mut W,
-    result: &crate::wire::KeywordCounts,
-    top: Option<usize>,
-) -> io::Result<()> {
-    for (key, n) in result.0.iter().take(top.unwrap_or(usize::MAX)) {
-        let word = decode_word(key).map_err(io::Error::other)?;
-        out.write_all(&word)?;
-        writeln!(out, " {n}")?;
     }
     Ok(())
 }

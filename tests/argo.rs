@@ -9,7 +9,7 @@
 //! these checks print why they skip.
 //!
 //! Regenerate the checked-in files after changing the generator:
-//! `LOGCOUNT_BLESS=1 cargo test --release --test argo`.
+//! `LOGCOUNT_BLESS=1 cargo test --release --test tests argo::`.
 
 use logcount::argo::{workflow, Storage, WorkflowOptions};
 use std::path::{Path, PathBuf};
@@ -131,7 +131,7 @@ fn checked_in_workflows_match_the_generator() {
     }
     assert!(
         stale.is_empty(),
-        "workloads/argo/ is out of date with the generator; regenerate with\n  LOGCOUNT_BLESS=1 cargo test --release --test argo\nor:\n{}",
+        "workloads/argo/ is out of date with the generator; regenerate with\n  LOGCOUNT_BLESS=1 cargo test --release --test tests argo::\nor:\n{}",
         stale.join("\n")
     );
 }

@@ -7,9 +7,7 @@
 //! The randomness is a fixed-seed generator: a failure names its run, and
 //! runs again the same way (up to the OS's scheduling).
 
-mod common;
-
-use common::s3::S3Server;
+use crate::common::s3::S3Server;
 use logcount::engine::reference::count_one;
 use logcount::keywords::Keywords;
 use std::path::{Path, PathBuf};

@@ -2,9 +2,8 @@
 //! variables, stdout carrying only the step's contract output, exit code 2
 //! for bad input and 1 for storage failures.
 
-mod common;
-
-use common::{seed_sample, SEED_RESULT};
+use crate::common;
+use crate::common::{seed_sample, SEED_RESULT};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 

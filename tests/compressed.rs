@@ -6,10 +6,7 @@
 //! `bytes.count` for the seed), for several part counts and small blocks, so
 //! that decompressed blocks and unit boundaries straddle lines.
 
-#[macro_use]
-mod common;
-
-use common::{expected, seed_sample, step_binary, torture_inputs, Backend, SEED_RESULT};
+use crate::common::{expected, seed_sample, step_binary, torture_inputs, Backend, SEED_RESULT};
 use logcount::keywords::Keywords;
 use logcount::wire::{CountOutput, Manifest};
 use logcount::run::{run_in_process, RunOptions};

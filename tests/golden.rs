@@ -4,8 +4,7 @@
 //! Run with `LOGCOUNT_UPDATE_GOLDEN=1` to rewrite them after a deliberate
 //! format change.
 
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -7,8 +7,7 @@
 //! manifest) and by `pipeline.rs` (unknown part ids, stale / tampered count
 //! outputs, input drift, through the library) are not repeated here.
 
-mod common;
-
+use crate::common;
 use logcount::engine::reference::count_one;
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -5,7 +5,7 @@
 //! through the store, so the bytes are the ones that store serves, not
 //! whatever file the URL's path happens to name.
 
-mod common;
+use crate::common;
 
 use common::expected;
 use logcount::keywords::Keywords;
@@ -25,11 +25,8 @@ use std::sync::{Arc, Mutex};
 fn run_options() -> RunOptions {
     RunOptions {
         split: SplitOptions {
-            by: None,
-            matching: Default::default(),
-            mode: Default::default(),
             parts: 3,
-            keywords: Keywords::default_set(),
+            counting: logcount::spec::Counting::default(),
             materialize: true,
         },
         count: CountOptions::default(),

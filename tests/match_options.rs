@@ -4,9 +4,7 @@
 //! through the long-line path and matches straddle every block boundary), and
 //! the `logcount run` binary with the flags and with the environment variables.
 
-mod common;
-
-use common::{seed_path, step_binary, Backend};
+use crate::common::{seed_path, step_binary, Backend};
 use logcount::engine::MatchOptions;
 use logcount::keywords::Keywords;
 use logcount::run::{run_in_process, RunOptions};

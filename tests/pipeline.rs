@@ -3,10 +3,7 @@
 //! pattern). Each behaviour is one generic async function over a `Backend`;
 //! the `suite!` macro instantiates all of them per backend.
 
-#[macro_use]
-mod common;
-
-use common::{expected, seed_sample, torture_inputs, Backend, SEED_RESULT};
+use crate::common::{expected, seed_sample, torture_inputs, Backend, SEED_RESULT};
 use futures::StreamExt;
 use logcount::engine::StrategyKind;
 use logcount::keywords::Keywords;

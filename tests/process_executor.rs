@@ -4,9 +4,8 @@
 //! still exact; failures name the part and are retried only when a retry can
 //! help; 10,000 parts work end to end.
 
-mod common;
-
-use common::s3::S3Server;
+use crate::common;
+use crate::common::s3::S3Server;
 use logcount::keywords::Keywords;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

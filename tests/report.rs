@@ -5,8 +5,7 @@
 //! Without chromium these checks print a loud SKIPPED line, except under
 //! `CI=true`, where a missing browser fails the test (test.sh installs it).
 
-mod common;
-
+use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};

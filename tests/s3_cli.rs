@@ -5,10 +5,9 @@
 //! user meets first (missing bucket, wrong credentials, changed input), with
 //! secrets kept out of every output.
 
-mod common;
-
-use common::s3::{Loopback, S3Server, ACCESS_KEY, SECRET_KEY};
-use common::{expected, seed_sample, SEED_RESULT};
+use crate::common;
+use crate::common::s3::{Loopback, S3Server, ACCESS_KEY, SECRET_KEY};
+use crate::common::{expected, seed_sample, SEED_RESULT};
 use logcount::keywords::Keywords;
 use logcount::run::{run_in_process, RunOptions};
 use logcount::steps::count::CountOptions;

@@ -4,11 +4,10 @@
 //! error naming the operation and the object; streamed outputs are whole or
 //! absent (multipart uploads completed, or aborted on error).
 
-mod common;
-
+use crate::common;
+use crate::common::expected;
+use crate::common::s3::{S3Server, ACCESS_KEY, SECRET_KEY};
 use bytes::Bytes;
-use common::expected;
-use common::s3::{S3Server, ACCESS_KEY, SECRET_KEY};
 use logcount::keywords::Keywords;
 use logcount::run::{run_in_process, RunOptions};
 use logcount::steps::count::CountOptions;

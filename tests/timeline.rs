@@ -5,15 +5,13 @@
 //! no final newline and lines over 1 MiB (the stitcher's long-line path),
 //! over several part counts and read block sizes, on file:// and memory://.
 
-#[macro_use]
-mod common;
-
-use common::{seed_sample, step_binary, Backend};
+use crate::common::{seed_sample, step_binary, Backend};
 use logcount::engine::MatchOptions;
 use logcount::keywords::Keywords;
-use logcount::spec::{Counting, Named};
+use logcount::named::Named;
+use logcount::spec::Counting;
 use logcount::wire::CountOutput;
-use logcount::words::Mode;
+use logcount::spec::Mode;
 use logcount::run::{run_in_process, RunOptions};
 use logcount::steps::count::{count, CountOptions};
 use logcount::steps::merge::merge;

@@ -5,12 +5,9 @@
 //! (result.json, every word in order) and the `word count` lines (top K)
 //! are compared, and the step binaries are run as Argo runs them.
 
-#[macro_use]
-mod common;
-
-use common::{seed_sample, step_binary, torture_inputs, Backend};
+use crate::common::{seed_sample, step_binary, torture_inputs, Backend};
 use logcount::wire::KeywordCounts;
-use logcount::words::Mode;
+use logcount::spec::Mode;
 use logcount::run::{run_in_process, RunOptions};
 use logcount::steps::count::CountOptions;
 use logcount::steps::split::SplitOptions;
@@ -83,7 +80,7 @@ fn opts(parts: usize, block: usize) -> RunOptions {
 
 fn lines_of(result: &KeywordCounts, top: Option<usize>) -> Vec<u8> {
     let mut out = Vec::new();
-    logcount::words::write_result_lines(&mut out, result, top).unwrap();
+    result.write_word_lines(&mut out, top).unwrap();
     out
 }
 

@@ -11,12 +11,13 @@ use logcount::error::{Error, Result};
 use logcount::keywords::Keywords;
 use logcount::run::{Retry, RunOptions, RunPlan};
 use logcount::spec::env;
-use logcount::spec::{Counting, Named};
+use logcount::named::Named;
+use logcount::spec::Counting;
 use logcount::steps::count::{CountOptions, DEFAULT_BLOCK_SIZE, DEFAULT_FETCH_CONCURRENCY};
 use logcount::steps::split::SplitOptions;
 use logcount::store::{self, Stores};
 use logcount::timeline::TimeUnit;
-use logcount::words::Mode;
+use logcount::spec::Mode;
 
 /// The work prefix the reference workflow mounts its volume at.
 pub const DEFAULT_WORK: &str = logcount::argo::VOLUME_MOUNT;

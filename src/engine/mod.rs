@@ -80,7 +80,7 @@ pub enum StrategyKind {
     SimdPortable,
 }
 
-crate::spec::named!(StrategyKind {
+crate::named::named!(StrategyKind {
     Auto = "auto": "Pick the fastest exact strategy for the keyword set";
     Reference = "reference": "The naive oracle (slow; for tests)";
     Memmem = "memmem": "One memchr::memmem pass per keyword";
@@ -312,3 +312,6 @@ impl Engine {
 pub fn count_newlines(text: &[u8]) -> u64 {
     simd::count_byte(text, b'\n')
 }
+
+#[cfg(test)]
+mod strategy_tests;

@@ -27,7 +27,7 @@ use crate::spec::env::Step;
 use crate::steps::count::CountOptions;
 use crate::steps::split::SplitOptions;
 use crate::wire::KeywordCounts;
-use crate::words::Mode;
+use crate::spec::Mode;
 use futures::{StreamExt, TryStreamExt};
 use stats::Recorder;
 use std::future::Future;

@@ -20,11 +20,11 @@ use crate::error::{Error, Result};
 use crate::spec::env::{
     self, counting_env, step_env, EnvSource, Param, Step, EXIT_BAD_INPUT, STEP_VARS,
 };
-use crate::spec::Named;
+use crate::named::Named;
 use crate::steps::count::CountOptions;
 use crate::store::Stores;
 use crate::wire::{KeywordCounts, Manifest};
-use crate::words::Mode;
+use crate::spec::Mode;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Mutex;
@@ -256,7 +256,7 @@ impl Executor for ChildProcesses {
             // Merge printed `word count` lines; result.json (its copy) holds them all.
             Mode::Words => {
                 let mut lines = Vec::new();
-                crate::words::write_result_lines(&mut lines, &copied, None)?;
+                copied.write_word_lines(&mut lines, None)?;
                 String::from_utf8_lossy(&lines) == stdout
             }
             Mode::Keywords => {

@@ -299,7 +299,7 @@ pub fn step_env(step: Step, credentials: Option<Credentials>) -> Vec<EnvVar> {
 /// ```
 pub fn counting_env(counting: &super::Counting) -> Vec<(&'static str, String)> {
     let mut env = Vec::new();
-    if counting.mode() != crate::words::Mode::Keywords {
+    if counting.mode() != crate::spec::Mode::Keywords {
         env.push((MODE, counting.mode().to_string()));
     }
     let matching = counting.matching();

@@ -12,7 +12,7 @@
 //! use logcount::engine::MatchOptions;
 //! use logcount::keywords::Keywords;
 //! use logcount::spec::Counting;
-//! use logcount::words::Mode;
+//! use logcount::spec::Mode;
 //! let plain = Counting::new(Mode::Keywords, None, MatchOptions::default(), None).unwrap();
 //! assert_eq!(plain.keywords(), Some(&Keywords::default_set()));
 //! let words = Counting::new(Mode::Words, None, MatchOptions::default(), None).unwrap();
@@ -22,17 +22,50 @@
 //! ```
 
 pub mod env;
-mod named;
-
-pub(crate) use named::named;
-pub use named::{Named, UnknownName};
 
 use crate::engine::MatchOptions;
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
-use crate::timeline::TimeUnit;
-use crate::words::Mode;
 use serde::{Deserialize, Serialize};
+
+/// What a job counts: the keywords (the reference's job) or every word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// Occurrences of each keyword.
+    #[default]
+    Keywords,
+    /// Occurrences of every whitespace-separated word, ASCII-lowercased.
+    Words,
+}
+
+crate::named::named!(Mode {
+    Keywords = "keywords": "Occurrences of each keyword";
+    Words = "words": "Occurrences of every whitespace-separated word, ASCII-lowercased";
+});
+
+impl Mode {
+    /// For `skip_serializing_if`: a keyword job's manifest does not mention its mode.
+    pub fn is_keywords(&self) -> bool {
+        *self == Mode::Keywords
+    }
+}
+
+/// The width of a time bucket (`--by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TimeUnit {
+    /// One minute.
+    Minute,
+    /// One hour.
+    Hour,
+    /// One day (UTC).
+    Day,
+}
+
+crate::named::named!(TimeUnit {
+    Minute = "minute": "Buckets of one minute";
+    Hour = "hour": "Buckets of one hour";
+    Day = "day": "Buckets of one day (UTC)";
+});
 
 /// What a job counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

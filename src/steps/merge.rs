@@ -7,12 +7,12 @@
 //! split. Any mismatch is an error naming the part, and no result is written.
 
 use crate::error::{Error, Result};
-use crate::spec::Named;
+use crate::named::Named;
 use crate::wire::{
     CountOutput, KeywordCounts, Manifest, Part, TimelineFile, COUNT_DIR, COUNT_OUTPUT_VERSION,
     RESULT_FILE, TIMELINE_FILE,
 };
-use crate::words::Mode;
+use crate::spec::Mode;
 use crate::steps::read_manifest;
 use crate::store::{self, Location, Stores};
 use crate::timeline::Timeline;

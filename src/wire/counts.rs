@@ -40,6 +40,24 @@ impl KeywordCounts {
     }
 }
 
+impl KeywordCounts {
+    /// Writes a words job's result as `word count` lines (words decoded to
+    /// their bytes, in order): the stdout of merge and `logcount run` in
+    /// words mode, at most `top` lines.
+    pub fn write_word_lines<W: std::io::Write>(
+        &self,
+        out: &mut W,
+        top: Option<usize>,
+    ) -> std::io::Result<()> {
+        for (key, n) in self.0.iter().take(top.unwrap_or(usize::MAX)) {
+            let word = crate::words::decode_word(key).map_err(std::io::Error::other)?;
+            out.write_all(&word)?;
+            writeln!(out, " {n}")?;
+        }
+        Ok(())
+    }
+}
+
 impl Serialize for KeywordCounts {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.0.len()))?;

@@ -5,7 +5,8 @@
 /// One test module per backend, each running the named generic suite
 /// functions (`async fn name(b: &Backend)`) on a fresh backend:
 /// `suite!(file: Backend::file(); seed, torture);` (object_store's
-/// `integration.rs` pattern). Test files take it with `#[macro_use] mod common;`.
+/// `integration.rs` pattern). `tests.rs` declares `#[macro_use] mod common;`
+/// before the test modules, so each of them can call it.
 #[allow(unused_macros)]
 macro_rules! suite {
     ($backend:ident: $make:expr; $($test:ident),* $(,)?) => {

@@ -2,11 +2,15 @@
 //! of hand-picked cases and on random inputs and keyword sets, whole and fed
 //! through the line stitcher in blocks of every size (ripgrep's
 //! `SearcherTester` idea: one expectation, every code path).
+//!
+//! Unit tests of the library rather than an integration test so that
+//! `.ci/aarch64.sh` cross-runs them under qemu with `--lib engine::` without
+//! building the integration test crate (S3 test server, hyper) for aarch64.
 
-use logcount::aggregate::count_in_blocks;
-use logcount::engine::reference::count_one;
-use logcount::engine::{Engine, StrategyKind};
-use logcount::keywords::Keywords;
+use crate::engine::reference::count_one;
+use crate::aggregate::count_in_blocks;
+use crate::engine::{Engine, MatchOptions, StrategyKind};
+use crate::keywords::Keywords;
 use proptest::prelude::*;
 
 fn oracle(text: &[u8], k: &Keywords) -> Vec<u64> {
@@ -103,7 +107,7 @@ fn every_block_size_on_a_small_log() {
 
 #[test]
 fn large_keyword_sets() {
-    let text = logcount::gen::generate(200_000, 77);
+    let text = crate::gen::generate(200_000, 77);
     // 200 keywords: words from the generator, digits, and overlapping pieces.
     let mut words: Vec<String> = (0..150)
         .map(|i| format!("{:02}", i % 100) + &"x".repeat(i / 100))
@@ -164,15 +168,13 @@ proptest! {
 
     #[test]
     fn random_generated_logs(seed in any::<u64>(), block in 1usize..5000) {
-        let text = logcount::gen::generate(20_000, seed);
+        let text = crate::gen::generate(20_000, seed);
         let k = Keywords::parse_list("INFO,WARN,ERROR,DEBUG,ERR,人艰").unwrap();
         check_all(&text, &k, &[block], &[64]);
     }
 }
 
 // ---- Match options: --ignore-case and --whole-word on every strategy ----
-
-use logcount::engine::MatchOptions;
 
 const EXACT: MatchOptions = MatchOptions {
     ignore_case: false,

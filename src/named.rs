@@ -3,8 +3,8 @@
 //! variables, in the manifest and in messages.
 //!
 //! ```
-//! use logcount::spec::Named;
-//! use logcount::words::Mode;
+//! use logcount::named::Named;
+//! use logcount::spec::Mode;
 //! assert_eq!("words".parse::<Mode>().unwrap(), Mode::Words);
 //! assert_eq!(Mode::Keywords.to_string(), "keywords");
 //! let err = "lines".parse::<Mode>().unwrap_err();
@@ -54,7 +54,7 @@ pub struct UnknownName {
 /// fieldless enum: `named!(Mode { Keywords = "keywords": "help", ... })`.
 macro_rules! named {
     ($ty:ident { $($variant:ident = $name:literal: $help:literal $(, hidden = $hidden:literal)?);+ $(;)? }) => {
-        impl $crate::spec::Named for $ty {
+        impl $crate::named::Named for $ty {
             const ALL: &'static [Self] = &[$($ty::$variant),+];
             fn name(self) -> &'static str {
                 match self { $($ty::$variant => $name),+ }
@@ -67,25 +67,25 @@ macro_rules! named {
             }
         }
         impl std::str::FromStr for $ty {
-            type Err = $crate::spec::UnknownName;
+            type Err = $crate::named::UnknownName;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                <$ty as $crate::spec::Named>::from_name(s)
+                <$ty as $crate::named::Named>::from_name(s)
             }
         }
         impl std::fmt::Display for $ty {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str($crate::spec::Named::name(*self))
+                f.write_str($crate::named::Named::name(*self))
             }
         }
         impl serde::Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str($crate::spec::Named::name(*self))
+                s.serialize_str($crate::named::Named::name(*self))
             }
         }
         impl<'de> serde::Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                <$ty as $crate::spec::Named>::from_name(&name).map_err(serde::de::Error::custom)
+                <$ty as $crate::named::Named>::from_name(&name).map_err(serde::de::Error::custom)
             }
         }
     };
