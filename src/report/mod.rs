@@ -9,18 +9,22 @@
 //! separators, the exact value kept in `data-value` and the tooltip.
 //!
 //! ```
-//! use logcount::manifest::KeywordCounts;
-//! use logcount::report::{render, RunInputs, RunReport};
+//! use logcount::report::{render, RunReport};
+//! use logcount::wire::{KeywordCounts, Manifest};
+//! let manifest: Manifest = serde_json::from_str(
+//!     r#"{"version":1,"job_id":"j","input":"file:///a.log","store":"file:///",
+//!         "objects":[],"keywords":["INFO"],"parts":[],"materialized":false}"#,
+//! ).unwrap();
 //! let r = RunReport {
 //!     work: "file:///w/".into(),
-//!     run: RunInputs { job_id: "j".into(), input: "file:///a.log".into(), mode: "keywords".into(),
-//!                      keywords: vec!["INFO".into()], ..Default::default() },
+//!     manifest,
 //!     result: KeywordCounts::new(vec![("INFO".into(), 2460)]),
 //!     timeline: None, parts: vec![], top: 30,
 //! };
 //! let html = render(&r);
 //! assert!(html.contains(r#"data-keyword="INFO" data-value="2460""#));
 //! assert!(html.contains("2,460"));
+//! assert!(html.contains("<th>keywords (1)</th>"));
 //! ```
 
 pub mod html;
@@ -28,10 +32,10 @@ pub mod load;
 pub mod svg;
 
 use crate::error::Result;
-use crate::wire::KeywordCounts;
 use crate::store::{self, Location};
+use crate::wire::{CountOutput, KeywordCounts, Manifest, TimelineFile};
+use crate::words::Mode;
 use html::{bytes, esc, num, thousands};
-use serde::Deserialize;
 use std::fmt::Write;
 
 /// At most this many bars in the keyword chart (the table lists every keyword).
@@ -40,48 +44,21 @@ pub const MAX_BARS: usize = 500;
 /// The report's file name in the work prefix.
 pub const REPORT_FILE: &str = "report.html";
 
-/// Everything the page shows.
+/// Everything the page shows: the run's wire files as they are.
 #[derive(Debug, Clone)]
 pub struct RunReport {
     /// The work prefix's URL.
     pub work: String,
-    pub run: RunInputs,
+    /// The run's inputs, options and parts.
+    pub manifest: Manifest,
     /// `result.json`, in its order (keyword order, or most frequent word first).
     pub result: KeywordCounts,
     /// `timeline.json`, when the run bucketed by time.
-    pub timeline: Option<Timeline>,
+    pub timeline: Option<TimelineFile>,
     /// The manifest's parts with their count outputs.
     pub parts: Vec<PartRow>,
     /// How many words words mode shows.
     pub top: usize,
-}
-
-/// The run's inputs and options, from the manifest.
-#[derive(Debug, Clone, Default)]
-pub struct RunInputs {
-    pub job_id: String,
-    pub input: String,
-    pub store: String,
-    pub objects: Vec<ObjectRow>,
-    pub keywords: Vec<String>,
-    /// `keywords` or `words`.
-    pub mode: String,
-    pub ignore_case: bool,
-    pub whole_word: bool,
-    /// The time bucket (`minute`, `hour`, `day`) of a `--by` run.
-    pub by: Option<String>,
-    pub materialized: bool,
-    /// Other manifest fields (name, JSON text), shown as they are.
-    pub other: Vec<(String, String)>,
-}
-
-/// One input object.
-#[derive(Debug, Clone, Default)]
-pub struct ObjectRow {
-    pub path: String,
-    pub size: u64,
-    pub e_tag: Option<String>,
-    pub compression: Option<String>,
 }
 
 /// One part: what split planned and what its count output says.
@@ -89,44 +66,9 @@ pub struct ObjectRow {
 pub struct PartRow {
     pub id: String,
     pub planned_bytes: u64,
-    /// `None` when `count-output/<id>.json` is absent.
-    pub output: Option<PartOutput>,
-}
-
-/// A count output's bytes and timings.
-#[derive(Debug, Clone)]
-pub struct PartOutput {
-    pub bytes: u64,
-    pub lines: u64,
-    pub elapsed_ms: u64,
-    pub strategy: String,
-    /// Whether it belongs to the manifest's job.
-    pub same_job: bool,
-}
-
-/// `timeline.json`: counts per time bucket, ascending, plus the untimed lines.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Timeline {
-    pub by: String,
-    pub keywords: Vec<String>,
-    pub buckets: Vec<Bucket>,
-    #[serde(default)]
-    pub untimed: Untimed,
-}
-
-/// One time bucket.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Bucket {
-    pub start: String,
-    pub lines: u64,
-    pub counts: KeywordCounts,
-}
-
-/// Lines without a leading timestamp.
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct Untimed {
-    pub lines: u64,
-    pub counts: KeywordCounts,
+    /// `None` when `count-output/<id>.json` is absent. Its `job_id` may be
+    /// another job's (a stale output): the page flags it.
+    pub output: Option<CountOutput>,
 }
 
 /// Reads the run in `work`, renders it and writes the page to `out`
@@ -155,13 +97,14 @@ code{background:#f3f3f3;padding:0 3px;border-radius:3px;word-break:break-all}
 /// Renders the page (pure).
 pub fn render(r: &RunReport) -> String {
     let mut s = String::with_capacity(16 * 1024 + r.parts.len() * 300);
-    let words = r.run.mode == "words";
+    let m = &r.manifest;
+    let words = m.counting.mode() == Mode::Words;
     write!(
         s,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>logcount report: {}</title><style>{CSS}</style></head><body>\n<h1>logcount report</h1><p class=\"sub\">{} &middot; job <code>{}</code></p>\n",
-        esc(&r.run.input),
-        esc(&r.run.input),
-        esc(&r.run.job_id)
+        esc(&m.input),
+        esc(&m.input),
+        esc(&m.job_id)
     )
     .unwrap();
     if words {
@@ -171,8 +114,8 @@ pub fn render(r: &RunReport) -> String {
     }
     if let Some(t) = &r.timeline {
         timeline_section(&mut s, t, &r.result);
-    } else if let Some(by) = &r.run.by {
-        writeln!(s, "<h2>Over time</h2><p class=\"warn\">The run was split with <code>--by {}</code> but the work prefix holds no timeline.json.</p>", esc(by)).unwrap();
+    } else if let Some(by) = m.counting.by() {
+        writeln!(s, "<h2>Over time</h2><p class=\"warn\">The run was split with <code>--by {}</code> but the work prefix holds no timeline.json.</p>", esc(&by.to_string())).unwrap();
     }
     parts_section(&mut s, r);
     inputs_section(&mut s, r);
@@ -267,11 +210,11 @@ fn words_section(s: &mut String, r: &RunReport) {
     s.push_str("</table>\n");
 }
 
-fn timeline_section(s: &mut String, t: &Timeline, result: &KeywordCounts) {
+fn timeline_section(s: &mut String, t: &TimelineFile, result: &KeywordCounts) {
     write!(
         s,
         "<h2>Over time (by {})</h2><div class=\"legend\">",
-        esc(&t.by)
+        esc(&t.by.to_string())
     )
     .unwrap();
     for (i, k) in t.keywords.iter().enumerate() {
@@ -373,7 +316,7 @@ fn timeline_section(s: &mut String, t: &Timeline, result: &KeywordCounts) {
 }
 
 fn parts_section(s: &mut String, r: &RunReport) {
-    let outs: Vec<&PartOutput> = r.parts.iter().filter_map(|p| p.output.as_ref()).collect();
+    let outs: Vec<&CountOutput> = r.parts.iter().filter_map(|p| p.output.as_ref()).collect();
     let (b, l) = part_totals(r);
     let ms_sum: u64 = outs.iter().map(|o| o.elapsed_ms).sum();
     let ms_max = outs.iter().map(|o| o.elapsed_ms).max().unwrap_or(0);
@@ -419,7 +362,7 @@ fn parts_section(s: &mut String, r: &RunReport) {
                 } else {
                     "—".into()
                 };
-                let note = if o.same_job {
+                let note = if o.job_id == r.manifest.job_id {
                     String::new()
                 } else {
                     " <span class=\"warn\">(another job's output)</span>".into()
@@ -455,42 +398,43 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 fn inputs_section(s: &mut String, r: &RunReport) {
-    let i = &r.run;
+    let m = &r.manifest;
+    let counting = &m.counting;
+    let matching = counting.matching();
     s.push_str("<h2>Inputs</h2><table id=\"inputs\">");
     let mut row = |k: &str, v: String| {
         write!(s, "<tr><th>{k}</th><td>{v}</td></tr>").unwrap();
     };
-    row("input", format!("<code>{}</code>", esc(&i.input)));
-    row("store", format!("<code>{}</code>", esc(&i.store)));
+    row("input", format!("<code>{}</code>", esc(&m.input)));
+    row("store", format!("<code>{}</code>", esc(&m.store)));
     row("work prefix", format!("<code>{}</code>", esc(&r.work)));
-    row("job id", format!("<code>{}</code>", esc(&i.job_id)));
-    row("mode", esc(&i.mode));
-    if i.mode != "words" {
-        let kws: Vec<String> = i
-            .keywords
+    row("job id", format!("<code>{}</code>", esc(&m.job_id)));
+    row("mode", esc(&counting.mode().to_string()));
+    if let Some(keywords) = counting.keywords() {
+        let kws: Vec<String> = keywords
+            .names()
             .iter()
             .map(|k| format!("<code>{}</code>", esc(k)))
             .collect();
-        row(&format!("keywords ({})", i.keywords.len()), kws.join(" "));
+        row(&format!("keywords ({})", keywords.len()), kws.join(" "));
     }
-    row("ignore case", yes_no(i.ignore_case).into());
-    row("whole word", yes_no(i.whole_word).into());
-    row("time buckets", i.by.as_deref().map_or("none".into(), esc));
-    row("parts materialized", yes_no(i.materialized).into());
-    for (k, v) in &i.other {
-        row(&esc(k), format!("<code>{}</code>", esc(v)));
-    }
-    let total: u64 = i.objects.iter().map(|o| o.size).sum();
-    row("input size", bytes(total));
-    write!(s, "</table>\n<table id=\"objects\"><tr><th>object ({})</th><th class=\"r\">size</th><th>ETag</th><th>compression</th></tr>", i.objects.len()).unwrap();
-    for o in &i.objects {
+    row("ignore case", yes_no(matching.ignore_case).into());
+    row("whole word", yes_no(matching.whole_word).into());
+    row(
+        "time buckets",
+        counting.by().map_or("none".into(), |b| esc(&b.to_string())),
+    );
+    row("parts materialized", yes_no(m.materialized).into());
+    row("input size", bytes(m.input_bytes()));
+    write!(s, "</table>\n<table id=\"objects\"><tr><th>object ({})</th><th class=\"r\">size</th><th>ETag</th><th>compression</th></tr>", m.objects.len()).unwrap();
+    for o in &m.objects {
         write!(
             s,
             "<tr><td><code>{}</code></td><td class=\"r\">{}</td><td><code>{}</code></td><td>{}</td></tr>",
             esc(&o.path),
             bytes(o.size),
             esc(o.e_tag.as_deref().unwrap_or("")),
-            esc(o.compression.as_deref().unwrap_or("none"))
+            esc(&o.compression.map_or("none".into(), |c| c.to_string()))
         )
         .unwrap();
     }

@@ -1,45 +1,75 @@
 //! Unit tests of the pure renderer, on hand-made runs and timelines.
 
 use super::*;
+use crate::decompress::Compression;
+use crate::engine::MatchOptions;
+use crate::keywords::Keywords;
+use crate::spec::Counting;
+use crate::timeline::TimeUnit;
+use crate::wire::{InputObject, Part};
+
+const JOB: &str = "job-1";
 
 fn part(id: &str, bytes: u64, lines: u64, ms: u64) -> PartRow {
     PartRow {
         id: id.into(),
         planned_bytes: bytes,
-        output: Some(PartOutput {
+        output: Some(CountOutput {
+            version: 1,
+            job_id: JOB.into(),
+            part: id.into(),
             bytes,
             lines,
-            elapsed_ms: ms,
+            decompressed_bytes: None,
+            counts: KeywordCounts::default(),
+            words: None,
+            timeline: None,
             strategy: "simd-avx2".into(),
-            same_job: true,
+            elapsed_ms: ms,
         }),
     }
 }
 
+/// A keyword job counting `keywords`, matched as `matching`, bucketed by `by`.
+fn keyword_job(keywords: &[(&str, u64)], matching: MatchOptions, by: Option<TimeUnit>) -> Counting {
+    let names = keywords.iter().map(|(k, _)| k.as_bytes());
+    Counting::for_keywords(Keywords::new(names).unwrap(), matching, by)
+}
+
 fn run(keywords: &[(&str, u64)]) -> RunReport {
+    let parts = [("0", 1000, 10, 3), ("1", 1200, 12, 0), ("2", 800, 9, 7)];
     RunReport {
         work: "file:///w/".into(),
-        run: RunInputs {
-            job_id: "job-1".into(),
+        manifest: Manifest {
+            version: 1,
+            job_id: JOB.into(),
             input: "file:///data/app.log".into(),
             store: "file:///".into(),
-            objects: vec![ObjectRow {
+            objects: vec![InputObject {
                 path: "data/app.log".into(),
                 size: 3000,
                 e_tag: Some("\"e1\"".into()),
+                last_modified: "2024-01-01T00:00:00Z".into(),
                 compression: None,
             }],
-            keywords: keywords.iter().map(|(k, _)| k.to_string()).collect(),
-            mode: "keywords".into(),
-            ..Default::default()
+            counting: keyword_job(keywords, MatchOptions::default(), None),
+            parts: parts
+                .iter()
+                .map(|&(id, bytes, ..)| Part {
+                    id: id.into(),
+                    bytes,
+                    segments: vec![],
+                })
+                .collect(),
+            materialized: false,
+            no_other_fields: Default::default(),
         },
         result: KeywordCounts::new(keywords.iter().map(|&(k, v)| (k.into(), v)).collect()),
         timeline: None,
-        parts: vec![
-            part("0", 1000, 10, 3),
-            part("1", 1200, 12, 0),
-            part("2", 800, 9, 7),
-        ],
+        parts: parts
+            .iter()
+            .map(|&(id, bytes, lines, ms)| part(id, bytes, lines, ms))
+            .collect(),
         top: 30,
     }
 }
@@ -148,8 +178,12 @@ fn per_part_bytes_and_timings() {
         planned_bytes: 5,
         output: None,
     });
+    r.parts[2].output.as_mut().unwrap().job_id = "an-older-job".into();
     let html = render(&r);
     let parts = element(&html, "table", "parts");
+    // Only part 2's output is another job's, and the page says so.
+    assert_eq!(parts.matches("(another job's output)").count(), 1);
+    assert!(parts.contains("<td>2 <span class=\"warn\">(another job's output)</span></td>"));
     assert!(parts.contains("data-part=\"0\" data-bytes=\"1000\""));
     assert!(parts.contains("data-part=\"1\" data-bytes=\"1200\""));
     assert!(parts.contains("data-part=\"3\""));
@@ -179,17 +213,20 @@ fn hostile_text_is_escaped_everywhere() {
         ("ctl\u{1}\u{0}", 5),
     ];
     let mut r = run(&evil);
-    r.run.input = "file:///x/<b>.log".into();
-    r.run.job_id = "j\"><script>".into();
+    r.manifest.input = "file:///x/<b>.log".into();
+    r.manifest.job_id = "j\"><script>".into();
+    for p in &mut r.parts {
+        p.output.as_mut().unwrap().job_id = r.manifest.job_id.clone();
+    }
     r.parts[0].output.as_mut().unwrap().strategy = "<i>s</i>".into();
-    r.run.other = vec![("extra<".into(), r#"{"k":"<v>"}"#.into())];
+    r.manifest.objects[0].path = "logs/<b>x</b>.log".into();
+    r.manifest.objects[0].e_tag = Some("\"<img src=y>\"".into());
     let html = render(&r);
     for bad in [
         "<script",
         "<img",
         "<b>",
         "<i>",
-        "extra<",
         "\"quoted\"",
         "'single'",
         "\u{0}",
@@ -229,7 +266,7 @@ fn timeline_json(buckets: usize) -> String {
 }
 
 fn timeline_run(buckets: usize) -> RunReport {
-    let t: Timeline = serde_json::from_str(&timeline_json(buckets)).unwrap();
+    let t: TimelineFile = serde_json::from_str(&timeline_json(buckets)).unwrap();
     let n = buckets as u64;
     let sum = |f: fn(u64) -> u64| (0..n).map(f).sum::<u64>();
     let mut r = run(&[
@@ -238,7 +275,7 @@ fn timeline_run(buckets: usize) -> RunReport {
         ("ERROR", n + 3),
         ("DEBUG", 0),
     ]);
-    r.run.by = Some("hour".into());
+    r.manifest.counting = keyword_job(&SEED, MatchOptions::default(), Some(TimeUnit::Hour));
     r.timeline = Some(t);
     r
 }
@@ -301,19 +338,22 @@ fn timeline_that_disagrees_with_result_is_flagged() {
 #[test]
 fn by_run_without_timeline_says_so() {
     let mut r = run(&SEED);
-    r.run.by = Some("day".into());
+    r.manifest.counting = keyword_job(&SEED, MatchOptions::default(), Some(TimeUnit::Day));
     assert!(render(&r).contains("holds no timeline.json"));
 }
 
 #[test]
 fn words_mode_shows_the_top_words() {
     let words: Vec<(String, u64)> = (0..50u64).map(|i| (format!("w{i}<&>"), 1000 - i)).collect();
-    let mut r = run(&[]);
-    r.run.mode = "words".into();
+    let mut r = run(&SEED);
+    r.manifest.counting = Counting::Words;
     r.result = KeywordCounts::new(words.clone());
     r.top = 10;
     let html = render(&r);
     assert!(!html.contains("id=\"keyword-chart\""));
+    let inputs = element(&html, "table", "inputs");
+    assert!(inputs.contains("<th>mode</th><td>words</td>"));
+    assert!(!inputs.contains("<th>keywords"));
     let chart = element(&html, "svg", "word-chart");
     assert_eq!(chart.matches("<rect class=\"bar\"").count(), 10);
     for (w, v) in words.iter().take(10) {
@@ -338,16 +378,19 @@ fn words_mode_shows_the_top_words() {
 #[test]
 fn inputs_and_options_are_listed() {
     let mut r = run(&SEED);
-    r.run.ignore_case = true;
-    r.run.by = Some("minute".into());
-    r.run.objects[0].compression = Some("gzip".into());
-    r.run.other = vec![("top".into(), "5".into())];
+    let ignore_case = MatchOptions {
+        ignore_case: true,
+        whole_word: false,
+    };
+    r.manifest.counting = keyword_job(&SEED, ignore_case, Some(TimeUnit::Minute));
+    r.manifest.objects[0].compression = Some(Compression::Gzip);
     let html = render(&r);
     let inputs = element(&html, "table", "inputs");
     assert!(inputs.contains("<th>ignore case</th><td>yes</td>"));
     assert!(inputs.contains("<th>whole word</th><td>no</td>"));
     assert!(inputs.contains("<th>time buckets</th><td>minute</td>"));
-    assert!(inputs.contains("<th>keywords (4)</th>"));
+    assert!(inputs.contains("<th>mode</th><td>keywords</td>"));
+    assert!(inputs.contains("<th>keywords (4)</th><td><code>INFO</code> <code>WARN</code>"));
     let objects = element(&html, "table", "objects");
     assert!(objects.contains("data/app.log") && objects.contains("gzip"));
     assert!(objects.contains("data-value=\"3000\""));
