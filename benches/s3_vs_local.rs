@@ -64,7 +64,11 @@ fn main() {
     let opts = RunOptions {
         split: SplitOptions {
             parts: cores,
-            counting: logcount::spec::Counting::for_keywords(Keywords::default_set(), Default::default(), None),
+            counting: logcount::spec::Counting::for_keywords(
+                Keywords::default_set(),
+                Default::default(),
+                None,
+            ),
             materialize: false,
         },
         count: CountOptions::default(),

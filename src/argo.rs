@@ -297,7 +297,9 @@ fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)
                 ),
                 _ => bad(
                     "object-storage workflow",
-                    format!("input {input:?} and work prefix {work:?} must be s3:// or oss:// URLs"),
+                    format!(
+                        "input {input:?} and work prefix {work:?} must be s3:// or oss:// URLs"
+                    ),
                 ),
             }
         }

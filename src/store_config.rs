@@ -48,11 +48,11 @@ const PREFIXES: [&str; 4] = ["AWS_", "OSS_", "ALIBABA_CLOUD_", "LOGCOUNT_STORE_"
 
 /// Variables whose values are secrets: never shown.
 const SECRETS: [&str; 5] = [
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "OSS_ACCESS_KEY_SECRET",
-    "OSS_SESSION_TOKEN",
-    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    vars::AWS_SECRET_ACCESS_KEY,
+    vars::AWS_SESSION_TOKEN,
+    vars::OSS_ACCESS_KEY_SECRET,
+    vars::OSS_SESSION_TOKEN,
+    vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET,
 ];
 
 /// A snapshot of the storage variables, from which stores are built.
@@ -164,34 +164,30 @@ impl StoreConfig {
 
     /// Retries: exponential backoff with jitter, bounded in count and time.
     pub fn retry_config(&self) -> Result<RetryConfig> {
-        let max_retries = match self.get("LOGCOUNT_STORE_MAX_RETRIES") {
+        let max_retries = match self.get(vars::STORE_MAX_RETRIES) {
             None => DEFAULT_MAX_RETRIES,
             Some(v) => v.parse().map_err(|_| {
-                Error::invalid(
-                    "LOGCOUNT_STORE_MAX_RETRIES",
-                    format!("{v:?} is not a count"),
-                )
+                Error::invalid(vars::STORE_MAX_RETRIES, format!("{v:?} is not a count"))
             })?,
         };
         Ok(RetryConfig {
             backoff: BackoffConfig {
                 init_backoff: self
-                    .duration("LOGCOUNT_STORE_BACKOFF_INIT", Duration::from_millis(100))?,
-                max_backoff: self
-                    .duration("LOGCOUNT_STORE_BACKOFF_MAX", Duration::from_secs(15))?,
+                    .duration(vars::STORE_BACKOFF_INIT, Duration::from_millis(100))?,
+                max_backoff: self.duration(vars::STORE_BACKOFF_MAX, Duration::from_secs(15))?,
                 base: 2.0,
             },
             max_retries,
-            retry_timeout: self.duration("LOGCOUNT_STORE_RETRY_TIMEOUT", DEFAULT_RETRY_TIMEOUT)?,
+            retry_timeout: self.duration(vars::STORE_RETRY_TIMEOUT, DEFAULT_RETRY_TIMEOUT)?,
         })
     }
 
     /// HTTP client options: timeouts (and the test DNS resolver, if any).
     pub fn client_options(&self) -> Result<ClientOptions> {
         let mut o = ClientOptions::new()
-            .with_timeout(self.duration("LOGCOUNT_STORE_TIMEOUT", DEFAULT_REQUEST_TIMEOUT)?)
+            .with_timeout(self.duration(vars::STORE_TIMEOUT, DEFAULT_REQUEST_TIMEOUT)?)
             .with_connect_timeout(
-                self.duration("LOGCOUNT_STORE_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)?,
+                self.duration(vars::STORE_CONNECT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT)?,
             );
         if let Some(dns) = &self.dns {
             o = o.with_dns_resolver(dns.clone());
@@ -254,7 +250,7 @@ impl StoreConfig {
                 b = b.with_config(config, value);
             }
         }
-        if http_endpoint && self.get("AWS_ALLOW_HTTP").is_none() {
+        if http_endpoint && self.get(vars::AWS_ALLOW_HTTP).is_none() {
             b = b.with_allow_http(true);
         }
         Ok(b)
@@ -262,7 +258,7 @@ impl StoreConfig {
 
     /// Where and how an `oss://` bucket is reached.
     pub fn oss_settings(&self, bucket: &str) -> Result<OssSettings> {
-        let given = match (self.get("OSS_ENDPOINT"), self.get("OSS_REGION")) {
+        let given = match (self.get(vars::OSS_ENDPOINT), self.get(vars::OSS_REGION)) {
             (Some(e), _) => e.to_string(),
             (None, Some(r)) => format!("oss-{}.aliyuncs.com", r.trim_start_matches("oss-")),
             (None, None) => {
@@ -278,11 +274,14 @@ impl StoreConfig {
             format!("https://{given}")
         };
         let url = Url::parse(&with_scheme).map_err(|e| {
-            Error::invalid("OSS_ENDPOINT", format!("{given:?} is not an endpoint: {e}"))
+            Error::invalid(
+                vars::OSS_ENDPOINT,
+                format!("{given:?} is not an endpoint: {e}"),
+            )
         })?;
         let host = url
             .host_str()
-            .ok_or_else(|| Error::invalid("OSS_ENDPOINT", format!("{given:?} has no host")))?;
+            .ok_or_else(|| Error::invalid(vars::OSS_ENDPOINT, format!("{given:?} has no host")))?;
         // Virtual-hosted addressing: the bucket is the first label of the host.
         let host = if host.starts_with(&format!("{bucket}.")) {
             host.to_string()
@@ -290,7 +289,7 @@ impl StoreConfig {
             format!("{bucket}.{host}")
         };
         let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-        let region = match self.get("OSS_REGION") {
+        let region = match self.get(vars::OSS_REGION) {
             Some(r) => r.trim_start_matches("oss-").to_string(),
             None => region_of_oss_host(url.host_str().unwrap_or_default()).ok_or_else(|| {
                 Error::invalid(
@@ -308,8 +307,11 @@ impl StoreConfig {
 
     fn oss_builder(&self, bucket: &str) -> Result<AmazonS3Builder> {
         let s = self.oss_settings(bucket)?;
-        let key = self.first(&["OSS_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_ID"]);
-        let secret = self.first(&["OSS_ACCESS_KEY_SECRET", "ALIBABA_CLOUD_ACCESS_KEY_SECRET"]);
+        let key = self.first(&[vars::OSS_ACCESS_KEY_ID, vars::ALIBABA_CLOUD_ACCESS_KEY_ID]);
+        let secret = self.first(&[
+            vars::OSS_ACCESS_KEY_SECRET,
+            vars::ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+        ]);
         let (Some(key), Some(secret)) = (key, secret) else {
             return Err(Error::invalid(
                 "oss:// configuration",
@@ -324,7 +326,9 @@ impl StoreConfig {
             .with_access_key_id(key)
             .with_secret_access_key(secret)
             .with_allow_http(s.allow_http);
-        if let Some(token) = self.first(&["OSS_SESSION_TOKEN", "ALIBABA_CLOUD_SECURITY_TOKEN"]) {
+        if let Some(token) =
+            self.first(&[vars::OSS_SESSION_TOKEN, vars::ALIBABA_CLOUD_SECURITY_TOKEN])
+        {
             b = b.with_token(token);
         }
         Ok(b)
@@ -376,6 +380,51 @@ fn parse_duration(s: &str) -> Option<Duration> {
         _ => return None,
     };
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+/// The variables the object stores are configured with: the AWS CLI's and
+/// ossutil's names (and object_store's), plus logcount's retry knobs.
+pub mod vars {
+    /// S3 access key id.
+    pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
+    /// S3 secret access key.
+    pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
+    /// S3 session token (temporary credentials).
+    pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
+    /// S3 region.
+    pub const AWS_REGION: &str = "AWS_REGION";
+    /// An S3-compatible server's endpoint (the AWS CLI's name).
+    pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+    /// Allow plain HTTP to any endpoint.
+    pub const AWS_ALLOW_HTTP: &str = "AWS_ALLOW_HTTP";
+    /// OSS access key id.
+    pub const OSS_ACCESS_KEY_ID: &str = "OSS_ACCESS_KEY_ID";
+    /// OSS access key secret.
+    pub const OSS_ACCESS_KEY_SECRET: &str = "OSS_ACCESS_KEY_SECRET";
+    /// OSS endpoint, e.g. `oss-cn-hangzhou.aliyuncs.com`.
+    pub const OSS_ENDPOINT: &str = "OSS_ENDPOINT";
+    /// OSS session token (STS).
+    pub const OSS_SESSION_TOKEN: &str = "OSS_SESSION_TOKEN";
+    /// OSS region, e.g. `cn-hangzhou`.
+    pub const OSS_REGION: &str = "OSS_REGION";
+    /// Alibaba Cloud's name for the OSS access key id.
+    pub const ALIBABA_CLOUD_ACCESS_KEY_ID: &str = "ALIBABA_CLOUD_ACCESS_KEY_ID";
+    /// Alibaba Cloud's name for the OSS access key secret.
+    pub const ALIBABA_CLOUD_ACCESS_KEY_SECRET: &str = "ALIBABA_CLOUD_ACCESS_KEY_SECRET";
+    /// Alibaba Cloud's name for the OSS session token.
+    pub const ALIBABA_CLOUD_SECURITY_TOKEN: &str = "ALIBABA_CLOUD_SECURITY_TOKEN";
+    /// Attempts of one request before it fails (default 10).
+    pub const STORE_MAX_RETRIES: &str = "LOGCOUNT_STORE_MAX_RETRIES";
+    /// The first retry's backoff (default 100ms).
+    pub const STORE_BACKOFF_INIT: &str = "LOGCOUNT_STORE_BACKOFF_INIT";
+    /// The longest backoff (default 15s).
+    pub const STORE_BACKOFF_MAX: &str = "LOGCOUNT_STORE_BACKOFF_MAX";
+    /// The time one request may take with its retries (default 120s).
+    pub const STORE_RETRY_TIMEOUT: &str = "LOGCOUNT_STORE_RETRY_TIMEOUT";
+    /// The time one request attempt may take (default 60s).
+    pub const STORE_TIMEOUT: &str = "LOGCOUNT_STORE_TIMEOUT";
+    /// The time a connection may take to open.
+    pub const STORE_CONNECT_TIMEOUT: &str = "LOGCOUNT_STORE_CONNECT_TIMEOUT";
 }
 
 #[cfg(test)]
@@ -537,31 +586,4 @@ mod tests {
         assert!(store.to_string().contains("bkt"), "{store}");
         assert!(c.build(&Url::parse("s3:///x").unwrap()).is_err());
     }
-}
-
-/// The variables the object stores are configured with: the AWS CLI's and
-/// ossutil's names (and object_store's), plus logcount's retry knobs.
-pub mod vars {
-    /// S3 access key id.
-    pub const AWS_ACCESS_KEY_ID: &str = "AWS_ACCESS_KEY_ID";
-    /// S3 secret access key.
-    pub const AWS_SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
-    /// S3 session token (temporary credentials).
-    pub const AWS_SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
-    /// S3 region.
-    pub const AWS_REGION: &str = "AWS_REGION";
-    /// An S3-compatible server's endpoint (the AWS CLI's name).
-    pub const AWS_ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
-    /// Allow plain HTTP to any endpoint.
-    pub const AWS_ALLOW_HTTP: &str = "AWS_ALLOW_HTTP";
-    /// OSS access key id.
-    pub const OSS_ACCESS_KEY_ID: &str = "OSS_ACCESS_KEY_ID";
-    /// OSS access key secret.
-    pub const OSS_ACCESS_KEY_SECRET: &str = "OSS_ACCESS_KEY_SECRET";
-    /// OSS endpoint, e.g. `oss-cn-hangzhou.aliyuncs.com`.
-    pub const OSS_ENDPOINT: &str = "OSS_ENDPOINT";
-    /// OSS session token (STS).
-    pub const OSS_SESSION_TOKEN: &str = "OSS_SESSION_TOKEN";
-    /// OSS region, e.g. `cn-hangzhou`.
-    pub const OSS_REGION: &str = "OSS_REGION";
 }

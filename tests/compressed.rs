@@ -8,11 +8,11 @@
 
 use crate::common::{expected, seed_sample, step_binary, torture_inputs, Backend, SEED_RESULT};
 use logcount::keywords::Keywords;
-use logcount::wire::{CountOutput, Manifest};
 use logcount::run::{run_in_process, RunOptions};
 use logcount::steps::count::{count, CountOptions};
 use logcount::steps::merge::merge;
 use logcount::steps::split::{split, SplitOptions};
+use logcount::wire::{CountOutput, Manifest};
 use logcount::Error;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -20,7 +20,11 @@ use std::process::{Command, Stdio};
 fn split_opts(parts: usize, keywords: &Keywords) -> SplitOptions {
     SplitOptions {
         parts,
-        counting: logcount::spec::Counting::for_keywords(keywords.clone(), Default::default(), None),
+        counting: logcount::spec::Counting::for_keywords(
+            keywords.clone(),
+            Default::default(),
+            None,
+        ),
         materialize: false,
     }
 }

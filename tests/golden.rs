@@ -22,7 +22,11 @@ fn masked_manifest(text: &str, dir: &Path) -> String {
         let masked = match key {
             "\"job_id\"" | "\"e_tag\"" | "\"last_modified\"" => {
                 let indent = &line[..line.len() - line.trim_start().len()];
-                let comma = if line.trim_end().ends_with(',') { "," } else { "" };
+                let comma = if line.trim_end().ends_with(',') {
+                    ","
+                } else {
+                    ""
+                };
                 format!("{indent}{key}: \"<masked>\"{comma}\n")
             }
             _ => line.replace(dir, "<work>"),
@@ -57,13 +61,20 @@ fn golden_job(tag: &str, input: &[u8]) {
             .envs(extra.iter().copied())
             .output()
             .unwrap();
-        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let ids = step("logcount-split", &[]);
     check(&format!("{tag}-split-stdout.txt"), &ids);
     let manifest = std::fs::read_to_string(work.join("manifest.json")).unwrap();
-    check(&format!("{tag}-manifest.json"), &masked_manifest(&manifest, work));
+    check(
+        &format!("{tag}-manifest.json"),
+        &masked_manifest(&manifest, work),
+    );
     let ids: Vec<String> = serde_json::from_str(&ids).unwrap();
     for id in &ids {
         step("logcount-count", &[("PART_ID", id)]);
@@ -71,7 +82,11 @@ fn golden_job(tag: &str, input: &[u8]) {
     let printed = step("logcount-merge", &[]);
     let result = std::fs::read_to_string(work.join("result.json")).unwrap();
     check(&format!("{tag}-result.json"), &result);
-    assert_eq!(printed.trim_end(), result.trim_end(), "merge prints result.json");
+    assert_eq!(
+        printed.trim_end(),
+        result.trim_end(),
+        "merge prints result.json"
+    );
 }
 
 #[test]

@@ -7,18 +7,22 @@ use crate::common::{expected, seed_sample, torture_inputs, Backend, SEED_RESULT}
 use futures::StreamExt;
 use logcount::engine::StrategyKind;
 use logcount::keywords::Keywords;
-use logcount::wire::{CountOutput, Manifest};
 use logcount::run::{run_in_process, RunOptions};
 use logcount::steps::count::{count, CountOptions};
 use logcount::steps::merge::merge;
 use logcount::steps::split::{split, SplitOptions};
+use logcount::wire::{CountOutput, Manifest};
 use logcount::Error;
 
 fn opts(parts: usize, keywords: &Keywords) -> RunOptions {
     RunOptions {
         split: SplitOptions {
             parts,
-            counting: logcount::spec::Counting::for_keywords(keywords.clone(), Default::default(), None),
+            counting: logcount::spec::Counting::for_keywords(
+                keywords.clone(),
+                Default::default(),
+                None,
+            ),
             materialize: false,
         },
         count: CountOptions::default(),

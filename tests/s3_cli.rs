@@ -221,7 +221,11 @@ fn dataset_prefix_equals_objects_one_by_one() {
         let o = RunOptions {
             split: SplitOptions {
                 parts: 2,
-                counting: logcount::spec::Counting::for_keywords(k.clone(), Default::default(), None),
+                counting: logcount::spec::Counting::for_keywords(
+                    k.clone(),
+                    Default::default(),
+                    None,
+                ),
                 materialize: false,
             },
             count: CountOptions::default(),

@@ -19,6 +19,7 @@
 #[macro_use]
 mod common;
 
+mod architecture;
 mod argo;
 mod chaos;
 mod cli;

@@ -9,14 +9,14 @@ use crate::common::{seed_sample, step_binary, Backend};
 use logcount::engine::MatchOptions;
 use logcount::keywords::Keywords;
 use logcount::named::Named;
-use logcount::spec::Counting;
-use logcount::wire::CountOutput;
-use logcount::spec::Mode;
 use logcount::run::{run_in_process, RunOptions};
+use logcount::spec::Counting;
+use logcount::spec::Mode;
 use logcount::steps::count::{count, CountOptions};
 use logcount::steps::merge::merge;
 use logcount::steps::split::{split, SplitOptions};
 use logcount::timeline::TimeUnit;
+use logcount::wire::CountOutput;
 use logcount::Error;
 use serde_json::Value;
 use std::io::Write;
@@ -113,7 +113,11 @@ fn opts(parts: usize, k: &Keywords, by: Option<TimeUnit>, block: usize) -> RunOp
     RunOptions {
         split: SplitOptions {
             parts,
-            counting: logcount::spec::Counting::for_keywords(k.clone(), MatchOptions::default(), by),
+            counting: logcount::spec::Counting::for_keywords(
+                k.clone(),
+                MatchOptions::default(),
+                by,
+            ),
             materialize: false,
         },
         count: CountOptions {
@@ -368,8 +372,13 @@ async fn merge_checks(b: &Backend) {
     let gone = logcount::store::read_all(&b.stores.open(&b.url("mc/timeline.json")).unwrap()).await;
     assert!(matches!(gone, Err(Error::NotFound { .. })), "{gone:?}");
     // --by goes with keywords only: no words job can be made with it.
-    let e = Counting::new(Mode::Words, None, MatchOptions::default(), Some(TimeUnit::Hour))
-        .unwrap_err();
+    let e = Counting::new(
+        Mode::Words,
+        None,
+        MatchOptions::default(),
+        Some(TimeUnit::Hour),
+    )
+    .unwrap_err();
     assert!(!e.is_transient() && e.to_string().contains("--by"), "{e}");
 }
 

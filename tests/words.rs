@@ -6,11 +6,11 @@
 //! are compared, and the step binaries are run as Argo runs them.
 
 use crate::common::{seed_sample, step_binary, torture_inputs, Backend};
-use logcount::wire::KeywordCounts;
-use logcount::spec::Mode;
 use logcount::run::{run_in_process, RunOptions};
+use logcount::spec::Mode;
 use logcount::steps::count::CountOptions;
 use logcount::steps::split::SplitOptions;
+use logcount::wire::KeywordCounts;
 use std::path::Path;
 use std::process::Command;
 

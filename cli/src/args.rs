@@ -9,15 +9,15 @@ use clap::Args;
 use logcount::engine::{MatchOptions, StrategyKind};
 use logcount::error::{Error, Result};
 use logcount::keywords::Keywords;
+use logcount::named::Named;
 use logcount::run::{Retry, RunOptions, RunPlan};
 use logcount::spec::env;
-use logcount::named::Named;
 use logcount::spec::Counting;
+use logcount::spec::Mode;
 use logcount::steps::count::{CountOptions, DEFAULT_BLOCK_SIZE, DEFAULT_FETCH_CONCURRENCY};
 use logcount::steps::split::SplitOptions;
 use logcount::store::{self, Stores};
 use logcount::timeline::TimeUnit;
-use logcount::spec::Mode;
 
 /// The work prefix the reference workflow mounts its volume at.
 pub const DEFAULT_WORK: &str = logcount::argo::VOLUME_MOUNT;
@@ -59,9 +59,9 @@ impl KeywordArgs {
                     },
                     e => e,
                 })?;
-                Keywords::parse_file(&body)
-                    .map(Some)
-                    .map_err(|e| Error::invalid(format!("keywords file {}", loc.url), e.to_string()))
+                Keywords::parse_file(&body).map(Some).map_err(|e| {
+                    Error::invalid(format!("keywords file {}", loc.url), e.to_string())
+                })
             }
         }
     }

@@ -15,9 +15,9 @@ use args::{
 use logcount::error::Result;
 use logcount::run::{ChildProcesses, InProcess, RunOutcome};
 use logcount::spec::env::{self, EXIT_BAD_INPUT, EXIT_TRANSIENT};
+use logcount::spec::Mode;
 use logcount::store::Stores;
 use logcount::wire::KeywordCounts;
-use logcount::spec::Mode;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -94,7 +94,8 @@ fn print_result(result: &KeywordCounts, mode: Mode, top: Option<usize>) -> Resul
         Mode::Keywords => print_stdout(&serde_json::to_string(result).expect("counts serialize")),
         Mode::Words => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            match result.write_word_lines(&mut out, top)
+            match result
+                .write_word_lines(&mut out, top)
                 .and_then(|_| out.flush())
             {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

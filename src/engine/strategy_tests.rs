@@ -7,8 +7,8 @@
 //! `.ci/aarch64.sh` cross-runs them under qemu with `--lib engine::` without
 //! building the integration test crate (S3 test server, hyper) for aarch64.
 
-use crate::engine::reference::count_one;
 use crate::aggregate::count_in_blocks;
+use crate::engine::reference::count_one;
 use crate::engine::{Engine, MatchOptions, StrategyKind};
 use crate::keywords::Keywords;
 use proptest::prelude::*;

@@ -32,9 +32,9 @@ pub mod load;
 pub mod svg;
 
 use crate::error::Result;
+use crate::spec::Mode;
 use crate::store::{self, Location};
 use crate::wire::{CountOutput, KeywordCounts, Manifest, TimelineFile};
-use crate::words::Mode;
 use html::{bytes, esc, num, thousands};
 use std::fmt::Write;
 

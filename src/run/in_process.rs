@@ -34,12 +34,7 @@ impl InProcess {
     }
 
     /// An executor for locations already resolved.
-    pub fn at(
-        stores: &Stores,
-        input: Location,
-        work: Location,
-        options: &RunOptions,
-    ) -> Self {
+    pub fn at(stores: &Stores, input: Location, work: Location, options: &RunOptions) -> Self {
         InProcess {
             stores: stores.clone(),
             input,

@@ -24,10 +24,10 @@ pub use stats::{RunStats, StepProgress, StepStats};
 
 use crate::error::{Error, Result};
 use crate::spec::env::Step;
+use crate::spec::Mode;
 use crate::steps::count::CountOptions;
 use crate::steps::split::SplitOptions;
 use crate::wire::KeywordCounts;
-use crate::spec::Mode;
 use futures::{StreamExt, TryStreamExt};
 use stats::Recorder;
 use std::future::Future;

@@ -17,14 +17,14 @@
 
 use super::{Executor, MergeResult, PartTask, RunPlan};
 use crate::error::{Error, Result};
+use crate::named::Named;
 use crate::spec::env::{
     self, counting_env, step_env, EnvSource, Param, Step, EXIT_BAD_INPUT, STEP_VARS,
 };
-use crate::named::Named;
+use crate::spec::Mode;
 use crate::steps::count::CountOptions;
 use crate::store::Stores;
 use crate::wire::{KeywordCounts, Manifest};
-use crate::spec::Mode;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Mutex;
@@ -63,10 +63,8 @@ impl ChildProcesses {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let scratch = std::env::temp_dir().join(format!(
-            "logcount-run-{}-{nanos}",
-            std::process::id()
-        ));
+        let scratch =
+            std::env::temp_dir().join(format!("logcount-run-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&scratch)?;
         let scratch = Scratch(scratch);
         let split = &plan.options.split;

@@ -246,7 +246,13 @@ mod tests {
         let cases = [
             (Mode::Keywords, k(), ic, Some(TimeUnit::Day), None),
             (Mode::Words, None, exact, None, None),
-            (Mode::Words, Some(Keywords::default_set()), exact, None, None),
+            (
+                Mode::Words,
+                Some(Keywords::default_set()),
+                exact,
+                None,
+                None,
+            ),
             (Mode::Words, k(), exact, None, Some("--keywords")),
             (Mode::Words, None, exact, Some(TimeUnit::Hour), Some("--by")),
             (Mode::Words, None, ic, None, Some("--ignore-case")),

@@ -14,9 +14,9 @@ use crate::engine::{Engine, StrategyKind};
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
 use crate::spec::Counting;
-use crate::wire::{CountOutput, KeywordCounts, Manifest, Part, COUNT_OUTPUT_VERSION};
 use crate::steps::{on_rayon, read_manifest};
 use crate::store::{self, Location, Stores};
+use crate::wire::{CountOutput, KeywordCounts, Manifest, Part, COUNT_OUTPUT_VERSION};
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
 use std::sync::Arc;
@@ -111,7 +111,11 @@ pub async fn count_with_manifest(
             ),
         ));
     }
-    store::write_json(&work.join(&crate::wire::count_output_file(&part.id)), &output).await?;
+    store::write_json(
+        &work.join(&crate::wire::count_output_file(&part.id)),
+        &output,
+    )
+    .await?;
     tracing::info!(part = %part.id, bytes = output.bytes, ms = output.elapsed_ms, strategy = %output.strategy, "counted");
     Ok(output)
 }

@@ -11,8 +11,8 @@
 //! generic streaming path.
 
 use crate::error::{Error, Result};
-use crate::wire::{Manifest, Part, SPLIT_DIR};
 use crate::store::{self, Location};
+use crate::wire::{Manifest, Part, SPLIT_DIR};
 use std::fs::{File, OpenOptions};
 use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};

@@ -8,14 +8,14 @@
 
 use crate::error::{Error, Result};
 use crate::named::Named;
-use crate::wire::{
-    CountOutput, KeywordCounts, Manifest, Part, TimelineFile, COUNT_DIR, COUNT_OUTPUT_VERSION,
-    RESULT_FILE, TIMELINE_FILE,
-};
 use crate::spec::Mode;
 use crate::steps::read_manifest;
 use crate::store::{self, Location, Stores};
 use crate::timeline::Timeline;
+use crate::wire::{
+    CountOutput, KeywordCounts, Manifest, Part, TimelineFile, COUNT_DIR, COUNT_OUTPUT_VERSION,
+    RESULT_FILE, TIMELINE_FILE,
+};
 use crate::words::{encode_word, WordCounts};
 use futures::{StreamExt, TryStreamExt};
 use std::collections::HashSet;
@@ -263,12 +263,14 @@ async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Resul
     };
     // Occurrences do not overlap, so each takes its keyword's length in bytes:
     // more is impossible (and bounds the sums merge adds up).
-    for ((k, n), len) in out
-        .counts
-        .0
-        .iter()
-        .zip(manifest.counting.keywords().iter().flat_map(|k| k.as_bytes()).map(Vec::len))
-    {
+    for ((k, n), len) in out.counts.0.iter().zip(
+        manifest
+            .counting
+            .keywords()
+            .iter()
+            .flat_map(|k| k.as_bytes())
+            .map(Vec::len),
+    ) {
         if n.checked_mul(len as u64).is_none_or(|b| b > text) {
             return bad(format!(
                 "claims {n} occurrences of {k:?} in {text} bytes, which is impossible"

@@ -11,8 +11,8 @@ pub mod merge;
 pub mod split;
 
 use crate::error::{Error, Result};
-use crate::wire::{Manifest, MANIFEST_FILE};
 use crate::store::{read_json, Location};
+use crate::wire::{Manifest, MANIFEST_FILE};
 
 /// Reads and validates the manifest of a work prefix.
 pub async fn read_manifest(work: &Location) -> Result<Manifest> {

@@ -8,11 +8,11 @@
 use crate::cut::{self, MAX_PARTS};
 use crate::error::{Error, Result};
 use crate::spec::Counting;
-use crate::wire::{
-    InputObject, Manifest, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, RESULT_FILE, SPLIT_DIR,
-    TIMELINE_FILE,
-};
 use crate::store::{self, Location};
+use crate::wire::{
+    InputObject, Manifest, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, RESULT_FILE,
+    SPLIT_DIR, TIMELINE_FILE,
+};
 use futures::{StreamExt, TryStreamExt};
 
 #[path = "split_compressed.rs"]

@@ -33,4 +33,3 @@ pub struct CountOutput {
     /// Wall time of the count, in milliseconds (informational).
     pub elapsed_ms: u64,
 }
-

@@ -153,7 +153,6 @@ impl Manifest {
     }
 }
 
-
 /// A flattened catch-all that accepts no field: what is left of a manifest
 /// after its known fields must be nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -167,7 +166,10 @@ impl<'de> Deserialize<'de> for NoOtherFields {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("no other fields")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Self::Value, A::Error> {
                 match m.next_key::<String>()? {
                     Some(k) => Err(serde::de::Error::unknown_field(&k, &[])),
                     None => Ok(NoOtherFields),

@@ -2,7 +2,7 @@
 //! time bucket of a `--by` job ([`crate::timeline`] produces them).
 
 use super::KeywordCounts;
-use crate::timeline::TimeUnit;
+use crate::spec::TimeUnit;
 use serde::{Deserialize, Serialize};
 
 /// One bucket in a count output or `timeline.json`.
@@ -42,4 +42,3 @@ pub struct TimelineFile {
     pub buckets: Vec<Bucket>,
     pub untimed: Untimed,
 }
-

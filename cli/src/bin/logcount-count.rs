@@ -5,7 +5,11 @@ use logcount_cli::{args::CountArgs, finish, init_logging, runtime};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "logcount-count", version, about = "The count step of logcount (same as `logcount count`).")]
+#[command(
+    name = "logcount-count",
+    version,
+    about = "The count step of logcount (same as `logcount count`)."
+)]
 struct Cli {
     #[command(flatten)]
     args: CountArgs,

@@ -5,7 +5,11 @@ use logcount_cli::{args::MergeArgs, finish, init_logging, runtime};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "logcount-merge", version, about = "The merge step of logcount (same as `logcount merge`).")]
+#[command(
+    name = "logcount-merge",
+    version,
+    about = "The merge step of logcount (same as `logcount merge`)."
+)]
 struct Cli {
     #[command(flatten)]
     args: MergeArgs,

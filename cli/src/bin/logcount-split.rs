@@ -5,7 +5,11 @@ use logcount_cli::{args::SplitArgs, finish, init_logging, runtime};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "logcount-split", version, about = "The split step of logcount (same as `logcount split`).")]
+#[command(
+    name = "logcount-split",
+    version,
+    about = "The split step of logcount (same as `logcount split`)."
+)]
 struct Cli {
     #[command(flatten)]
     args: SplitArgs,
