@@ -12,5 +12,5 @@ fi
 if ! command -v chromium >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "test.sh: could not install chromium; the report's browser checks will skip (fail under CI=true)" >&2
 fi
-cargo test --release --all-targets "$@"
-cargo test --release --doc "$@"
+cargo test --release --workspace --all-targets "$@"
+cargo test --release --workspace --doc "$@"

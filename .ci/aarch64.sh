@@ -51,7 +51,7 @@ run() {
 }
 
 status=0
-run test --release --target "$TARGET" --lib engine:: || status=1
+run test --release --target "$TARGET" -p logcount --lib engine:: || status=1
 
 # cargo's summary lines: "test result: ok. N passed; M failed; ..."
 passed=$(sed -n 's/^test result: .* \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')

@@ -107,10 +107,12 @@ impl Keywords {
         Self::new(list.split(','))
     }
 
-    /// Parses a keywords file: one keyword per line (LF or CRLF line ends).
-    /// A final line break is optional; blank lines are an error, like an
-    /// empty keyword in a list.
+    /// Parses a keywords file: one keyword per line (LF or CRLF line ends),
+    /// after a UTF-8 byte order mark if there is one. A final line break is
+    /// optional; blank lines are an error, like an empty keyword in a list.
     pub fn parse_file(contents: &[u8]) -> Result<Self, KeywordError> {
+        // A UTF-8 byte order mark (editors on Windows write one) is not part of the first keyword.
+        let contents = contents.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(contents);
         let body = contents.strip_suffix(b"\n").unwrap_or(contents);
         if body.is_empty() {
             return Err(KeywordError::Empty);
@@ -226,6 +228,15 @@ mod tests {
         let k = Keywords::parse_file(b"INFO\r\nWARN\nERROR,x\n").unwrap();
         assert_eq!(k.names(), ["INFO", "WARN", "ERROR,x"]);
         assert_eq!(Keywords::parse_file(b""), Err(KeywordError::Empty));
+        // A leading byte order mark is dropped, once; one inside a keyword is kept.
+        let bom = Keywords::parse_file(b"\xEF\xBB\xBFERROR\nWARN\n").unwrap();
+        assert_eq!(bom.names(), ["ERROR", "WARN"]);
+        let inner = Keywords::parse_file(b"\xEF\xBB\xBF\xEF\xBB\xBFERROR\n").unwrap();
+        assert_eq!(inner.names(), ["\u{feff}ERROR"]);
+        assert_eq!(
+            Keywords::parse_file(b"\xEF\xBB\xBF"),
+            Err(KeywordError::Empty)
+        );
         assert_eq!(Keywords::parse_file(b"\n"), Err(KeywordError::Empty));
         assert!(matches!(
             Keywords::parse_file(b"a\n\nb\n"),

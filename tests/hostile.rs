@@ -272,6 +272,31 @@ fn broken_manifests_are_refused_by_count_and_merge() {
             json(|m| m["objects"][0]["size"] = (-1).into()),
             &["not a valid manifest"],
         ),
+        (
+            // Part 0 reaches 10 bytes into part 1, which stops 10 bytes short of the
+            // end: every part's bytes and the total still add up.
+            "overlapping parts with the right byte total",
+            json(|m| {
+                let end = |m: &serde_json::Value, p: usize| {
+                    m["parts"][p]["segments"][0]["end"].as_u64().unwrap()
+                };
+                let (e0, e1) = (end(m, 0), end(m, 1));
+                m["parts"][0]["segments"][0]["end"] = (e0 + 10).into();
+                m["parts"][0]["bytes"] = (e0 + 10).into();
+                m["parts"][1]["segments"][0]["end"] = (e1 - 10).into();
+                m["parts"][1]["bytes"] = (e1 - 10 - e0).into();
+            }),
+            &["overlaps another part's"],
+        ),
+        (
+            "more parts than split ever makes",
+            json(|m| {
+                let empty = |i: usize| serde_json::json!({"id": format!("e{i}"), "bytes": 0, "segments": []});
+                let parts = m["parts"].as_array_mut().unwrap();
+                parts.extend((0..100_000).map(empty));
+            }),
+            &["parts; the limit is 100000"],
+        ),
     ];
     for (name, apply, needles) in cases {
         let s = Sandbox::new(LOG);
@@ -749,4 +774,21 @@ fn a_two_gib_single_line_counts_exactly_in_bounded_memory() {
             placed.len()
         )
     );
+}
+
+#[test]
+fn a_new_split_retires_the_previous_result() {
+    let s = Sandbox::new(LOG);
+    for id in s.split(2) {
+        ok(&s.count(&id));
+    }
+    assert_eq!(ok(&s.merge()), LOG_RESULT);
+    assert!(s.work().join("result.json").exists());
+    // A new job in the same prefix: the old totals must not stand beside its input.
+    s.split(3);
+    assert!(
+        !s.work().join("result.json").exists(),
+        "split left the previous job's result.json"
+    );
+    assert!(!s.work().join("count-output/0.json").exists());
 }

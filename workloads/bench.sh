@@ -39,7 +39,7 @@ cat "$LOG" "$SMALL" > /dev/null # page cache
 
 # The count step alone: one part over the whole file, split once.
 "$LC" split --input "$LOG" --work "$DIR/w-count" --parts 1 --keywords "$KW" > /dev/null
-# ... and with the options of issue 7, each chosen at split.
+# ... and with the match and timeline options, each chosen at split.
 "$LC" split --input "$LOG" --work "$DIR/w-count-hour" --parts 1 --keywords "$KW" --by hour > /dev/null
 "$LC" split --input "$LOG" --work "$DIR/w-count-ww" --parts 1 --keywords "$KW" --whole-word > /dev/null
 "$LC" split --input "$LOG" --work "$DIR/w-count-ic" --parts 1 --keywords "$KW" --ignore-case > /dev/null
@@ -114,7 +114,7 @@ print(f"count step vs aho-leftmost: {med['count-aho-leftmost'] / c:.1f}x faster;
       f"vs four ripgrep runs: {med['rg-4'] / c:.1f}x; vs one ripgrep run: {med['rg-1'] / c:.1f}x")
 print(f"count step, 2 cores vs 1 core: {med['count-1core'] / c:.2f}x (2 vs 1 counting threads: {med['count-1thread'] / c:.2f}x); run / floor: {med['run'] / f:.2f}x; "
       f"materialize split / GNU split: {med['split-materialize'] / med['gnu-split']:.2f}x")
-print(f"issue 7 options vs the plain count step: --by hour {med['count-by-hour'] / c:.2f}x, "
+print(f"options vs the plain count step: --by hour {med['count-by-hour'] / c:.2f}x, "
       f"--whole-word {med['count-whole-word'] / c:.2f}x, --ignore-case {med['count-ignore-case'] / c:.2f}x")
 print(f"runs per command: {len(times['floor'])}; machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")
 EOF

@@ -10,8 +10,8 @@
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use logcount::cut::{aim, line_start_in, locate, object_start, parts_from_cuts};
-use logcount::keywords::Keywords;
-use logcount::manifest::{InputObject, Manifest, Part, MANIFEST_VERSION};
+use logcount::spec::Counting;
+use logcount::wire::{InputObject, Manifest, Part, MANIFEST_VERSION};
 
 struct Case<'a> {
     objects: Vec<&'a [u8]>,
@@ -130,13 +130,10 @@ fn check(c: &Case) {
                 compression: None,
             })
             .collect(),
-        keywords: Keywords::default_set(),
+        counting: Counting::default(),
         parts: Part::numbered(ps),
         materialized: false,
-        mode: Default::default(),
-        ignore_case: false,
-        whole_word: false,
-        by: None,
+        no_other_fields: Default::default(),
     };
     manifest.validate().expect("the plan is a valid manifest");
 }

@@ -85,6 +85,13 @@ impl Manifest {
         if self.parts.is_empty() {
             return Err("it lists no parts".into());
         }
+        if self.parts.len() > crate::cut::MAX_PARTS {
+            return Err(format!(
+                "it lists {} parts; the limit is {}",
+                self.parts.len(),
+                crate::cut::MAX_PARTS
+            ));
+        }
         let mut ids = std::collections::HashSet::new();
         let mut total = 0u64;
         for p in &self.parts {
@@ -134,6 +141,50 @@ impl Manifest {
             return Err(format!(
                 "the parts hold {total} bytes but the input has {size}"
             ));
+        }
+        self.check_tiling()?;
+        Ok(())
+    }
+
+    /// Checks that the parts' ranges cover every object exactly once: no
+    /// byte counted twice, none left out (byte totals alone cannot tell).
+    fn check_tiling(&self) -> Result<(), String> {
+        let mut ranges: Vec<(usize, u64, u64, &str)> = self
+            .parts
+            .iter()
+            .flat_map(|p| {
+                p.segments
+                    .iter()
+                    .filter(|s| s.start < s.end)
+                    .map(move |s| (s.object, s.start, s.end, p.id.as_str()))
+            })
+            .collect();
+        ranges.sort_unstable();
+        let mut next = (0usize, 0u64);
+        for (object, start, end, part) in ranges {
+            while next.0 < object {
+                let o = &self.objects[next.0];
+                if next.1 != o.size {
+                    return Err(format!(
+                        "bytes {}..{} of {} are in no part",
+                        next.1, o.size, o.path
+                    ));
+                }
+                next = (next.0 + 1, 0);
+            }
+            let path = &self.objects[object].path;
+            if start < next.1 {
+                return Err(format!(
+                    "part {part} range {start}..{end} of {path} overlaps another part's"
+                ));
+            }
+            if start > next.1 {
+                return Err(format!(
+                    "bytes {}..{start} of {path} are in no part",
+                    next.1
+                ));
+            }
+            next.1 = end;
         }
         Ok(())
     }
