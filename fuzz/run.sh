@@ -19,7 +19,7 @@ SECONDS_PER_TARGET="${1:-60}"
 shift || true
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(cut count)
+  TARGETS=(cut count plan)
 fi
 
 export RUSTC_BOOTSTRAP=1
