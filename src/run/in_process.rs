@@ -64,14 +64,7 @@ impl Executor for InProcess {
 
     async fn split(&self) -> Result<Vec<PartTask>> {
         let manifest = split(&self.input, &self.work, &self.split).await?;
-        let parts = manifest
-            .parts
-            .iter()
-            .map(|p| PartTask {
-                id: p.id.clone(),
-                bytes: p.bytes,
-            })
-            .collect();
+        let parts = PartTask::all(&manifest);
         *self.manifest.lock().expect("not poisoned") = Some(Arc::new(manifest));
         Ok(parts)
     }

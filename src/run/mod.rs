@@ -66,6 +66,20 @@ pub struct PartTask {
     pub bytes: u64,
 }
 
+impl PartTask {
+    /// The tasks of a manifest's parts, in order.
+    pub fn all(manifest: &crate::wire::Manifest) -> Vec<PartTask> {
+        manifest
+            .parts
+            .iter()
+            .map(|p| PartTask {
+                id: p.id.clone(),
+                bytes: p.bytes,
+            })
+            .collect()
+    }
+}
+
 /// What merge produced, as every executor can tell it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MergeResult {

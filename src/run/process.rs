@@ -218,14 +218,7 @@ impl Executor for ChildProcesses {
                 ),
             ));
         }
-        let parts = manifest
-            .parts
-            .iter()
-            .map(|p| PartTask {
-                id: p.id.clone(),
-                bytes: p.bytes,
-            })
-            .collect();
+        let parts = PartTask::all(&manifest);
         *self.manifest.lock().expect("not poisoned") = Some(manifest);
         Ok(parts)
     }
