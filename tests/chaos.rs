@@ -426,3 +426,43 @@ fn concurrent_duplicate_counts_give_a_valid_exact_output() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+/// Two runs in one work prefix, interleaved the worst way: run A splits and
+/// counts, run B splits the same prefix and finishes, then A merges — which
+/// would find B's manifest and B's count outputs, all consistent. A must
+/// fail — never print B's totals as its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_never_merges_a_job_that_another_run_split() {
+    use logcount::run::{run_in_process, Executor, InProcess, RunOptions};
+    use logcount::spec::Counting;
+    use logcount::steps::count::CountOptions;
+    use logcount::steps::split::SplitOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let (a_log, b_log) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    std::fs::write(&a_log, b"ERROR a\nERROR a\n").unwrap();
+    std::fs::write(&b_log, b"INFO b\n").unwrap();
+    let stores = logcount::store::Stores::new();
+    let open = |p: &Path| stores.open(p.to_str().unwrap()).unwrap();
+    let work = open(&dir.path().join("w"));
+    let options = RunOptions {
+        split: SplitOptions {
+            parts: 2,
+            counting: Counting::default(),
+            materialize: false,
+        },
+        count: CountOptions::default(),
+        jobs: 2,
+    };
+    let a = InProcess::at(&stores, open(&a_log), work.clone(), &options);
+    for part in a.split().await.unwrap() {
+        a.count(&part.id).await.unwrap();
+    }
+    let b = run_in_process(&stores, &open(&b_log), &work, &options)
+        .await
+        .unwrap();
+    assert_eq!(b.merged.result.get("INFO"), Some(1));
+    let e = a.merge().await.unwrap_err();
+    let msg = e.to_string();
+    assert!(!e.is_transient(), "{msg}");
+    assert!(msg.contains("another job split there"), "{msg}");
+}

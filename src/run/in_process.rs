@@ -4,7 +4,7 @@
 use super::{Executor, MergeResult, PartTask, Retry, RunOptions, RunPlan, RunStats};
 use crate::error::Result;
 use crate::steps::count::{count_with_manifest, CountOptions};
-use crate::steps::merge::{merge, Merged};
+use crate::steps::merge::{merge_job, Merged};
 use crate::steps::split::{split, SplitOptions};
 use crate::store::{Location, Stores};
 use crate::wire::Manifest;
@@ -76,8 +76,9 @@ impl Executor for InProcess {
     }
 
     async fn merge(&self) -> Result<MergeResult> {
-        let parts = self.manifest().parts.len();
-        let merged = merge(&self.stores, &self.work, Some(parts)).await?;
+        let manifest = self.manifest();
+        let (parts, job) = (manifest.parts.len(), manifest.job_id.as_str());
+        let merged = merge_job(&self.stores, &self.work, Some(parts), Some(job)).await?;
         let result = MergeResult {
             result: merged.result.clone(),
             mode: merged.mode,

@@ -231,10 +231,14 @@ impl Executor for ChildProcesses {
 
     async fn merge(&self) -> Result<MergeResult> {
         let stdout = self.run_once(Step::Merge, "merge", None).await?;
-        let mode = match &*self.manifest.lock().expect("not poisoned") {
-            Some(m) => m.counting.mode(),
-            None => Mode::Keywords,
+        let (mode, job_id) = match &*self.manifest.lock().expect("not poisoned") {
+            Some(m) => (m.counting.mode(), m.job_id.clone()),
+            None => (Mode::Keywords, String::new()),
         };
+        // The merge child read whatever manifest the prefix held: it must still be this run's.
+        let work = self.stores.open(&self.work)?;
+        let now = crate::steps::read_manifest(&work).await?;
+        crate::steps::merge::check_same_job(&work, &now, &job_id)?;
         let copy_path = self.result_copy();
         let copy = std::fs::read(&copy_path)?;
         let copied: KeywordCounts = serde_json::from_slice(&copy).map_err(|e| {

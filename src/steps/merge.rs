@@ -45,7 +45,22 @@ pub async fn merge(
     work: &Location,
     expected_parts: Option<usize>,
 ) -> Result<Merged> {
+    merge_job(stores, work, expected_parts, None).await
+}
+
+/// [`merge`], refusing unless the manifest is still job `job_id`'s: a run
+/// that split the work prefix merges its own job, never one that another
+/// run split there since.
+pub async fn merge_job(
+    stores: &Stores,
+    work: &Location,
+    expected_parts: Option<usize>,
+    job_id: Option<&str>,
+) -> Result<Merged> {
     let manifest = read_manifest(work).await?;
+    if let Some(id) = job_id {
+        check_same_job(work, &manifest, id)?;
+    }
     if let Some(n) = expected_parts {
         // With compressed input, split makes at most the parts asked for.
         let compressed = manifest.objects.iter().any(|o| o.compression.is_some());
@@ -96,6 +111,22 @@ fn keyword_names(manifest: &Manifest) -> Vec<String> {
         .keywords()
         .map(|k| k.names())
         .unwrap_or_default()
+}
+
+/// Refuses a manifest of another job than `job_id`: another run split the
+/// work prefix after this one did.
+pub fn check_same_job(work: &Location, manifest: &Manifest, job_id: &str) -> Result<()> {
+    if manifest.job_id == job_id {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        format!("work prefix {}", work.url),
+        format!(
+            "it now holds job {}, not this run's job {job_id}: another job split there \
+             while this one ran; give each run its own work prefix",
+            manifest.job_id
+        ),
+    ))
 }
 
 /// Sums count outputs that were checked against the manifest (pure).
