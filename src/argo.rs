@@ -45,9 +45,15 @@ pub const DEFAULT_INPUT_NAME: &str = "log-count-data.txt";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Storage {
     /// A PersistentVolumeClaim mounted at [`VOLUME_MOUNT`] in every pod.
-    Volume { claim: String },
+    Volume {
+        /// The claim's name; must not be empty.
+        claim: String,
+    },
     /// `s3://` or `oss://` URLs; credentials from this Kubernetes secret.
-    ObjectStore { secret: String },
+    ObjectStore {
+        /// The secret's name; must not be empty.
+        secret: String,
+    },
 }
 
 /// What to generate.
@@ -57,7 +63,9 @@ pub struct WorkflowOptions {
     pub template: bool,
     /// The template's name, or the Workflow's `generateName` prefix.
     pub name: String,
+    /// The container image of every step [default: [`default_image`]].
     pub image: String,
+    /// Where the input and the work prefix live.
     pub storage: Storage,
     /// Default of the `parts` parameter.
     pub parts: usize,

@@ -27,16 +27,21 @@ pub const MAX_PARTS: usize = 100_000;
 /// A byte range `[start, end)` of input object number `object`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
+    /// The object's index in the manifest's `objects`.
     pub object: usize,
+    /// The first byte, an offset in the object (a line start).
     pub start: u64,
+    /// One past the last byte (a line start, or the object's end).
     pub end: u64,
 }
 
 impl Segment {
+    /// Its length in bytes.
     pub fn len(&self) -> u64 {
         self.end - self.start
     }
 
+    /// Whether it covers no byte.
     pub fn is_empty(&self) -> bool {
         self.start == self.end
     }

@@ -28,24 +28,53 @@ pub const MAX_KEYWORD_LEN: usize = 4096;
 /// Why a keyword set was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum KeywordError {
+    /// The list has no keyword at all.
     #[error("no keywords given")]
     Empty,
+    /// A keyword is the empty string (`"INFO,,WARN"`).
     #[error("keyword #{index} is empty")]
-    EmptyKeyword { index: usize },
-    #[error("keyword #{index} ({shown}) contains a line break; keywords are matched within lines")]
-    Newline { index: usize, shown: String },
-    #[error("keyword {shown} is given twice (#{first} and #{index})")]
-    Duplicate {
+    EmptyKeyword {
+        /// Its position in the list, from 1.
         index: usize,
-        first: usize,
+    },
+    /// A keyword contains `\n` or `\r`, so it could never match within a line.
+    #[error("keyword #{index} ({shown}) contains a line break; keywords are matched within lines")]
+    Newline {
+        /// Its position in the list, from 1.
+        index: usize,
+        /// The keyword, escaped and cut to 60 characters.
         shown: String,
     },
+    /// A keyword appears twice.
+    #[error("keyword {shown} is given twice (#{first} and #{index})")]
+    Duplicate {
+        /// The position of the repeat, from 1.
+        index: usize,
+        /// The position of its first occurrence, from 1.
+        first: usize,
+        /// The keyword, escaped and cut to 60 characters.
+        shown: String,
+    },
+    /// A keyword is over [`MAX_KEYWORD_LEN`] bytes.
     #[error("keyword #{index} is {len} bytes long; the limit is {MAX_KEYWORD_LEN}")]
-    TooLong { index: usize, len: usize },
+    TooLong {
+        /// Its position in the list, from 1.
+        index: usize,
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// A keyword is not valid UTF-8 (it could not be a key of `result.json`).
     #[error("keyword #{index} is not valid UTF-8; keywords are the keys of result.json")]
-    NotUtf8 { index: usize },
+    NotUtf8 {
+        /// Its position in the list, from 1.
+        index: usize,
+    },
+    /// The list has more than [`MAX_KEYWORDS`] keywords.
     #[error("{count} keywords given; the limit is {MAX_KEYWORDS}")]
-    TooMany { count: usize },
+    TooMany {
+        /// How many were given.
+        count: usize,
+    },
 }
 
 /// An ordered, validated set of distinct keywords.
@@ -154,10 +183,12 @@ impl Keywords {
             .collect()
     }
 
+    /// The number of keywords, at least 1.
     pub fn len(&self) -> usize {
         self.list.len()
     }
 
+    /// Always false: a validated set has at least one keyword.
     pub fn is_empty(&self) -> bool {
         self.list.is_empty()
     }

@@ -45,8 +45,11 @@ mod tests;
 /// Made only by [`Stores`] (and derived from one it made).
 #[derive(Debug, Clone)]
 pub struct Location {
+    /// The store holding the object (shared by every location in it).
     pub store: Arc<dyn ObjectStore>,
+    /// The object's path in `store`.
     pub path: Path,
+    /// The full URL (`s3://bucket/key`, `file:///dir/name`), for messages.
     pub url: Url,
     /// `Some` only when `store` is the local file system store that
     /// [`Stores`] built itself: then object paths map to files as this store maps them.

@@ -105,7 +105,9 @@ fn is_secret(key: &str) -> bool {
 pub struct OssSettings {
     /// `scheme://<bucket>.<endpoint host>[:port]`
     pub endpoint: String,
+    /// The OSS region (`cn-hangzhou`): `OSS_REGION`, else read off the endpoint host.
     pub region: String,
+    /// Whether the endpoint is `http://`: plain HTTP is allowed only then.
     pub allow_http: bool,
 }
 

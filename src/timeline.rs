@@ -68,10 +68,15 @@ impl TimeUnit {
 /// A leading timestamp, converted to UTC (fields as written when no offset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timestamp {
+    /// 0-9999.
     pub year: u32,
+    /// 1-12.
     pub month: u32,
+    /// 1-31, never checked against the month (`02-29` of any year is kept).
     pub day: u32,
+    /// 0-23.
     pub hour: u32,
+    /// 0-59; seconds and fractions are read past but not kept.
     pub minute: u32,
     /// Whether the line gave an explicit `±HH:MM` offset (even `+00:00`).
     pub offset: bool,
@@ -284,11 +289,14 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// Lines and keyword counts of one bucket.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BucketTally {
+    /// Lines in the bucket, matching or not.
     pub lines: u64,
+    /// Matches per keyword, in keyword order.
     pub counts: Vec<u64>,
 }
 
 impl BucketTally {
+    /// No lines, a zero count for each of `keywords` keywords.
     pub fn new(keywords: usize) -> Self {
         BucketTally {
             lines: 0,
@@ -296,6 +304,7 @@ impl BucketTally {
         }
     }
 
+    /// Adds another tally; a shorter `counts` is grown with zeros.
     pub fn add(&mut self, other: &BucketTally) {
         if self.counts.len() < other.counts.len() {
             self.counts.resize(other.counts.len(), 0);
@@ -310,11 +319,14 @@ impl BucketTally {
 /// Per-bucket tallies of some text: what a part's count gathers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Timeline {
+    /// The timed lines' tallies, in time order; only buckets with a line.
     pub buckets: BTreeMap<BucketStart, BucketTally>,
+    /// The tally of lines without a leading timestamp.
     pub untimed: BucketTally,
 }
 
 impl Timeline {
+    /// No buckets, an empty untimed tally for `keywords` keywords.
     pub fn new(keywords: usize) -> Self {
         Timeline {
             buckets: BTreeMap::new(),
@@ -440,6 +452,7 @@ impl Timeline {
 }
 
 impl TimelineFile {
+    /// The `timeline.json` of a merged timeline, at this build's format version.
     pub fn new(unit: TimeUnit, keywords: Vec<String>, t: &Timeline) -> Self {
         let c = t.to_counts(&keywords);
         TimelineFile {

@@ -85,6 +85,7 @@ impl WordCounts {
         self.map.len()
     }
 
+    /// Whether no word was counted.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
@@ -99,6 +100,7 @@ impl WordCounts {
         self.map.values().sum()
     }
 
+    /// Every word (lowercased bytes) with its count, in no set order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
         self.map.iter().map(|(k, &v)| (k.as_slice(), v))
     }

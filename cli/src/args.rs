@@ -70,6 +70,7 @@ impl KeywordArgs {
 /// What the job counts: keywords and how they match, or words; time buckets.
 #[derive(Debug, Clone, Args)]
 pub struct CountingArgs {
+    /// `--keywords` or `--keywords-file`.
     #[command(flatten)]
     pub keywords: KeywordArgs,
     /// Match keywords ASCII case-insensitively (A-Z = a-z; bytes >= 0x80 match exactly, so É != é).
@@ -114,6 +115,7 @@ pub struct SplitArgs {
     /// a part is at least one independently decodable member or frame).
     #[arg(long, env = env::NUM_PARTS, default_value_t = 5)]
     pub parts: usize,
+    /// What the job counts; recorded in the manifest.
     #[command(flatten)]
     pub counting: CountingArgs,
     /// Also write each part to <work>/split-output/<id>.txt, like the reference.
@@ -153,6 +155,7 @@ pub struct CountArgs {
     /// The id of the part to count (one of the ids split printed).
     #[arg(long, env = env::PART_ID)]
     pub part_id: String,
+    /// Block size, reads in flight, strategy.
     #[command(flatten)]
     pub tuning: CountTuning,
 }
@@ -262,6 +265,7 @@ pub struct RunArgs {
     /// How many parts to count at once [default: the number of cores].
     #[arg(long, env = env::JOBS)]
     pub jobs: Option<usize>,
+    /// What the job counts.
     #[command(flatten)]
     pub counting: CountingArgs,
     /// Also write each part to <work>/split-output/<id>.txt.
@@ -270,6 +274,7 @@ pub struct RunArgs {
     /// Words mode: print only the K most frequent words (result.json keeps them all).
     #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
     pub top: Option<usize>,
+    /// How each count reads and counts.
     #[command(flatten)]
     pub tuning: CountTuning,
     /// How to run the steps: library calls in this process, or the step binaries as child

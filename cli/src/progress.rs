@@ -37,6 +37,7 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// A progress display that draws as `display` says (in place, or as plain lines).
     pub fn new(display: Display) -> Progress {
         Progress {
             display,

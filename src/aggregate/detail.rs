@@ -17,7 +17,12 @@ pub enum Detail {
     Words(WordCounts),
     /// `--by`: keyword totals plus lines and counts per time bucket of each
     /// line's leading timestamp ([`crate::timeline`]).
-    Timeline { unit: TimeUnit, timeline: Timeline },
+    Timeline {
+        /// The bucket width.
+        unit: TimeUnit,
+        /// The tallies per bucket, untimed lines included.
+        timeline: Timeline,
+    },
 }
 
 /// A line too long to hold, streamed by in pieces: what its mode needs of it

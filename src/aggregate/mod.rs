@@ -60,6 +60,7 @@ impl Counter {
         Counter { engine, mode }
     }
 
+    /// The engine that counts the keywords.
     pub fn engine(&self) -> &Engine {
         &self.engine
     }

@@ -6,10 +6,15 @@
 /// A YAML value: what the generator builds, in key order.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Y {
+    /// A string, always written double-quoted.
     Str(String),
+    /// An integer.
     Int(i64),
+    /// `true` or `false`.
     Bool(bool),
+    /// A block map, keys in this order.
     Map(Vec<(&'static str, Y)>),
+    /// A block list.
     List(Vec<Y>),
 }
 

@@ -48,8 +48,11 @@ use tokio::sync::mpsc;
 /// One segment of a compressed object: compressed bytes `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
+    /// The object's compression.
     pub compression: Compression,
+    /// The first compressed byte, a unit (gzip member, zstd frame) start.
     pub start: u64,
+    /// One past the last compressed byte: a unit start or the object's end.
     pub end: u64,
     /// The size of the whole object (a segment may read on past its end).
     pub object_size: u64,
@@ -60,7 +63,9 @@ pub struct Segment {
 pub enum Fetch {
     /// An object in storage, read with ranged reads checked against an ETag.
     Store {
+        /// The object.
         loc: Arc<Location>,
+        /// The ETag split saw; `None` reads without the check.
         e_tag: Option<Arc<str>>,
     },
     /// The whole object in memory.
@@ -68,6 +73,7 @@ pub enum Fetch {
 }
 
 impl Fetch {
+    /// The whole object in memory (tests, tools).
     pub fn memory(b: Bytes) -> Fetch {
         Fetch::Memory(b)
     }

@@ -77,6 +77,7 @@ impl Compression {
         }
     }
 
+    /// `gzip` or `zstd`, as the manifest and messages spell it.
     pub fn name(self) -> &'static str {
         match self {
             Compression::Gzip => "gzip",

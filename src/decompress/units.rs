@@ -50,7 +50,9 @@ const BGZF_MIN_MEMBER: u64 = 12 + 6 + 8;
 pub enum Source<'a> {
     /// An object in storage, at the version split saw.
     Store {
+        /// The object.
         loc: &'a Location,
+        /// The ETag split saw; `None` reads without the check.
         e_tag: Option<&'a str>,
     },
     /// Bytes in memory (tests, tools).

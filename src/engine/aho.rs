@@ -151,10 +151,12 @@ pub struct AhoOverlapping {
 }
 
 impl AhoOverlapping {
+    /// A counter of `keywords` with the default match options.
     pub fn new(keywords: &Keywords) -> Self {
         Self::with_options(keywords, MatchOptions::default())
     }
 
+    /// A counter of `keywords` under `options`.
     pub fn with_options(keywords: &Keywords, options: MatchOptions) -> Self {
         let ac = AhoCorasickBuilder::new()
             .match_kind(MatchKind::Standard)

@@ -23,10 +23,12 @@ pub struct Memmem {
 }
 
 impl Memmem {
+    /// A counter of `keywords` with the default match options.
     pub fn new(keywords: &Keywords) -> Self {
         Self::with_options(keywords, MatchOptions::default())
     }
 
+    /// A counter of `keywords` under `options`.
     pub fn with_options(keywords: &Keywords, options: MatchOptions) -> Self {
         Memmem {
             finders: Finders::new(keywords.as_bytes().iter().enumerate(), options),

@@ -157,9 +157,11 @@ fn simd_max_keywords(isa: simd::Isa) -> usize {
 /// ... and up to this many keywords left to memmem (borders, or too long).
 const SIMD_MAX_FALLBACK: usize = 2;
 
+/// A strategy asked for by name cannot count this keyword set exactly on this CPU.
 #[derive(Debug, thiserror::Error)]
 #[error("strategy {kind:?} cannot count this keyword set exactly here ({reason})")]
 pub struct UnsupportedStrategy {
+    /// The strategy asked for.
     pub kind: StrategyKind,
     /// Why: keywords overlap, or the CPU lacks the instruction set.
     pub reason: &'static str,
@@ -262,6 +264,7 @@ impl Engine {
         })
     }
 
+    /// The keywords the engine counts, in the job's order.
     pub fn keywords(&self) -> &Keywords {
         &self.keywords
     }

@@ -16,10 +16,12 @@ pub struct Reference {
 }
 
 impl Reference {
+    /// A counter of `keywords` with the default match options.
     pub fn new(keywords: &Keywords) -> Self {
         Self::with_options(keywords, MatchOptions::default())
     }
 
+    /// A counter of `keywords` under `options`.
     pub fn with_options(keywords: &Keywords, options: MatchOptions) -> Self {
         Reference {
             keywords: keywords.as_bytes().to_vec(),

@@ -64,7 +64,9 @@ pub struct RunReport {
 /// One part: what split planned and what its count output says.
 #[derive(Debug, Clone)]
 pub struct PartRow {
+    /// The part id, from the manifest.
     pub id: String,
+    /// The part's bytes as split planned them.
     pub planned_bytes: u64,
     /// `None` when `count-output/<id>.json` is absent. Its `job_id` may be
     /// another job's (a stale output): the page flags it.

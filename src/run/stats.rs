@@ -25,15 +25,22 @@ use std::time::{Duration, Instant};
 /// The timing of one step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StepStats {
+    /// The step's name (`split`, `count`, `merge`).
     pub step: String,
+    /// Tasks that finished.
     pub tasks: usize,
     /// Runs of tasks, retries included.
     pub attempts: u64,
+    /// `attempts` beyond one per task.
     pub retries: u64,
+    /// From the step's start to its end, in milliseconds.
     pub wall_ms: f64,
-    /// Per-task wall time (successful attempt, with the retries before it).
+    /// Per-task wall time (successful attempt, with the retries before it):
+    /// the shortest, in milliseconds (0 when no task finished, as below).
     pub task_ms_min: f64,
+    /// The median per-task wall time, in milliseconds.
     pub task_ms_median: f64,
+    /// The longest per-task wall time, in milliseconds.
     pub task_ms_max: f64,
     /// Input bytes the step's tasks covered (count: the whole input).
     pub bytes: u64,
@@ -44,8 +51,11 @@ pub struct StepStats {
 /// The timing of a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunStats {
+    /// The executor's name (`in-process`, `process`, …).
     pub executor: String,
+    /// From the recorder's creation to [`Recorder::finish`], in milliseconds.
     pub total_ms: f64,
+    /// The steps, in the order they ran.
     pub steps: Vec<StepStats>,
 }
 

@@ -40,8 +40,11 @@ const LINE_LIMIT: usize = 1 << 20;
 /// How to count.
 #[derive(Debug, Clone)]
 pub struct CountOptions {
+    /// Bytes per ranged read [default: [`DEFAULT_BLOCK_SIZE`]].
     pub block_size: usize,
+    /// Ranged reads in flight [default: [`DEFAULT_FETCH_CONCURRENCY`]].
     pub fetch_concurrency: usize,
+    /// The counting strategy (`auto` picks one for the keyword set).
     pub strategy: StrategyKind,
 }
 

@@ -32,8 +32,11 @@ pub struct Merged {
     pub result: KeywordCounts,
     /// What the job counted.
     pub mode: Mode,
+    /// Input bytes the count outputs cover: the manifest's total, checked.
     pub bytes: u64,
+    /// Lines of the input, the sum over the parts.
     pub lines: u64,
+    /// Count outputs merged: the manifest's parts.
     pub parts: usize,
     /// `--by` jobs: the counts per time bucket, the contents of `timeline.json`.
     pub timeline: Option<TimelineFile>,

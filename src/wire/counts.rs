@@ -12,6 +12,7 @@ use std::fmt;
 pub struct KeywordCounts(pub Vec<(String, u64)>);
 
 impl KeywordCounts {
+    /// Counts from `(key, count)` pairs, kept in the order given.
     pub fn new(pairs: Vec<(String, u64)>) -> Self {
         KeywordCounts(pairs)
     }
@@ -27,14 +28,17 @@ impl KeywordCounts {
         )
     }
 
+    /// The keys, in order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(k, _)| k.as_str())
     }
 
+    /// The counts, in key order.
     pub fn values(&self) -> impl Iterator<Item = u64> + '_ {
         self.0.iter().map(|&(_, v)| v)
     }
 
+    /// The count of `key`; `None` when it is not a key.
     pub fn get(&self, key: &str) -> Option<u64> {
         self.0.iter().find(|(k, _)| k == key).map(|&(_, v)| v)
     }

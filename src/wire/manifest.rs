@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// What split decided: the input, the keywords and the parts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The format version, [`MANIFEST_VERSION`].
     pub version: u32,
     /// Unique per split run; count outputs repeat it.
     pub job_id: String,
@@ -23,6 +24,7 @@ pub struct Manifest {
     /// those that are off left out (see [`Counting`]).
     #[serde(flatten)]
     pub counting: Counting,
+    /// The parts, in byte-space order; together they cover every object once.
     pub parts: Vec<Part>,
     /// Whether split also wrote `split-output/<id>.txt` for each part.
     pub materialized: bool,
@@ -38,9 +40,11 @@ pub struct Manifest {
 pub struct InputObject {
     /// Path within the manifest's store.
     pub path: String,
+    /// Its size in bytes (compressed bytes for a compressed object).
     pub size: u64,
     /// The store's ETag for the object (for local files, derived from inode, size and mtime).
     pub e_tag: Option<String>,
+    /// Its modification time as the store reported it, RFC 3339 (informational).
     pub last_modified: String,
     /// How the object is compressed (absent: plain text). Its segments are
     /// then ranges of compressed bytes from one gzip member or zstd frame
@@ -53,8 +57,11 @@ pub struct InputObject {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Part {
+    /// Its id, unique in the manifest; names `count-output/<id>.json`.
     pub id: String,
+    /// The sum of its segments' lengths.
     pub bytes: u64,
+    /// The object ranges it counts, in byte-space order; may be empty.
     pub segments: Vec<Segment>,
 }
 
@@ -199,6 +206,7 @@ impl Manifest {
         self.parts.iter().map(|p| p.id.as_str()).collect()
     }
 
+    /// The part with id `id`; `None` when the manifest has no such part.
     pub fn part(&self, id: &str) -> Option<&Part> {
         self.parts.iter().find(|p| p.id == id)
     }

@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 pub struct Bucket {
     /// The bucket's start, `YYYY-MM-DDTHH:MM:00Z`.
     pub start: String,
+    /// Lines whose timestamp falls in the bucket, matching or not.
     pub lines: u64,
+    /// Matches per keyword among those lines.
     pub counts: KeywordCounts,
 }
 
@@ -19,7 +21,9 @@ pub struct Bucket {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Untimed {
+    /// Lines without a leading timestamp.
     pub lines: u64,
+    /// Matches per keyword among those lines.
     pub counts: KeywordCounts,
 }
 
@@ -27,7 +31,9 @@ pub struct Untimed {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimelineCounts {
+    /// The part's buckets, ascending by start; only those with a line.
     pub buckets: Vec<Bucket>,
+    /// The part's lines without a timestamp.
     pub untimed: Untimed,
 }
 
@@ -36,9 +42,14 @@ pub struct TimelineCounts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimelineFile {
+    /// The format version, [`crate::wire::TIMELINE_VERSION`].
     pub version: u32,
+    /// The bucket width the job was run with (`--by`).
     pub by: TimeUnit,
+    /// The keywords, in the job's order (every bucket's `counts` has these keys).
     pub keywords: Vec<String>,
+    /// Every bucket of the job, ascending by start.
     pub buckets: Vec<Bucket>,
+    /// The job's lines without a timestamp.
     pub untimed: Untimed,
 }

@@ -200,7 +200,7 @@ pub(super) struct GroupCounts {
 
 impl GroupCounts {
     /// The count of keyword `i` of the group.
-    pub fn get(self, i: usize) -> u64 {
+    pub(super) fn get(self, i: usize) -> u64 {
         (self.packed >> (16 * i)) & 0xffff
     }
 }

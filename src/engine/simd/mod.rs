@@ -182,6 +182,7 @@ impl Simd {
         }
     }
 
+    /// The instruction set the kernels use, as given to [`Simd::new`].
     pub fn isa(&self) -> Isa {
         self.isa
     }
