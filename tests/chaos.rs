@@ -466,3 +466,79 @@ async fn a_run_never_merges_a_job_that_another_run_split() {
     assert!(!e.is_transient(), "{msg}");
     assert!(msg.contains("another job split there"), "{msg}");
 }
+
+/// Whether `pid` is still running (gone, or a zombie waiting to be reaped, is not).
+fn running(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rfind(')')
+            .and_then(|close| stat[close + 1..].split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X"),
+        Err(_) => false,
+    }
+}
+
+/// SIGKILL of `logcount run --executor process` while its counts run: no
+/// destructor runs, yet no count lives on (each child dies with it), and an
+/// immediate rerun in the same prefix gives the exact result.
+#[test]
+fn killing_the_orchestrator_kills_its_counts_and_a_rerun_succeeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.log");
+    let mut data = Vec::new();
+    logcount::gen::write_log(&mut data, 24 << 20, 7).unwrap();
+    std::fs::write(&input, &data).unwrap();
+    let work = dir.path().join("w");
+    let run = |block_size: &str| {
+        let mut c = step("logcount", &[]);
+        c.args([
+            "run",
+            "--executor",
+            "process",
+            "--parts",
+            "4",
+            "--jobs",
+            "4",
+        ])
+        .arg("--input")
+        .arg(&input)
+        .arg("--work")
+        .arg(&work)
+        .args(["--block-size", block_size, "--fetch-concurrency", "1"])
+        .env(
+            "LOGCOUNT_BIN_DIR",
+            Path::new(bin("logcount")).parent().unwrap(),
+        );
+        c
+    };
+    let mut counts = Vec::new();
+    // One-byte reads: each count runs for seconds, long after its orchestrator is killed.
+    let out = run_ticking(&mut run("1"), dir.path(), |pid| {
+        if counts.is_empty() {
+            counts = children_named(pid, "logcount-count");
+            if !counts.is_empty() {
+                sigkill(pid);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    });
+    assert!(!out.status.success());
+    assert!(!counts.is_empty(), "no count was caught running");
+    let t = Instant::now();
+    while counts.iter().any(|&c| running(c)) {
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "counts {counts:?} outlived their orchestrator"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let again = run_ticking(&mut run("4MiB"), dir.path(), |_| {
+        std::thread::sleep(Duration::from_millis(5))
+    });
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&again.stdout), expected_json(&data));
+}

@@ -150,6 +150,7 @@ impl ChildProcesses {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        die_with_parent(&mut cmd);
         let out = cmd.output().await.map_err(|e| {
             std::io::Error::new(
                 e.kind(),
@@ -182,6 +183,32 @@ impl ChildProcesses {
         })
     }
 }
+
+/// Makes the child die with this process, even when it is killed with
+/// SIGKILL (no destructor runs then, so `kill_on_drop` cannot help): a
+/// killed `logcount run` leaves no count writing into the work prefix of the
+/// next run.
+#[cfg(target_os = "linux")]
+fn die_with_parent(cmd: &mut tokio::process::Command) {
+    let parent = std::process::id();
+    // SAFETY: the closure runs in the child between fork and exec and calls
+    // only async-signal-safe functions (prctl, getppid).
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died before prctl took effect.
+            if libc::getppid() as u32 != parent {
+                return Err(std::io::Error::other("the orchestrator is gone"));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_cmd: &mut tokio::process::Command) {}
 
 /// The count step's tuning, as its variables.
 fn tuning_env(count: &CountOptions) -> Vec<(&'static str, String)> {
