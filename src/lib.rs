@@ -5,10 +5,11 @@
 //! The pure core has no I/O: [`keywords`] (validated keyword sets), [`cut`]
 //! (line-aligned byte ranges), [`engine`] (exact, parallel keyword counting),
 //! [`aggregate`] (line stitching and the counting modes, above the engine)
-//! and [`manifest`] (the files the steps exchange). [`store`] is the storage
+//! and [`wire`] (the files the steps exchange). [`store`] is the storage
 //! glue over `object_store`; [`steps`] are split, count and merge over both;
-//! [`run`] runs the whole DAG on one machine; [`cli`] holds the command-line
-//! front ends that the binaries call; [`gen`] makes realistic test logs.
+//! [`run`] runs the whole DAG on one machine; the command-line front ends
+//! that the binaries call are the `logcount-cli` crate (`cli/`); [`gen`]
+//! makes realistic test logs.
 
 pub mod aggregate;
 pub mod argo;

@@ -1,6 +1,6 @@
 //! The timing of a run, the same for every executor: each step's tasks,
 //! retries, wall time, task times and throughput. The orchestrator records
-//! them as tasks finish, tells its [`Observer`](super::Observer) where each
+//! them as tasks finish, tells its [`Observer`] where each
 //! step stands, and returns the [`RunStats`]; showing them is the caller's.
 //!
 //! ```

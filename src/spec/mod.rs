@@ -1,5 +1,5 @@
 //! The job spec: what a job counts, validated once, and the environment
-//! contract ([`env`]) that carries it to the steps.
+//! contract ([`env`](mod@env)) that carries it to the steps.
 //!
 //! A [`Counting`] is chosen at split, recorded in the manifest (whose
 //! `keywords`, `mode`, `ignore_case`, `whole_word` and `by` fields are its
