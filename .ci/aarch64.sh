@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cross-runs the count engine's tests on aarch64 under qemu (issue 4: a portable path for
+# Cross-runs the count engine's tests on aarch64 under qemu (the portable path for
 # other CPUs, aarch64 included; every strategy must give identical counts there too).
 # It lives in .ci/ (not workloads/, which holds benchmarks and Argo files) because it is a
 # CI check: .ci/run calls it after ./test.sh. It also works by hand on a Debian machine:
