@@ -37,7 +37,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use url::Url;
 
+mod confine;
+mod retire;
 mod scrub;
+
+pub use retire::retire_own_files;
 #[cfg(test)]
 mod tests;
 
@@ -56,6 +60,9 @@ pub struct Location {
     local: Option<Arc<LocalFileSystem>>,
     /// The secrets of the configuration this location was resolved with.
     scrubber: Arc<Scrubber>,
+    /// The local work directory below which no symlink is followed (see
+    /// [`Location::confined`]).
+    confined_to: Option<Arc<PathBuf>>,
 }
 
 impl Location {
@@ -76,6 +83,40 @@ impl Location {
             path,
             local: self.local.clone(),
             scrubber: self.scrubber.clone(),
+            confined_to: self.confined_to.clone(),
+        }
+    }
+
+    /// This location as a work prefix: every location derived from it
+    /// ([`join`](Self::join), [`at`](Self::at)) refuses to write, delete or
+    /// list through a symbolic link below it, so that no step acts outside
+    /// its work prefix. Only the local file system has links; elsewhere this
+    /// changes nothing.
+    ///
+    /// ```
+    /// use logcount::store::Stores;
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::os::unix::fs::symlink("/tmp", dir.path().join("count-output")).unwrap();
+    /// let work = Stores::default().open(dir.path().to_str().unwrap()).unwrap().confined();
+    /// let err = work.join("count-output/0.json").check_confined().unwrap_err();
+    /// assert!(err.to_string().contains("symbolic link"));
+    /// ```
+    pub fn confined(&self) -> Location {
+        let mut loc = self.clone();
+        loc.confined_to = self.local_path().map(Arc::new);
+        loc
+    }
+
+    /// Refuses this location when it was derived from a
+    /// [confined](Self::confined) work prefix and a symbolic link lies on the
+    /// way to it below that prefix. Every write, delete and listing of the
+    /// storage functions here checks it.
+    pub fn check_confined(&self) -> Result<()> {
+        match (&self.confined_to, self.local_path()) {
+            (Some(root), Some(target)) => {
+                confine::refuse_symlinks_below(root, &target, self.url.as_str())
+            }
+            _ => Ok(()),
         }
     }
 
@@ -115,7 +156,13 @@ impl std::fmt::Display for Location {
 /// The URL of `path` in the store that `base` belongs to.
 fn url_of(base: &Url, path: &Path) -> Url {
     let mut u = base.clone();
-    u.set_path(&format!("/{}", path.as_ref()));
+    u.set_path("/");
+    // Each segment percent-encoded (a `%` in a name included), so that
+    // resolving the URL again decodes it back to `path`.
+    u.path_segments_mut()
+        .expect("store URLs have a path")
+        .pop_if_empty()
+        .extend(path.parts());
     u
 }
 
@@ -268,13 +315,20 @@ impl Stores {
                 known.insert(key);
             }
         }
-        let (store, path) = self
+        let (store, suffix) = self
             .registry
             .resolve(&url)
             .map_err(|e| Error::BadLocation {
                 given: given.to_string(),
                 reason: format!("no store for this URL: {e}"),
             })?;
+        // The registry keeps the URL's segments percent-encoded; an object
+        // path holds them decoded, once (`a%20b` names the object `a b`).
+        let depth = url_segments(&url).count() - suffix.parts_count();
+        let path = decoded_path(&url, depth).map_err(|reason| Error::BadLocation {
+            given: given.to_string(),
+            reason,
+        })?;
         // Local only when the registry gave back the very store built here.
         let local = std::ptr::addr_eq(Arc::as_ptr(&store), Arc::as_ptr(&self.local))
             .then(|| self.local.clone());
@@ -284,8 +338,38 @@ impl Stores {
             url,
             local,
             scrubber: self.scrubber.clone(),
+            confined_to: None,
         })
     }
+}
+
+/// The non-empty, still percent-encoded, segments of a URL's path.
+fn url_segments(url: &Url) -> impl Iterator<Item = &str> {
+    url.path().split('/').filter(|s| !s.is_empty())
+}
+
+/// The object path of a URL's segments after the first `depth`, each one
+/// percent-decoded exactly once. A segment that decodes to something no
+/// object path segment may be (`/` from `%2F`, `..`, a control character,
+/// bytes that are not UTF-8) is refused rather than reinterpreted.
+fn decoded_path(url: &Url, depth: usize) -> std::result::Result<Path, String> {
+    let decoded = url_segments(url)
+        .skip(depth)
+        .map(|raw| {
+            percent_encoding::percent_decode_str(raw)
+                .decode_utf8()
+                .map(|s| (raw, s))
+                .map_err(|_| format!("path segment {raw:?} is not UTF-8 once decoded"))
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    decoded
+        .iter()
+        .map(|(raw, segment)| {
+            object_store::path::PathPart::parse(segment).map_err(|_| {
+                format!("path segment {raw:?} decodes to {segment:?}, which cannot name an object or directory")
+            })
+        })
+        .collect()
 }
 
 /// `scheme://bucket` of a URL.
@@ -357,6 +441,7 @@ fn refuse_special_file(loc: &Location) -> Result<()> {
 
 /// The object's metadata.
 pub async fn head(loc: &Location) -> Result<ObjectMeta> {
+    loc.check_confined()?;
     refuse_special_file(loc)?;
     loc.store
         .head(&loc.path)
@@ -366,6 +451,7 @@ pub async fn head(loc: &Location) -> Result<ObjectMeta> {
 
 /// Reads a whole (small) object.
 pub async fn read_all(loc: &Location) -> Result<Bytes> {
+    loc.check_confined()?;
     refuse_special_file(loc)?;
     let get = loc
         .store
@@ -378,6 +464,7 @@ pub async fn read_all(loc: &Location) -> Result<Bytes> {
 /// Reads `range` of an object, failing with [`Error::InputChanged`] when the
 /// object no longer has the ETag `e_tag`.
 pub async fn read_range(loc: &Location, range: Range<u64>, e_tag: Option<&str>) -> Result<Bytes> {
+    loc.check_confined()?;
     refuse_special_file(loc)?;
     let opts = GetOptions {
         range: Some(GetRange::Bounded(range.clone())),
@@ -427,6 +514,7 @@ pub async fn read_range(loc: &Location, range: Range<u64>, e_tag: Option<&str>) 
 
 /// Writes a whole object at once: readers see the old object or the new one.
 pub async fn write_once(loc: &Location, data: impl Into<PutPayload>) -> Result<()> {
+    loc.check_confined()?;
     loc.store
         .put(&loc.path, data.into())
         .await
@@ -446,14 +534,15 @@ pub struct StreamWriter {
 
 impl StreamWriter {
     /// Starts writing `loc`.
-    pub fn new(loc: &Location) -> Self {
-        StreamWriter {
+    pub fn new(loc: &Location) -> Result<Self> {
+        loc.check_confined()?;
+        Ok(StreamWriter {
             inner: Some(object_store::buffered::BufWriter::new(
                 loc.store.clone(),
                 loc.path.clone(),
             )),
             loc: loc.clone(),
-        }
+        })
     }
 
     fn failed(&self, source: std::io::Error) -> Error {
@@ -516,6 +605,7 @@ impl Drop for StreamWriter {
 
 /// Deletes an object; a missing one is not an error.
 pub async fn delete_if_exists(loc: &Location) -> Result<()> {
+    loc.check_confined()?;
     match loc.store.delete(&loc.path).await {
         Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
         Err(e) => Err(storage("deleting", loc)(e)),
@@ -550,6 +640,29 @@ pub fn version_tag(meta: &ObjectMeta) -> String {
     meta.e_tag
         .clone()
         .unwrap_or_else(|| meta.last_modified.to_rfc3339())
+}
+
+/// The status-change time (ctime) of a local file as `secs.nanos`; `None`
+/// for other stores and when the file cannot be read.
+pub fn local_change_time(loc: &Location) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(loc.local_path()?).ok()?;
+    Some(format!("{}.{:09}", m.ctime(), m.ctime_nsec()))
+}
+
+/// Fails with [`Error::InputChanged`] when `loc` is a local file whose
+/// status-change time is no longer `recorded` (see [`local_change_time`]).
+pub fn check_change_time(loc: &Location, recorded: Option<&str>) -> Result<()> {
+    let Some(was) = recorded else { return Ok(()) };
+    let now = local_change_time(loc).unwrap_or_else(|| "gone".into());
+    if now != was {
+        return Err(Error::InputChanged {
+            url: loc.url.to_string(),
+            was: format!("changed at {was}"),
+            now: format!("changed at {now}, rewritten in place"),
+        });
+    }
+    Ok(())
 }
 
 /// Parses an object path recorded in a manifest.

@@ -13,14 +13,14 @@ fn golden_dir() -> PathBuf {
 }
 
 /// The manifest with what differs between runs masked: the job id, the
-/// object's ETag and mtime, and the work directory's path.
+/// object's ETag, mtime and ctime, and the work directory's path.
 fn masked_manifest(text: &str, dir: &Path) -> String {
     let dir = dir.to_str().unwrap().trim_start_matches('/');
     let mut out = String::new();
     for line in text.split_inclusive('\n') {
         let key = line.trim_start().split(':').next().unwrap_or("");
         let masked = match key {
-            "\"job_id\"" | "\"e_tag\"" | "\"last_modified\"" => {
+            "\"job_id\"" | "\"e_tag\"" | "\"last_modified\"" | "\"changed\"" => {
                 let indent = &line[..line.len() - line.trim_start().len()];
                 let comma = if line.trim_end().ends_with(',') {
                     ","

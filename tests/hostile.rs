@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod leftovers;
+mod paths;
+
 /// A step binary with a clean environment.
 fn step(name: &str) -> Command {
     common::step_binary(name, "warn")

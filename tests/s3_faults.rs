@@ -135,7 +135,7 @@ async fn stream_writer_is_whole_or_nothing() {
         let loc = stores
             .open(&format!("s3://{bucket}/out-{ending}.txt"))
             .unwrap();
-        let mut w = StreamWriter::new(&loc);
+        let mut w = StreamWriter::new(&loc).unwrap();
         for _ in 0..6 {
             w.write(&chunk).await.unwrap(); // 18 MiB: a multipart upload is under way
         }
@@ -228,4 +228,68 @@ async fn permanent_failure_is_bounded_and_named() {
     }
     server.faults.off();
     assert!(ACCESS_KEY != SECRET_KEY);
+}
+
+/// A log that is one long line, cut into many parts: each cut's search for a
+/// line start stops at the next cut, so split asks for about the object's
+/// size in all, not the rest of the object at every cut (about
+/// `parts / 2` times its size).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn split_of_one_long_line_reads_it_about_once() {
+    let server = S3Server::start(false);
+    let (_, bucket, _, stores) = server.fixture();
+    let size = 32usize << 20;
+    let mut data = vec![b'x'; size];
+    data[..5].copy_from_slice(b"ERROR");
+    data[size - 1] = b'\n';
+    let input = format!("s3://{bucket}/one-line.log");
+    common::s3::put(&stores, &input, data).await;
+    let k = Keywords::default_set();
+    let before = server.faults.range_bytes();
+    let split = logcount::steps::split::split(
+        &stores.open(&input).unwrap(),
+        &stores.open(&format!("s3://{bucket}/w/")).unwrap(),
+        &opts(64, &k, 1 << 20, false).split,
+    )
+    .await
+    .unwrap();
+    let asked = server.faults.range_bytes() - before;
+    assert_eq!(split.parts[0].bytes, size as u64, "one line: all in part 0");
+    assert!(
+        split.parts[1..].iter().all(|p| p.bytes == 0),
+        "the other parts are empty"
+    );
+    assert!(
+        asked <= 2 * size as u64,
+        "split asked for {asked} bytes of a {size}-byte object"
+    );
+}
+
+/// Keys with a space, non-ASCII or `%`: a URL is decoded once, and the
+/// object is the one named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_keys_with_spaces_non_ascii_and_percent() {
+    let server = S3Server::start(false);
+    let (_, bucket, _, stores) = server.fixture();
+    let k = Keywords::default_set();
+    let log = b"INFO a\nERROR b\n".to_vec();
+    let want = expected(&[&log], &k);
+    for (key, url_key) in [
+        ("a b.log", "a b.log"),
+        ("a b2.log", "a%20b2.log"),
+        ("été.log", "été.log"),
+        ("100%.log", "100%25.log"),
+    ] {
+        let direct = stores
+            .open(&format!("s3://{bucket}/in/x"))
+            .unwrap()
+            .at(object_store::path::Path::parse(format!("in/{key}")).unwrap());
+        store::write_once(&direct, Bytes::from(log.clone()))
+            .await
+            .unwrap();
+        let input = format!("s3://{bucket}/in/{url_key}");
+        let work = format!("s3://{bucket}/w {key}/");
+        let got = run(&stores, &input, &work, &opts(2, &k, 1 << 20, false)).await;
+        assert_eq!(got.unwrap(), want, "{key} as {url_key}");
+    }
 }

@@ -65,6 +65,7 @@ pub async fn count(
     part_id: &str,
     opts: &CountOptions,
 ) -> Result<CountOutput> {
+    let work = &work.confined();
     let manifest = read_manifest(work).await?;
     count_with_manifest(stores, work, &manifest, part_id, opts).await
 }
@@ -77,6 +78,7 @@ pub async fn count_with_manifest(
     part_id: &str,
     opts: &CountOptions,
 ) -> Result<CountOutput> {
+    let work = &work.confined();
     let part = manifest
         .part(part_id)
         .ok_or_else(|| unknown_part(manifest, work, part_id))?;
@@ -84,6 +86,12 @@ pub async fn count_with_manifest(
     let root = stores.open(&manifest.store)?;
     let counter = counter_for(&manifest.counting, opts.strategy)?;
     let (tally, decompressed_bytes) = count_part(&root, manifest, part, &counter, opts).await?;
+    // Local files rewritten in place while (or since) they were read.
+    for seg in &part.segments {
+        let obj = &manifest.objects[seg.object];
+        let loc = root.at(store::object_path(&obj.path)?);
+        store::check_change_time(&loc, obj.changed.as_deref())?;
+    }
     let engine = counter.engine();
     let timeline = match (tally.detail.timeline(), manifest.counting.keywords()) {
         (Some(t), Some(keywords)) => Some(t.to_counts(&keywords.names())),

@@ -27,6 +27,9 @@ pub(super) async fn materialize_part(
 ) -> Option<Result<()>> {
     let out = work.join(&format!("{SPLIT_DIR}/{}.txt", part.id));
     let dest = out.local_path()?;
+    if let Err(e) = out.check_confined() {
+        return Some(Err(e));
+    }
     let mut pieces = Vec::with_capacity(part.segments.len());
     let mut checks = Vec::new();
     for seg in &part.segments {

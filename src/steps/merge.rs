@@ -13,8 +13,8 @@ use crate::steps::read_manifest;
 use crate::store::{self, Location, Stores};
 use crate::timeline::Timeline;
 use crate::wire::{
-    CountOutput, KeywordCounts, Manifest, Part, TimelineFile, COUNT_DIR, COUNT_OUTPUT_VERSION,
-    RESULT_FILE, TIMELINE_FILE,
+    self, CountOutput, KeywordCounts, Manifest, Part, TimelineFile, COUNT_DIR,
+    COUNT_OUTPUT_VERSION, RESULT_FILE, TIMELINE_FILE,
 };
 use crate::words::{encode_word, WordCounts};
 use futures::{StreamExt, TryStreamExt};
@@ -60,6 +60,7 @@ pub async fn merge_job(
     expected_parts: Option<usize>,
     job_id: Option<&str>,
 ) -> Result<Merged> {
+    let work = &work.confined();
     let manifest = read_manifest(work).await?;
     if let Some(id) = job_id {
         check_same_job(work, &manifest, id)?;
@@ -332,23 +333,31 @@ async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Resul
     Ok(out)
 }
 
-/// Refuses count outputs for parts the manifest does not list.
+/// Refuses count outputs for parts the manifest does not list. Only the
+/// files a count step writes are looked at (`<part id>.json` directly in
+/// `count-output/`): anything else a user keeps there is not an output.
 async fn check_no_extra_outputs(work: &Location, manifest: &Manifest) -> Result<()> {
     let dir = work.join(COUNT_DIR);
+    dir.check_confined()?;
     let known: HashSet<String> = manifest
         .parts
         .iter()
         .map(|p| format!("{}.json", p.id))
         .collect();
-    let mut listing = dir.store.list(Some(&dir.path));
-    while let Some(meta) = listing.next().await {
-        let meta = meta.map_err(|source| Error::Storage {
-            op: "listing",
-            url: dir.url.to_string(),
-            source,
-        })?;
+    let listed = match dir.store.list_with_delimiter(Some(&dir.path)).await {
+        Ok(listed) => listed.objects,
+        Err(object_store::Error::NotFound { .. }) => Vec::new(),
+        Err(source) => {
+            return Err(Error::Storage {
+                op: "listing",
+                url: dir.url.to_string(),
+                source,
+            })
+        }
+    };
+    for meta in listed {
         let name = meta.location.filename().unwrap_or_default();
-        if !known.contains(name) {
+        if wire::is_count_output_name(name) && !known.contains(name) {
             return Err(Error::invalid(
                 "count outputs",
                 format!(
@@ -392,6 +401,7 @@ async fn check_input_unchanged(stores: &Stores, manifest: &Manifest) -> Result<(
                         ),
                     });
                 }
+                store::check_change_time(&loc, obj.changed.as_deref())?;
                 Ok(())
             }
         })

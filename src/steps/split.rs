@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::spec::Counting;
 use crate::store::{self, Location};
 use crate::wire::{
-    InputObject, Manifest, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, RESULT_FILE,
+    self, InputObject, Manifest, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, RESULT_FILE,
     SPLIT_DIR, TIMELINE_FILE,
 };
 use futures::{StreamExt, TryStreamExt};
@@ -40,10 +40,11 @@ const PROBE_CONCURRENCY: usize = 16;
 /// The first probe reads this much; later probes of the same cut read more.
 const PROBE_BYTES: u64 = 4096;
 /// The most one probe read asks for.
-const PROBE_MAX_BYTES: u64 = 8 << 20;
+const PROBE_MAX_BYTES: u64 = 1 << 20;
 
 /// Runs split: writes `<work>/manifest.json` and returns it.
 pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Result<Manifest> {
+    let work = &work.confined();
     if opts.parts == 0 || opts.parts > MAX_PARTS {
         return Err(Error::invalid(
             "number of parts",
@@ -82,6 +83,7 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
                 e_tag: m.e_tag.clone(),
                 last_modified: m.last_modified.to_rfc3339(),
                 compression: layout.compression(i),
+                changed: store::local_change_time(&root.at(m.location.clone())),
             })
             .collect(),
         counting: opts.counting.clone(),
@@ -97,13 +99,13 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
         layout.refuse_materialize(&objects)?;
     }
     // Outputs of an earlier job in this work prefix must not be merged into this one.
-    clear_dir(&work.join(COUNT_DIR)).await?;
+    store::retire_own_files(&work.join(COUNT_DIR), wire::is_count_output_name).await?;
     // Nor an earlier job's results be taken for this job's.
     for file in [TIMELINE_FILE, RESULT_FILE] {
         store::delete_if_exists(&work.join(file)).await?;
     }
     if opts.materialize {
-        clear_dir(&work.join(SPLIT_DIR)).await?;
+        store::retire_own_files(&work.join(SPLIT_DIR), wire::is_split_output_name).await?;
         materialize(&root, &manifest, work).await?;
     }
     store::write_json(&work.join(MANIFEST_FILE), &manifest).await?;
@@ -123,6 +125,11 @@ async fn find_objects(input: &Location, work: &Location) -> Result<Vec<ObjectMet
     }
     let same_store = input.store_url() == work.store_url();
     let work_prefix = work.path.as_ref().to_string();
+    // Locally, links inside the dataset may lead into the work directory by
+    // another name: compare where files really are.
+    let work_dir = work
+        .local_path()
+        .and_then(|p| std::fs::canonicalize(p).ok());
     let mut objects: Vec<ObjectMeta> = input
         .store
         .list(Some(&input.path))
@@ -131,11 +138,18 @@ async fn find_objects(input: &Location, work: &Location) -> Result<Vec<ObjectMet
             let in_work = same_store
                 && !work_prefix.is_empty()
                 && (p == work_prefix || p.starts_with(&format!("{work_prefix}/")));
-            futures::future::ready(!in_work)
+            let really_in_work = || {
+                let file = input.at(m.location.clone()).local_path();
+                match (&work_dir, file.and_then(|f| std::fs::canonicalize(f).ok())) {
+                    (Some(dir), Some(file)) => file.starts_with(dir),
+                    _ => false,
+                }
+            };
+            futures::future::ready(!in_work && !really_in_work())
         })
         .try_collect()
         .await
-        .map_err(|source| store::storage_error("listing", input, source))?;
+        .map_err(|source| listing_error(input, source))?;
     if objects.is_empty() {
         return Err(Error::NotFound {
             what: "input",
@@ -171,68 +185,116 @@ async fn align_cuts(
 ) -> Result<Vec<u64>> {
     let sizes: Vec<u64> = objects.iter().map(|m| m.size).collect();
     let sizes = &sizes;
-    let mut cuts: Vec<u64> = futures::stream::iter(cut::aim(total, parts))
-        .map(|target| async move {
+    let targets = cut::aim(total, parts);
+    let targets = &targets;
+    // Each search stops at the next target: when a line runs past it, this
+    // cut lands where the next one does (its part gets no bytes), so a file
+    // that is one long line is read once in all, not once per cut.
+    let found: Vec<Option<u64>> = futures::stream::iter(0..targets.len())
+        .map(|i| async move {
+            let target = targets[i];
             let (o, off) = cut::locate(sizes, target);
             let start = cut::object_start(sizes, o);
             if off == 0 || off == sizes[o] {
-                return Ok(start + off);
+                return Ok(Some(start + off));
             }
             if let Some(unit_start) = layout.snap(o, sizes[o], off) {
-                return Ok(start + unit_start);
+                return Ok(Some(start + unit_start));
             }
+            let next_target = targets.get(i + 1).copied().unwrap_or(total);
+            let limit = (next_target - start).min(sizes[o]);
             let meta = &objects[o];
             let loc = root.at(meta.location.clone());
-            let local = next_line_start(&loc, off, meta.size, meta.e_tag.as_deref()).await?;
-            Ok::<_, Error>(start + local)
+            let local = next_line_start(&loc, off, limit, meta.size, meta.e_tag.as_deref()).await?;
+            Ok::<_, Error>(local.map(|l| start + l))
         })
         .buffered(PROBE_CONCURRENCY)
         .try_collect()
         .await?;
+    Ok(resolve_cuts(&found, total))
+}
+
+/// The cuts from what each search found: a search that stopped at the next
+/// target without a line start takes the next cut found (or the end), and
+/// cuts never go back.
+fn resolve_cuts(found: &[Option<u64>], total: u64) -> Vec<u64> {
+    let mut cuts = vec![total; found.len()];
+    let mut next = total;
+    for (i, f) in found.iter().enumerate().rev() {
+        next = f.unwrap_or(next);
+        cuts[i] = next;
+    }
     for i in 1..cuts.len() {
         cuts[i] = cuts[i].max(cuts[i - 1]);
     }
-    Ok(cuts)
+    cuts
 }
 
-/// The first line start at or after `offset` (0 < offset < size), or `size`.
+/// The first line start at or after `offset` (0 < offset < size) and before
+/// `limit` (≤ size): `Some(size)` when the object ends first, `None` when the
+/// search reaches `limit` inside the object without one.
 async fn next_line_start(
     loc: &Location,
     offset: u64,
+    limit: u64,
     size: u64,
     e_tag: Option<&str>,
-) -> Result<u64> {
+) -> Result<Option<u64>> {
     let mut from = offset - 1;
     let mut len = PROBE_BYTES;
-    while from < size {
-        let to = (from + len).min(size);
+    while from < limit {
+        let to = (from + len).min(limit);
         let window = store::read_range(loc, from..to, e_tag).await?;
         if let Some(p) = cut::line_start_in(&window, from) {
-            return Ok(p);
+            return Ok(Some(p));
         }
         from = to;
         len = (len * 4).min(PROBE_MAX_BYTES);
     }
-    Ok(size)
+    Ok((limit >= size).then_some(size))
 }
 
-/// Deletes every object below a prefix.
-async fn clear_dir(dir: &Location) -> Result<()> {
-    let stale: Vec<ObjectMeta> = dir
-        .store
-        .list(Some(&dir.path))
-        .try_collect()
-        .await
-        .map_err(|source| Error::Storage {
-            op: "listing",
-            url: dir.url.to_string(),
-            source,
-        })?;
-    futures::stream::iter(stale)
-        .map(|m| async move { store::delete_if_exists(&dir.at(m.location)).await })
-        .buffer_unordered(16)
-        .try_collect::<()>()
-        .await
+/// A failed listing of the dataset: transient, but for a local symlink loop,
+/// which no retry mends.
+fn listing_error(input: &Location, source: object_store::Error) -> Error {
+    if input.local_path().is_some() && is_file_system_loop(&source) {
+        return Error::invalid("input dataset", format!("{input}: {}", one_line(&source)));
+    }
+    store::storage_error("listing", input, source)
+}
+
+/// Whether a local listing failed on a symlink loop. The local store walks
+/// directories with `walkdir`, whose loop error has no `io::Error` kind to
+/// test, so its message is what tells.
+fn is_file_system_loop(e: &object_store::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if text.contains("File system loop found") {
+            return true;
+        }
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if io.raw_os_error() == Some(libc::ELOOP) {
+                return true;
+            }
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// An error and its causes on one line.
+fn one_line(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        source = s.source();
+    }
+    text
 }
 
 /// Writes each part's bytes to `split-output/<id>.txt`, streaming: one put,
@@ -259,7 +321,7 @@ async fn materialize_part(
         return done;
     }
     let out = work.join(&crate::wire::split_output_file(&part.id));
-    let mut w = store::StreamWriter::new(&out);
+    let mut w = store::StreamWriter::new(&out)?;
     for seg in &part.segments {
         let obj = &manifest.objects[seg.object];
         let loc = root.at(store::object_path(&obj.path)?);

@@ -51,6 +51,11 @@ pub struct InputObject {
     /// start to another (see [`crate::decompress`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression: Option<crate::decompress::Compression>,
+    /// For a local file, its status-change time (ctime) as `secs.nanos`.
+    /// The ETag pins inode, size and mtime, but mtime can be set back
+    /// (`touch -r`); ctime cannot, so an in-place rewrite is still seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed: Option<String>,
 }
 
 /// One part: the object ranges one map task counts.
@@ -103,12 +108,7 @@ impl Manifest {
         let mut total = 0u64;
         for p in &self.parts {
             // Ids name files (count-output/<id>.json): plain names only, never a path.
-            let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-            if p.id.is_empty()
-                || p.id.len() > 64
-                || !p.id.chars().all(plain)
-                || p.id.starts_with('.')
-            {
+            if !super::is_part_id(&p.id) {
                 let shown: String = p.id.chars().take(64).collect();
                 return Err(format!(
                     "part id {shown:?} is not a plain name (letters, digits, '-', '_', '.')"

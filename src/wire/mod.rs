@@ -50,3 +50,29 @@ pub fn count_output_file(part_id: &str) -> String {
 pub fn split_output_file(part_id: &str) -> String {
     format!("{SPLIT_DIR}/{part_id}.txt")
 }
+
+/// Whether `id` can be a part id: a plain name that names files
+/// (`count-output/<id>.json`), never a path: 1 to 64 ASCII letters, digits,
+/// `-`, `_` or `.`, not starting with `.`.
+///
+/// ```
+/// use logcount::wire::is_part_id;
+/// assert!(is_part_id("0") && is_part_id("logs-2024.01_a"));
+/// assert!(!is_part_id("") && !is_part_id("../x") && !is_part_id(".hidden") && !is_part_id("a b"));
+/// ```
+pub fn is_part_id(id: &str) -> bool {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    !id.is_empty() && id.len() <= 64 && id.chars().all(plain) && !id.starts_with('.')
+}
+
+/// Whether a file directly in [`COUNT_DIR`] is one a count step writes
+/// (`<part id>.json`), so that a new split may retire it.
+pub fn is_count_output_name(name: &str) -> bool {
+    name.strip_suffix(".json").is_some_and(is_part_id)
+}
+
+/// Whether a file directly in [`SPLIT_DIR`] is one a materializing split
+/// writes (`<part id>.txt`).
+pub fn is_split_output_name(name: &str) -> bool {
+    name.strip_suffix(".txt").is_some_and(is_part_id)
+}

@@ -65,6 +65,8 @@ pub struct Faults {
     drop_every: AtomicU64,
     truncate_every: AtomicU64,
     requests: AtomicU64,
+    /// Bytes asked for by ranged GETs (the `Range` header), in all.
+    range_bytes: AtomicU64,
     slow_downs: AtomicU64,
     drops: AtomicU64,
     truncations: AtomicU64,
@@ -99,6 +101,23 @@ impl Faults {
             self.drops.load(Ordering::SeqCst),
             self.truncations.load(Ordering::SeqCst),
         )
+    }
+
+    /// Bytes asked for by ranged GETs since the server started.
+    pub fn range_bytes(&self) -> u64 {
+        self.range_bytes.load(Ordering::SeqCst)
+    }
+
+    /// Adds the length a `Range: bytes=a-b` header asks for.
+    fn note_range(&self, range: Option<&hyper::header::HeaderValue>) {
+        let asked = range
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("bytes="))
+            .and_then(|v| v.split_once('-'))
+            .and_then(|(a, b)| Some(b.parse::<u64>().ok()? + 1 - a.parse::<u64>().ok()?));
+        if let Some(n) = asked {
+            self.range_bytes.fetch_add(n, Ordering::SeqCst);
+        }
     }
 
     fn next(&self, is_get: bool) -> Fault {
@@ -295,6 +314,9 @@ async fn faulty(
     req: Request<Incoming>,
 ) -> Result<Response<s3s::Body>, Cut> {
     let is_get = req.method() == hyper::Method::GET;
+    if is_get {
+        faults.note_range(req.headers().get(hyper::header::RANGE));
+    }
     // s3s-fs answers 500 for a key naming one of its directories; S3 says 404.
     let is_read = is_get || req.method() == hyper::Method::HEAD;
     let key = req.uri().path().trim_start_matches('/');
