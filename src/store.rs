@@ -26,12 +26,13 @@
 use crate::error::{Error, Result};
 use crate::store_config::StoreConfig;
 use bytes::Bytes;
+use object_store::aws::AmazonS3;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::registry::{DefaultObjectStoreRegistry, ObjectStoreRegistry};
 use object_store::{GetOptions, GetRange, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
 use scrub::Scrubber;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -40,10 +41,12 @@ use url::Url;
 mod confine;
 mod retire;
 mod scrub;
-
-pub use retire::retire_own_files;
+mod stream_writer;
 #[cfg(test)]
 mod tests;
+
+pub use retire::retire_own_files;
+pub use stream_writer::StreamWriter;
 
 /// A resolved location: a store and a path in it, plus the URL for messages.
 /// Made only by [`Stores`] (and derived from one it made).
@@ -63,6 +66,10 @@ pub struct Location {
     /// The local work directory below which no symlink is followed (see
     /// [`Location::confined`]).
     confined_to: Option<Arc<PathBuf>>,
+    /// `Some` only when `store` is an S3/OSS store that [`Stores`] built:
+    /// its multipart API, so that streamed outputs can journal their
+    /// uploads (see [`StreamWriter`]).
+    multipart: Option<Arc<AmazonS3>>,
 }
 
 impl Location {
@@ -84,6 +91,7 @@ impl Location {
             local: self.local.clone(),
             scrubber: self.scrubber.clone(),
             confined_to: self.confined_to.clone(),
+            multipart: self.multipart.clone(),
         }
     }
 
@@ -227,6 +235,9 @@ pub struct Stores {
     config: Arc<StoreConfig>,
     /// `scheme://bucket` of the object stores registered or built so far.
     known: Arc<Mutex<HashSet<String>>>,
+    /// The S3/OSS stores built here (not registered by a caller), by
+    /// `scheme://bucket`, as multipart stores.
+    built: Arc<Mutex<HashMap<String, Arc<AmazonS3>>>>,
     /// The local file system store built here, rooted at `/` and registered
     /// for `file:///` (a store a caller registers there replaces it).
     local: Arc<LocalFileSystem>,
@@ -269,6 +280,7 @@ impl Stores {
             scrubber: Arc::new(Scrubber::of(&config)),
             config: Arc::new(config),
             known: Default::default(),
+            built: Default::default(),
             local,
         }
     }
@@ -285,6 +297,10 @@ impl Stores {
             .lock()
             .expect("not poisoned")
             .insert(bucket_key(&url));
+        self.built
+            .lock()
+            .expect("not poisoned")
+            .remove(&bucket_key(&url));
         self.registry.register(url, store);
     }
 
@@ -310,8 +326,12 @@ impl Stores {
                 })?;
                 self.registry.register(
                     Url::parse(&key).expect("scheme and bucket make a URL"),
-                    store,
+                    store.clone() as Arc<dyn ObjectStore>,
                 );
+                self.built
+                    .lock()
+                    .expect("not poisoned")
+                    .insert(key.clone(), store);
                 known.insert(key);
             }
         }
@@ -332,6 +352,14 @@ impl Stores {
         // Local only when the registry gave back the very store built here.
         let local = std::ptr::addr_eq(Arc::as_ptr(&store), Arc::as_ptr(&self.local))
             .then(|| self.local.clone());
+        // Likewise for the S3/OSS stores built here.
+        let multipart = self
+            .built
+            .lock()
+            .expect("not poisoned")
+            .get(&bucket_key(&url))
+            .filter(|s3| std::ptr::addr_eq(Arc::as_ptr(&store), Arc::as_ptr(*s3)))
+            .cloned();
         Ok(Location {
             store,
             path,
@@ -339,6 +367,7 @@ impl Stores {
             local,
             scrubber: self.scrubber.clone(),
             confined_to: None,
+            multipart,
         })
     }
 }
@@ -520,87 +549,6 @@ pub async fn write_once(loc: &Location, data: impl Into<PutPayload>) -> Result<(
         .await
         .map(|_| ())
         .map_err(storage("writing", loc))
-}
-
-/// Writes a big output as it is produced: one `put` when it is small, else
-/// one multipart upload that becomes visible, whole, only when
-/// [`finish`](StreamWriter::finish) completes it. On an error — or when the
-/// writer is dropped unfinished — the upload is aborted, so nothing half
-/// written is ever visible and no parts are left behind.
-pub struct StreamWriter {
-    inner: Option<object_store::buffered::BufWriter>,
-    loc: Location,
-}
-
-impl StreamWriter {
-    /// Starts writing `loc`.
-    pub fn new(loc: &Location) -> Result<Self> {
-        loc.check_confined()?;
-        Ok(StreamWriter {
-            inner: Some(object_store::buffered::BufWriter::new(
-                loc.store.clone(),
-                loc.path.clone(),
-            )),
-            loc: loc.clone(),
-        })
-    }
-
-    fn failed(&self, source: std::io::Error) -> Error {
-        // BufWriter reports object_store errors wrapped in io::Error.
-        let source = match source.downcast::<object_store::Error>() {
-            Ok(e) => e,
-            Err(e) => object_store::Error::Generic {
-                store: "writer",
-                source: Box::new(e),
-            },
-        };
-        storage_error("writing", &self.loc, source)
-    }
-
-    /// Appends bytes; on error the upload is aborted.
-    pub async fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        use tokio::io::AsyncWriteExt;
-        let w = self.inner.as_mut().expect("not finished");
-        if let Err(e) = w.write_all(bytes).await {
-            self.abort().await;
-            return Err(self.failed(e));
-        }
-        Ok(())
-    }
-
-    /// Completes the upload: the object appears, whole.
-    pub async fn finish(mut self) -> Result<()> {
-        use tokio::io::AsyncWriteExt;
-        let mut w = self.inner.take().expect("not finished");
-        if let Err(e) = w.shutdown().await {
-            let _ = w.abort().await;
-            return Err(self.failed(e));
-        }
-        Ok(())
-    }
-
-    /// Abandons the upload (nothing becomes visible).
-    pub async fn abort(&mut self) {
-        if let Some(mut w) = self.inner.take() {
-            if let Err(e) = w.abort().await {
-                let error = self.loc.scrubber.scrub(e);
-                tracing::warn!(url = %self.loc, %error, "aborting an upload failed");
-            }
-        }
-    }
-}
-
-impl Drop for StreamWriter {
-    fn drop(&mut self) {
-        if let Some(mut w) = self.inner.take() {
-            // Dropped unfinished (an error elsewhere, a cancelled task): abort in the background.
-            if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                rt.spawn(async move {
-                    let _ = w.abort().await;
-                });
-            }
-        }
-    }
 }
 
 /// Deletes an object; a missing one is not an error.

@@ -26,9 +26,9 @@
 //! Secrets are kept out of `Debug` output and error messages.
 
 use crate::error::{Error, Result};
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::aws::{AmazonS3, AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::client::DnsResolver;
-use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
+use object_store::{BackoffConfig, ClientOptions, RetryConfig};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -198,7 +198,7 @@ impl StoreConfig {
     }
 
     /// Builds the store for the bucket of an `s3://`, `s3a://` or `oss://` URL.
-    pub fn build(&self, url: &Url) -> Result<Arc<dyn ObjectStore>> {
+    pub fn build(&self, url: &Url) -> Result<Arc<AmazonS3>> {
         let bucket =
             url.host_str()
                 .filter(|b| !b.is_empty())

@@ -293,3 +293,42 @@ async fn s3_keys_with_spaces_non_ascii_and_percent() {
         assert_eq!(got.unwrap(), want, "{key} as {url_key}");
     }
 }
+
+/// A split killed in the middle of a `--materialize` upload cannot abort
+/// it; the next split in the same prefix does, from the upload's journal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_split_aborts_the_uploads_a_killed_one_left_open() {
+    let server = S3Server::start(false);
+    let (_, bucket, _, stores) = server.fixture();
+    let work = format!("s3://{bucket}/w/");
+    let out = stores
+        .open(&format!("{work}split-output/0.txt"))
+        .unwrap()
+        .confined();
+    let mut w = StreamWriter::new(&out).unwrap();
+    w.write(&vec![b'x'; 11 << 20]).await.unwrap();
+    std::mem::forget(w); // killed: no abort, no completion
+    assert!(
+        !server.pending_parts().is_empty(),
+        "an open upload with a part"
+    );
+
+    let data = logcount::gen::generate(1 << 20, 3);
+    let input = format!("s3://{bucket}/in.log");
+    common::s3::put(&stores, &input, data.clone()).await;
+    let k = Keywords::default_set();
+    let got = run(&stores, &input, &work, &opts(2, &k, 1 << 20, true)).await;
+    assert_eq!(got.unwrap(), expected(&[&data], &k));
+    assert_eq!(
+        server.pending_parts(),
+        Vec::<String>::new(),
+        "the upload the killed split left is aborted"
+    );
+    let journal = stores
+        .open(&format!("{work}split-output/.0.txt.upload"))
+        .unwrap();
+    assert!(matches!(
+        store::head(&journal).await,
+        Err(Error::NotFound { .. })
+    ));
+}

@@ -2,15 +2,17 @@
 //! step writes, directly in their folder, never anything else a user keeps
 //! there, never through a link.
 
-use super::{delete_if_exists, storage, Location};
+use super::{delete_if_exists, storage, stream_writer, Location};
 use crate::error::Result;
 use futures::{StreamExt, TryStreamExt};
 
 /// Deletes the objects directly below the prefix `dir` whose file name
 /// `is_ours` accepts, and returns how many. Nested objects and other names
-/// are left alone. On the local file system the staging files a killed
-/// writer left behind (`<name>#<n>`, which object stores' listings hide) go
-/// too, and so does nothing that is not a regular file.
+/// are left alone. What killed writers left behind goes too: on the local
+/// file system their staging files (`<name>#<n>`, which the store's
+/// listings hide), on S3/OSS the multipart uploads their journals name
+/// (see [`StreamWriter`](super::StreamWriter)). Locally, nothing that is not
+/// a regular file is deleted.
 ///
 /// ```
 /// # tokio_test_block_on(async {
@@ -41,11 +43,27 @@ pub async fn retire_own_files(dir: &Location, is_ours: fn(&str) -> bool) -> Resu
         Err(object_store::Error::NotFound { .. }) => return Ok(0),
         Err(e) => return Err(storage("listing", dir)(e)),
     };
+    // Uploads an earlier attempt left open, as their journals name them.
+    let journals: Vec<_> = listed
+        .iter()
+        .filter_map(|m| {
+            let output = stream_writer::journaled_output(m.location.filename()?)?;
+            is_ours(output).then(|| (dir.at(m.location.clone()), dir.join(output)))
+        })
+        .collect();
+    for (journal, output) in &journals {
+        match &dir.multipart {
+            Some(multipart) => {
+                stream_writer::abort_journaled(multipart.as_ref(), journal, output).await?
+            }
+            None => delete_if_exists(journal).await?,
+        }
+    }
     let ours: Vec<_> = listed
         .into_iter()
         .filter(|m| m.location.filename().is_some_and(is_ours))
         .collect();
-    let n = ours.len();
+    let n = ours.len() + journals.len();
     futures::stream::iter(ours)
         .map(|m| async move { delete_if_exists(&dir.at(m.location)).await })
         .buffer_unordered(16)
