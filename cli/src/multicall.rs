@@ -108,13 +108,22 @@ struct MergeCli {
     args: MergeArgs,
 }
 
-/// Runs the program named by the process's own first argument.
+/// Runs the program named by the process's own first argument; `logcount`
+/// given a step's name as its first argument (`logcount logcount-count`, as
+/// `docker run IMAGE logcount-count` runs it) is that step too.
 pub fn main() -> ExitCode {
-    let args: Vec<OsString> = std::env::args_os().collect();
-    main_as(
-        Program::from_argv0(args.first().map(|a| a.as_os_str())),
-        args,
-    )
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    let mut program = Program::from_argv0(args.first().map(|a| a.as_os_str()));
+    if program == Program::Logcount && args.len() > 1 {
+        let named = Program::ALL
+            .iter()
+            .find(|(p, name)| *p != Program::Logcount && args[1] == *name);
+        if let Some((step, _)) = named {
+            program = *step;
+            args.remove(0);
+        }
+    }
+    main_as(program, args)
 }
 
 /// Runs `program` on the command line `args` (its first item, the name it

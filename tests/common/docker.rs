@@ -311,14 +311,17 @@ pub fn run_args(
     if let Some(net) = &cluster.network {
         args.extend(["--network".into(), net.clone()]);
     }
+    // A pod's `command` replaces the image's entrypoint: its first word is docker's
+    // `--entrypoint`, the rest come before the pod's `args`.
+    let command: Vec<String> = c["command"]
+        .as_array()
+        .expect("a command")
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    args.extend(["--entrypoint".into(), command[0].clone()]);
     args.push(c["image"].as_str().unwrap().to_string());
-    args.extend(
-        c["command"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a.as_str().unwrap().to_string()),
-    );
+    args.extend(command[1..].iter().cloned());
     args.extend(
         c["args"]
             .as_array()
