@@ -502,6 +502,11 @@ fn counts_cut_off_from_the_s3_server_exit_1_in_bounded_time_then_retry_to_the_re
     });
     let elapsed = started.elapsed();
     for (id, f) in ids.iter().zip(&counted) {
+        let last = f.stderr.trim().lines().last().unwrap_or("");
+        eprintln!(
+            "count {id} cut off, exit {} after {elapsed:?}: {last}",
+            f.code
+        );
         assert_eq!(f.code, 1, "count {id} cut off from storage: {}", f.stderr);
         assert!(f.stderr.contains("error"), "{}", f.stderr);
     }
@@ -535,8 +540,11 @@ fn a_count_killed_mid_part_is_retried_to_the_exact_result() {
     let (volume, dir) = volume_with(input, &mut cl);
     let wf = workflow(&tag, &["--volume-claim", CLAIM, "--parts", "2"]);
     let (split, count, merge) = templates(&wf);
-    let c = volume_cluster(&volume);
+    let mut c = volume_cluster(&volume);
     let ids = split_ids(&wf, &split, &c, &mut cl);
+    // A slow node (a tenth of a CPU): the 512 MiB part takes seconds, so the
+    // kill lands mid-part.
+    c.extra_args = vec!["--cpus".into(), "0.1".into()];
     let counted = count_all(&wf, &count, &ids, &c, &mut cl, |names| {
         let deadline = Instant::now() + Duration::from_secs(60);
         while !running(&names[0]) {
@@ -553,6 +561,7 @@ fn a_count_killed_mid_part_is_retried_to_the_exact_result() {
     );
     let killed = dir.path().join(logcount::wire::count_output_file(&ids[0]));
     assert!(!killed.exists(), "the killed count had finished");
+    c.extra_args.clear();
     retry_failed(&wf, &count, &ids, counted, &c, &mut cl);
     assert_eq!(&merged(&wf, &merge, &c, &mut cl), want);
 }

@@ -186,14 +186,16 @@ impl Workflow {
 }
 
 /// What the cluster provides to the pods: the claim's docker volume, the
-/// network, the secret, and env added on top of the template's (a test's
-/// own knob, such as the thread count).
+/// network, the secret, and env and options added on top of the template's
+/// (a test's own knobs: the thread count, a slow node).
 #[derive(Default, Clone)]
 pub struct Cluster {
     pub claims: BTreeMap<String, String>,
     pub network: Option<String>,
     pub secret: BTreeMap<String, String>,
     pub extra_env: Vec<(String, String)>,
+    /// `docker run` options added to every container (a slow node: `--cpus 0.1`).
+    pub extra_args: Vec<String>,
 }
 
 /// A Kubernetes quantity in bytes (`512Mi`, `1Gi`, `256M`).
@@ -308,6 +310,7 @@ pub fn run_args(
             ]);
         }
     }
+    args.extend(cluster.extra_args.iter().cloned());
     if let Some(net) = &cluster.network {
         args.extend(["--network".into(), net.clone()]);
     }
