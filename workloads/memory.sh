@@ -3,6 +3,9 @@
 # and under an explicit memory budget, on one generated log in page cache.
 # Prints one line per measurement (as quoted in README.md and docs/performance.md).
 #
+# Three read paths: a plain local file (pread, 1 MiB blocks), the same file on a local S3
+# server (examples/s3_server.rs; ranged GETs, 4 MiB blocks) and zstd (when `zstd` is installed).
+#
 # Usage: workloads/memory.sh [SIZE] [THREADS...]
 #   SIZE     generated log size (default 1GiB)
 #   THREADS  RAYON_NUM_THREADS values to measure (default 2 16 64)
@@ -31,6 +34,23 @@ if command -v zstd >/dev/null; then
   "$LC" split --input "$LOG.zst" --work "$DIR/w-mem-zst" --parts 1 > /dev/null
 fi
 
+# The object-store path (ranged reads, 4 MiB blocks): the same log on a local S3 server
+# (examples/s3_server.rs, s3s-fs), put with curl's SigV4.
+cargo build --release --quiet --example s3_server
+S3_ROOT=$DIR/s3-root
+rm -rf "$S3_ROOT" && mkdir -p "$S3_ROOT/bench"
+export AWS_ACCESS_KEY_ID=memory-bench AWS_SECRET_ACCESS_KEY=memory-bench-secret AWS_REGION=us-east-1
+PORT=${S3_PORT:-19000}
+target/release/examples/s3_server "$S3_ROOT" "127.0.0.1:$PORT" 2>/dev/null &
+S3_PID=$!
+trap 'kill $S3_PID 2>/dev/null || true; rm -rf "$S3_ROOT"' EXIT
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break; sleep 0.1; done
+curl -sSf --aws-sigv4 "aws:amz:us-east-1:s3" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
+  -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" \
+  -T "$LOG" "http://127.0.0.1:$PORT/bench/memory.log" >/dev/null
+export AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_ALLOW_HTTP=true
+"$LC" split --input s3://bench/memory.log --work s3://bench/w/ --parts 1 > /dev/null
+
 # Peak RSS in MiB of a command, from GNU time's maximum resident set size (KiB).
 peak() {
   local out
@@ -46,6 +66,9 @@ done
 for t in "${THREADS[@]}"; do
   echo "run --parts 16 --jobs 16    RAYON_NUM_THREADS=$t: peak RSS $(RAYON_NUM_THREADS=$t peak "$LC" run --input "$LOG" --work "$DIR/w-mem-run" --parts 16 --jobs 16) MiB"
 done
+for t in "${THREADS[@]}"; do
+  echo "count (1 part, S3 ranged)   RAYON_NUM_THREADS=$t: peak RSS $(RAYON_NUM_THREADS=$t peak "$LC" count --work s3://bench/w/ --part-id 0) MiB"
+done
 if [ -s "$LOG.zst" ]; then
   for t in "${THREADS[@]}"; do
     echo "count (1 part, zstd)        RAYON_NUM_THREADS=$t: peak RSS $(RAYON_NUM_THREADS=$t peak "$LC" count --work "$DIR/w-mem-zst" --part-id 0) MiB"
@@ -53,4 +76,5 @@ if [ -s "$LOG.zst" ]; then
 fi
 t=${THREADS[-1]}
 echo "count --memory $BUDGET          RAYON_NUM_THREADS=$t: peak RSS $(RAYON_NUM_THREADS=$t peak "$LC" count --work "$DIR/w-mem" --part-id 0 --memory "$BUDGET") MiB"
+echo "count --memory $BUDGET (S3)     RAYON_NUM_THREADS=$t: peak RSS $(RAYON_NUM_THREADS=$t peak "$LC" count --work s3://bench/w/ --part-id 0 --memory "$BUDGET") MiB"
 echo "run --parts 16 --memory $BUDGET RAYON_NUM_THREADS=$t: peak RSS $(RAYON_NUM_THREADS=$t peak "$LC" run --input "$LOG" --work "$DIR/w-mem-run" --parts 16 --jobs 16 --memory "$BUDGET") MiB"
