@@ -386,5 +386,8 @@ fn the_one_binary_is_each_step_under_its_name() {
     let help = ok(&run(Command::new(logcount).arg("--help")));
     assert!(help.contains("workflow") && help.contains("gen"), "{help}");
     let help = ok(&run(linked("logcount-count").arg("--help")));
-    assert!(help.contains("--part-id") && !help.contains("workflow"), "{help}");
+    assert!(
+        help.contains("--part-id") && !help.contains("workflow"),
+        "{help}"
+    );
 }
