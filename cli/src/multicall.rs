@@ -184,3 +184,31 @@ fn logcount(stores: &Stores, cli: Cli) -> ExitCode {
     };
     finish("logcount", result)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Program;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn the_name_it_runs_as_picks_the_program() {
+        let table: &[(Option<&str>, Program)] = &[
+            (Some("/usr/local/bin/logcount-split"), Program::Split),
+            (Some("logcount-count"), Program::Count),
+            (Some("./target/release/logcount-merge"), Program::Merge),
+            (Some("logcount-merge.exe"), Program::Merge),
+            (Some("/usr/local/bin/logcount"), Program::Logcount),
+            (Some("lc"), Program::Logcount),
+            (Some("logcount-counter"), Program::Logcount),
+            (Some(""), Program::Logcount),
+            (None, Program::Logcount),
+        ];
+        for (argv0, want) in table {
+            assert_eq!(
+                Program::from_argv0(argv0.map(OsStr::new)),
+                *want,
+                "{argv0:?}"
+            );
+        }
+    }
+}

@@ -177,11 +177,16 @@ enum Block {
 
 /// The read-ahead of a count on this thread pool under `opts`' budget.
 fn read_ahead(opts: &CountOptions) -> crate::budget::ReadAhead {
-    crate::budget::read_ahead(
-        opts.memory,
-        opts.block_size.max(1),
-        rayon::current_num_threads(),
-    )
+    let threads = rayon::current_num_threads();
+    let ahead = crate::budget::read_ahead(opts.memory, opts.block_size.max(1), threads);
+    tracing::debug!(
+        memory = opts.memory,
+        threads,
+        block = ahead.block,
+        blocks = ahead.blocks,
+        "read-ahead"
+    );
+    ahead
 }
 
 /// Counts a part's segments: fetch, stitch, count in parallel, add up.
