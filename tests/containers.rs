@@ -16,7 +16,8 @@
 //! under `CI=true` they fail instead.
 
 use crate::common::docker::{
-    self, docker_ok, running, start, unique, wait, Cleanup, Cluster, Finished, Workflow,
+    self, docker_ok, running, start, unique, volume_cluster, volume_with, wait, Cleanup, Cluster,
+    Finished, Workflow,
 };
 use crate::common::{repo_root, seed_path, SEED_RESULT};
 use serde_json::Value;
@@ -194,44 +195,6 @@ fn merged(wf: &Workflow, merge: &str, c: &Cluster, cl: &mut Cleanup) -> Value {
     serde_json::from_str(f.stdout.trim()).unwrap()
 }
 
-/// A docker volume over a fresh host directory (writable by the pods' user)
-/// holding `input` as the reference's `log-count-data.txt`.
-fn volume_with(input: &Path, cl: &mut Cleanup) -> (String, tempfile::TempDir) {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-    let data = dir.path().join(logcount::argo::DEFAULT_INPUT_NAME);
-    // A hard link where it can be one: the 1 GiB input is not copied.
-    if std::fs::hard_link(input, &data).is_err() {
-        std::fs::copy(input, &data).unwrap();
-    }
-    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let name = unique("vol");
-    let device = format!("device={}", dir.path().display());
-    docker_ok(&[
-        "volume",
-        "create",
-        "--driver",
-        "local",
-        "--opt",
-        "type=none",
-        "--opt",
-        "o=bind",
-        "--opt",
-        &device,
-        &name,
-    ]);
-    cl.volume(&name);
-    (name, dir)
-}
-
-fn volume_cluster(volume: &str) -> Cluster {
-    Cluster {
-        claims: [(CLAIM.to_string(), volume.to_string())].into(),
-        ..Cluster::default()
-    }
-}
-
 /// `logcount run` on the host: the expected result.
 fn oracle(input: &Path) -> Value {
     let work = tempfile::tempdir().unwrap();
@@ -327,7 +290,7 @@ fn volume_mode_counts_the_reference_sample() {
     };
     let (volume, dir) = volume_with(&input, &mut cl);
     let wf = workflow(&tag, &["--volume-claim", CLAIM]);
-    let result = run_dag(&wf, &volume_cluster(&volume), &mut cl);
+    let result = run_dag(&wf, &volume_cluster(CLAIM, &volume), &mut cl);
     assert_eq!(result, want);
     // The pods wrote result.json into the volume, as the non-root user.
     use std::os::unix::fs::MetadataExt;
@@ -540,7 +503,7 @@ fn a_count_killed_mid_part_is_retried_to_the_exact_result() {
     let (volume, dir) = volume_with(input, &mut cl);
     let wf = workflow(&tag, &["--volume-claim", CLAIM, "--parts", "2"]);
     let (split, count, merge) = templates(&wf);
-    let mut c = volume_cluster(&volume);
+    let mut c = volume_cluster(CLAIM, &volume);
     let ids = split_ids(&wf, &split, &c, &mut cl);
     // A slow node (a tenth of a CPU): the 512 MiB part takes seconds, so the
     // kill lands mid-part.
@@ -590,7 +553,7 @@ fn sixty_four_threads_count_1gib_in_256mib_without_oom() {
         wf.template(&count)["container"]["resources"]["limits"]["memory"],
         "256Mi"
     );
-    let mut c = volume_cluster(&volume);
+    let mut c = volume_cluster(CLAIM, &volume);
     let ids = split_ids(&wf, &split, &c, &mut cl);
     c.extra_env = vec![(logcount::spec::env::RAYON_NUM_THREADS.into(), "64".into())];
     let counted = count_all(&wf, &count, &ids, &c, &mut cl, |_| {});

@@ -388,3 +388,35 @@ pub fn running(container: &str) -> bool {
         .stdout
         .starts_with(b"true")
 }
+
+/// A docker volume over a fresh host directory (writable by the pods' user)
+/// holding `input` as the reference's `log-count-data.txt`: the claim of a
+/// volume-mode workflow.
+pub fn volume_with(input: &Path, cl: &mut Cleanup) -> (String, tempfile::TempDir) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let data = dir.path().join(logcount::argo::DEFAULT_INPUT_NAME);
+    // A hard link where it can be one: the 1 GiB input is not copied.
+    if std::fs::hard_link(input, &data).is_err() {
+        std::fs::copy(input, &data).unwrap();
+    }
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let name = unique("vol");
+    let device = format!("device={}", dir.path().display());
+    let opts = ["--opt", "type=none", "--opt", "o=bind", "--opt", &device];
+    let mut args = vec!["volume", "create", "--driver", "local"];
+    args.extend(opts);
+    args.push(&name);
+    docker_ok(&args);
+    cl.volume(&name);
+    (name, dir)
+}
+
+/// A cluster whose claim `claim` is the docker volume `volume`.
+pub fn volume_cluster(claim: &str, volume: &str) -> Cluster {
+    Cluster {
+        claims: [(claim.to_string(), volume.to_string())].into(),
+        ..Cluster::default()
+    }
+}
