@@ -12,5 +12,8 @@ fi
 if ! command -v chromium >/dev/null 2>&1; then
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "test.sh: could not install chromium; the report's browser checks will skip (fail under CI=true)" >&2
 fi
+# The container tests (tests/containers.rs) build the image themselves with workloads/image.sh,
+# which installs the rustup musl target and Debian's musl-tools when missing; without a Docker
+# engine they skip loudly (fail under CI=true).
 cargo test --release --workspace --all-targets "$@"
 cargo test --release --workspace --doc "$@"

@@ -4,9 +4,10 @@
 //! The DAG is the reference's: `split` prints the part ids as a JSON list,
 //! `map` fans out over that list (`withParam: "{{tasks.split.outputs.result}}"`,
 //! one `logcount-count` pod per id) and `reduce` runs `logcount-merge`. Every
-//! step reads its inputs from environment variables ([`step_env`]); the
-//! process executor ([`crate::run::process`]) renders the same list for its
-//! child processes, so a local run exercises exactly what Argo runs.
+//! step reads its inputs from environment variables
+//! ([`step_env`](crate::spec::env::step_env)); the process executor
+//! ([`crate::run::process`]) renders the same list for its child processes,
+//! so a local run exercises exactly what Argo runs.
 //!
 //! ```
 //! use logcount::argo::{generate, Storage, WorkflowOptions};
@@ -23,6 +24,7 @@
 //! quantity and limit is a string by construction and nothing is left to
 //! YAML's implicit typing (`"0"`, `"no"`, `"1e3"` stay strings).
 
+mod container;
 mod yaml;
 
 pub use yaml::{to_yaml, Y};
@@ -30,14 +32,20 @@ pub use yaml::{to_yaml, Y};
 use crate::cut::MAX_PARTS;
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
-use crate::spec::env::{self, counting_env, step_env, Credentials, EnvSource, Param, Step};
+use crate::spec::env::{Credentials, Param, Step};
 use crate::spec::Counting;
+use container::container;
 use yaml::{l, m, s};
 
 /// Where the volume is mounted in every step's container (the reference's path).
 pub const VOLUME_MOUNT: &str = "/mnt/vol";
-/// Where reduce leaves a local copy of the result for Argo to collect.
+/// Where reduce leaves a local copy of the result for Argo to collect (an
+/// `emptyDir` volume: the containers' root file systems are read-only).
 pub const RESULT_PATH: &str = "/tmp/result.json";
+/// The writable scratch directory of every step, an `emptyDir` volume.
+pub const TMP_MOUNT: &str = "/tmp";
+/// The user and group every step runs as (the image's `nonroot`).
+pub const NONROOT_UID: u32 = 65532;
 /// The input the reference workflow expects in its volume.
 pub const DEFAULT_INPUT_NAME: &str = "log-count-data.txt";
 
@@ -87,6 +95,10 @@ pub struct WorkflowOptions {
     pub map_memory: String,
     /// Words mode: the number of words merge prints.
     pub top: Option<usize>,
+    /// Also collect the result as an output artifact (needs an artifact
+    /// repository configured in the cluster); the `result` output parameter
+    /// and `result.json` under the work prefix are there either way.
+    pub result_artifact: bool,
 }
 
 impl WorkflowOptions {
@@ -106,6 +118,7 @@ impl WorkflowOptions {
             map_cpu: "1".into(),
             map_memory: "512Mi".into(),
             top: None,
+            result_artifact: false,
         }
     }
 }
@@ -182,17 +195,16 @@ pub fn workflow(opts: &WorkflowOptions) -> Result<Y> {
             ]),
         ),
     ];
+    let mut volumes = vec![m(vec![("name", s("tmp")), ("emptyDir", m(vec![]))])];
     if let Storage::Volume { claim } = &opts.storage {
-        spec.push((
-            "volumes",
-            l(vec![m(vec![
-                ("name", s("vol")),
-                ("persistentVolumeClaim", m(vec![("claimName", s(claim))])),
-            ])]),
-        ));
+        volumes.push(m(vec![
+            ("name", s("vol")),
+            ("persistentVolumeClaim", m(vec![("claimName", s(claim))])),
+        ]));
     }
+    spec.push(("volumes", l(volumes)));
     let templates = vec![
-        dag(),
+        dag(opts.result_artifact),
         container(opts, Step::Split, credentials),
         container(opts, Step::Count, credentials),
         container(opts, Step::Merge, credentials),
@@ -326,8 +338,9 @@ fn is_quantity(q: &str) -> bool {
     suffix_ok && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The entrypoint: split → map (one task per id) → reduce.
-fn dag() -> Y {
+/// The entrypoint: split → map (one task per id) → reduce; its outputs are
+/// reduce's (the result parameter, and the artifact when `artifact`).
+fn dag(artifact: bool) -> Y {
     let task = |step: Step, extra: Vec<(&'static str, Y)>| {
         let mut t = vec![("name", s(step.task())), ("template", s(step.name()))];
         t.extend(extra);
@@ -361,172 +374,36 @@ fn dag() -> Y {
         task(Step::Merge, vec![("depends", s(Step::Count.task()))]),
     ];
     let reduce = Step::Merge.task();
-    m(vec![
-        ("name", s("main")),
-        ("dag", m(vec![("tasks", l(tasks))])),
-        (
-            "outputs",
-            m(vec![
-                (
-                    "parameters",
-                    l(vec![m(vec![
-                        ("name", s("result")),
-                        (
-                            "valueFrom",
-                            m(vec![(
-                                "parameter",
-                                s(format!("{{{{tasks.{reduce}.outputs.parameters.result}}}}")),
-                            )]),
-                        ),
-                    ])]),
-                ),
-                (
-                    "artifacts",
-                    l(vec![m(vec![
-                        ("name", s("result")),
-                        (
-                            "from",
-                            s(format!("{{{{tasks.{reduce}.outputs.artifacts.result}}}}")),
-                        ),
-                    ])]),
-                ),
-            ]),
-        ),
-    ])
-}
-
-/// The container template of one step.
-fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials>) -> Y {
-    let secret = match &opts.storage {
-        Storage::ObjectStore { secret } => secret.as_str(),
-        Storage::Volume { .. } => "",
-    };
-    let mut env: Vec<Y> = step_env(step, credentials)
-        .into_iter()
-        .map(|v| {
-            let value = match v.source {
-                EnvSource::Param(p) => (
-                    "value",
-                    s(format!("{{{{workflow.parameters.{}}}}}", p.name())),
-                ),
-                EnvSource::PartId => ("value", s("{{inputs.parameters.part-id}}")),
-                EnvSource::ResultCopy => ("value", s(RESULT_PATH)),
-                EnvSource::Secret { key, optional } => (
-                    "valueFrom",
-                    m(vec![(
-                        "secretKeyRef",
-                        m(vec![
-                            ("name", s(secret)),
-                            ("key", s(key)),
-                            ("optional", Y::Bool(optional)),
-                        ]),
-                    )]),
-                ),
-            };
-            m(vec![("name", s(v.name)), value])
-        })
-        .collect();
-    let mut fixed = Vec::new();
-    match step {
-        Step::Split => fixed = counting_env(&opts.counting),
-        Step::Merge => fixed.extend(opts.top.map(|k| (env::TOP, k.to_string()))),
-        Step::Count => {}
-    }
-    env.extend(
-        fixed
-            .into_iter()
-            .map(|(name, value)| m(vec![("name", s(name)), ("value", s(value))])),
-    );
-    let (requests, limits) = match step {
-        Step::Split => (
-            vec![("cpu", s("250m")), ("memory", s("128Mi"))],
-            vec![("memory", s("512Mi"))],
-        ),
-        Step::Count => (
-            vec![("cpu", s(&opts.map_cpu)), ("memory", s(&opts.map_memory))],
-            vec![("memory", s(&opts.map_memory))],
-        ),
-        Step::Merge => (
-            vec![("cpu", s("500m")), ("memory", s("256Mi"))],
-            vec![("memory", s("1Gi"))],
-        ),
-    };
-    let mut c = vec![
-        ("image", s(&opts.image)),
-        ("command", l(vec![s(step.binary())])),
-        ("env", l(env)),
-        (
-            "resources",
-            m(vec![("requests", m(requests)), ("limits", m(limits))]),
-        ),
-    ];
-    if matches!(opts.storage, Storage::Volume { .. }) {
-        c.push((
-            "volumeMounts",
+    let mut outputs = vec![(
+        "parameters",
+        l(vec![m(vec![
+            ("name", s("result")),
+            (
+                "valueFrom",
+                m(vec![(
+                    "parameter",
+                    s(format!("{{{{tasks.{reduce}.outputs.parameters.result}}}}")),
+                )]),
+            ),
+        ])]),
+    )];
+    if artifact {
+        outputs.push((
+            "artifacts",
             l(vec![m(vec![
-                ("name", s("vol")),
-                ("mountPath", s(VOLUME_MOUNT)),
+                ("name", s("result")),
+                (
+                    "from",
+                    s(format!("{{{{tasks.{reduce}.outputs.artifacts.result}}}}")),
+                ),
             ])]),
         ));
     }
-    let mut t = vec![("name", s(step.name()))];
-    if step == Step::Count {
-        t.push((
-            "inputs",
-            m(vec![(
-                "parameters",
-                l(vec![m(vec![("name", s("part-id"))])]),
-            )]),
-        ));
-    }
-    t.push(("container", m(c)));
-    if step == Step::Merge {
-        t.push((
-            "outputs",
-            m(vec![
-                (
-                    "parameters",
-                    l(vec![m(vec![
-                        ("name", s("result")),
-                        ("valueFrom", m(vec![("path", s(RESULT_PATH))])),
-                    ])]),
-                ),
-                (
-                    "artifacts",
-                    l(vec![m(vec![
-                        ("name", s("result")),
-                        ("path", s(RESULT_PATH)),
-                        ("archive", m(vec![("none", m(vec![]))])),
-                    ])]),
-                ),
-            ]),
-        ));
-    }
-    // Map: any failure is retried, including evicted and preempted pods (which
-    // `OnFailure` would not retry); a count is idempotent. Split and reduce are
-    // re-runnable too, but a failure there is most likely bad input: retry only
-    // errors of the pod itself.
-    let policy = if step == Step::Count {
-        "Always"
-    } else {
-        "OnError"
-    };
-    t.push((
-        "retryStrategy",
-        m(vec![
-            ("limit", s(opts.retries.to_string())),
-            ("retryPolicy", s(policy)),
-            (
-                "backoff",
-                m(vec![
-                    ("duration", s("10s")),
-                    ("factor", s("2")),
-                    ("maxDuration", s("10m")),
-                ]),
-            ),
-        ]),
-    ));
-    m(t)
+    m(vec![
+        ("name", s("main")),
+        ("dag", m(vec![("tasks", l(tasks))])),
+        ("outputs", m(outputs)),
+    ])
 }
 
 #[cfg(test)]
@@ -631,7 +508,10 @@ mod tests {
             yaml.matches("secretKeyRef").count(),
             3 * Credentials::S3.keys().len()
         );
-        assert!(!yaml.contains("volume"), "no volume in object-storage mode");
+        assert!(
+            !yaml.contains("persistentVolumeClaim") && !yaml.contains(VOLUME_MOUNT),
+            "no data volume in object-storage mode"
+        );
         // Every step gets each credential variable from the secret, never a literal value.
         let lines: Vec<&str> = yaml.lines().collect();
         for (i, line) in lines.iter().enumerate() {

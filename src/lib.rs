@@ -9,10 +9,12 @@
 //! glue over `object_store`; [`steps`] are split, count and merge over both;
 //! [`run`] runs the whole DAG on one machine; the command-line front ends
 //! that the binaries call are the `logcount-cli` crate (`cli/`); [`gen`]
-//! makes realistic test logs.
+//! makes realistic test logs; [`budget`] sizes a step to its pod (cgroup
+//! memory limit and CPU quota).
 
 pub mod aggregate;
 pub mod argo;
+pub mod budget;
 pub mod cut;
 pub mod decompress;
 pub mod engine;

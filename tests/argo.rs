@@ -60,6 +60,14 @@ fn cases() -> Vec<(&'static str, Vec<&'static str>, WorkflowOptions)> {
             vec!["--volume-claim", CLAIM, "--template"],
             WorkflowOptions {
                 template: true,
+                ..vol.clone()
+            },
+        ),
+        (
+            "workflow-volume-artifact.yaml",
+            vec!["--volume-claim", CLAIM, "--result-artifact"],
+            WorkflowOptions {
+                result_artifact: true,
                 ..vol
             },
         ),
@@ -331,6 +339,7 @@ fn yaml_reads_back_as_built_and_every_value_is_a_string() {
                 ".spec.parallelism=",
                 ".spec.ttlStrategy.",
                 ".secretKeyRef.optional=",
+                ".securityContext.",
             ];
             assert!(
                 allowed.iter().any(|a| o.contains(a)),
@@ -398,5 +407,55 @@ fn the_cli_refuses_bad_workflow_options() {
             out.stdout.is_empty(),
             "{args:?}: nothing on stdout on error"
         );
+    }
+}
+
+#[test]
+fn every_container_is_hardened_and_the_result_artifact_is_opt_in() {
+    for (file, _, opts) in cases() {
+        let doc = workflow(&opts).unwrap().to_json();
+        let spec = &doc["spec"];
+        let tmp = spec["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == "tmp")
+            .unwrap_or_else(|| panic!("{file}: no tmp volume"));
+        assert_eq!(tmp["emptyDir"], serde_json::json!({}), "{file}");
+        let mut containers = 0;
+        for t in spec["templates"].as_array().unwrap() {
+            let Some(c) = t.get("container") else {
+                continue;
+            };
+            containers += 1;
+            let sc = &c["securityContext"];
+            assert_eq!(sc["runAsNonRoot"], true, "{file}");
+            assert_eq!(sc["runAsUser"], 65532, "{file}");
+            assert_eq!(sc["readOnlyRootFilesystem"], true, "{file}");
+            assert_eq!(sc["allowPrivilegeEscalation"], false, "{file}");
+            assert_eq!(
+                sc["capabilities"]["drop"],
+                serde_json::json!(["ALL"]),
+                "{file}"
+            );
+            // The read-only root file system leaves /tmp (merge's result copy) on the emptyDir.
+            assert!(
+                c["volumeMounts"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m["name"] == "tmp" && m["mountPath"] == "/tmp"),
+                "{file}"
+            );
+        }
+        assert_eq!(containers, 3, "{file}");
+        let text = logcount::argo::generate(&opts).unwrap();
+        assert_eq!(
+            text.contains("artifacts"),
+            opts.result_artifact,
+            "{file}: the result artifact is there only with --result-artifact"
+        );
+        // The output parameter is there either way.
+        assert!(text.contains("path: \"/tmp/result.json\""), "{file}");
     }
 }

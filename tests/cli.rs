@@ -355,3 +355,39 @@ fn gen_is_deterministic_and_sized() {
     assert!(x.len() <= 3 << 20 && x.len() > (3 << 20) - 1000);
     assert_eq!(x, logcount::gen::generate(3 << 20, 5));
 }
+
+#[test]
+fn the_one_binary_is_each_step_under_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let logcount = env!("CARGO_BIN_EXE_logcount");
+    let vol = volume_with(b"INFO a\nWARN b\nINFO c\n");
+    let work = vol.path().display().to_string();
+    // Links named after the steps, as in the image.
+    for name in ["logcount-split", "logcount-count", "logcount-merge"] {
+        std::os::unix::fs::symlink(logcount, dir.path().join(name)).unwrap();
+    }
+    let linked = |name: &str| {
+        let mut c = Command::new(dir.path().join(name));
+        c.env_clear().env("WORK_DIR", &work);
+        c
+    };
+    let ids = ok(&run(linked("logcount-split").env("NUM_PARTS", "2")));
+    assert_eq!(ids.trim(), r#"["0","1"]"#);
+    for id in ["0", "1"] {
+        ok(&run(linked("logcount-count").env("PART_ID", id)));
+    }
+    let merged = ok(&run(&mut linked("logcount-merge")));
+    assert_eq!(merged.trim(), r#"{"INFO":2,"WARN":1,"ERROR":0,"DEBUG":0}"#);
+    // `logcount <step name>` is that step too (`docker run IMAGE logcount-merge`).
+    let mut c = Command::new(logcount);
+    c.env_clear().env("WORK_DIR", &work).arg("logcount-merge");
+    assert_eq!(ok(&run(&mut c)).trim(), merged.trim());
+    // Under its own name, the subcommands.
+    let help = ok(&run(Command::new(logcount).arg("--help")));
+    assert!(help.contains("workflow") && help.contains("gen"), "{help}");
+    let help = ok(&run(linked("logcount-count").arg("--help")));
+    assert!(
+        help.contains("--part-id") && !help.contains("workflow"),
+        "{help}"
+    );
+}

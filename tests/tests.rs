@@ -24,6 +24,7 @@ mod argo;
 mod chaos;
 mod cli;
 mod compressed;
+mod containers;
 mod golden;
 mod hostile;
 mod local_fast_path;

@@ -6,6 +6,7 @@
 
 use clap::builder::{BoolishValueParser, PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::Args;
+use logcount::budget::{self, Cgroup, MemoryBudget};
 use logcount::engine::{MatchOptions, StrategyKind};
 use logcount::error::{Error, Result};
 use logcount::keywords::Keywords;
@@ -172,15 +173,22 @@ pub struct CountTuning {
     /// Count strategy (auto picks the fastest exact one).
     #[arg(long, env = env::STRATEGY, value_parser = named::<StrategyKind>(), default_value_t = StrategyKind::Auto)]
     pub strategy: StrategyKind,
+    /// Memory budget (256M, 1G, 512Mi; k/m/g are binary, as in Docker), which bounds the
+    /// blocks read ahead of the counting threads [default: the cgroup's memory limit, else 1G].
+    #[arg(long, env = env::MEMORY, value_parser = budget::parse_memory)]
+    pub memory: Option<u64>,
 }
 
 impl CountTuning {
-    /// Count's options.
-    pub fn options(&self) -> CountOptions {
+    /// Count's options, its memory budget shared by `jobs` counts at once:
+    /// `--memory`, else the cgroup's limit, else the default.
+    pub fn options(&self, jobs: usize) -> CountOptions {
+        let memory = MemoryBudget::resolve(self.memory, &Cgroup::read()).shared(jobs);
         CountOptions {
             block_size: self.block_size,
             fetch_concurrency: self.fetch_concurrency.max(1),
             strategy: self.strategy,
+            memory: memory.bytes,
         }
     }
 }
@@ -293,6 +301,7 @@ impl RunArgs {
     /// The run's plan.
     pub async fn plan(&self, stores: &Stores) -> Result<RunPlan> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let jobs = self.jobs.unwrap_or(cores);
         Ok(RunPlan {
             input: self.input.clone(),
             work: self.work.clone(),
@@ -302,8 +311,8 @@ impl RunArgs {
                     counting: self.counting.counting(stores).await?,
                     materialize: self.materialize,
                 },
-                count: self.tuning.options(),
-                jobs: self.jobs.unwrap_or(cores),
+                count: self.tuning.options(jobs),
+                jobs,
             },
             retry: Retry {
                 retries: self.retries,
@@ -361,6 +370,10 @@ pub struct WorkflowArgs {
     /// Memory request and limit of each map pod.
     #[arg(long, env = env::MAP_MEMORY, default_value = "512Mi")]
     pub map_memory: String,
+    /// Also collect the result as an output artifact (needs an artifact repository in the
+    /// cluster); the `result` output parameter and result.json are there either way.
+    #[arg(long)]
+    pub result_artifact: bool,
 }
 
 impl WorkflowArgs {
@@ -401,6 +414,7 @@ impl WorkflowArgs {
             map_cpu: self.map_cpu.clone(),
             map_memory: self.map_memory.clone(),
             top: self.top,
+            result_artifact: self.result_artifact,
         })
     }
 }

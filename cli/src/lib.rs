@@ -7,6 +7,7 @@
 //! not an error).
 
 pub mod args;
+pub mod multicall;
 pub mod progress;
 
 use args::{
@@ -117,8 +118,8 @@ pub async fn split(stores: &Stores, args: &SplitArgs) -> Result<()> {
 /// `count`: prints the part's counts as a JSON object.
 pub async fn count(stores: &Stores, args: &CountArgs) -> Result<()> {
     let work = stores.open(&args.work)?;
-    let out =
-        logcount::steps::count::count(stores, &work, &args.part_id, &args.tuning.options()).await?;
+    let out = logcount::steps::count::count(stores, &work, &args.part_id, &args.tuning.options(1))
+        .await?;
     print_stdout(&serde_json::to_string(&out.counts).expect("counts serialize"))
 }
 

@@ -216,6 +216,7 @@ fn tuning_env(count: &CountOptions) -> Vec<(&'static str, String)> {
         (env::BLOCK_SIZE, count.block_size.to_string()),
         (env::FETCH_CONCURRENCY, count.fetch_concurrency.to_string()),
         (env::STRATEGY, count.strategy.name().to_string()),
+        (env::MEMORY, count.memory.to_string()),
     ]
 }
 
@@ -353,7 +354,8 @@ mod tests {
                 "PART_ID=3",
                 "LOGCOUNT_BLOCK_SIZE=4194304",
                 "LOGCOUNT_FETCH_CONCURRENCY=4",
-                "LOGCOUNT_STRATEGY=aho-overlapping"
+                "LOGCOUNT_STRATEGY=aho-overlapping",
+                "LOGCOUNT_MEMORY=1073741824"
             ]
         );
         let copy = run.result_copy().display().to_string();

@@ -43,6 +43,12 @@ pub const BLOCK_SIZE: &str = "LOGCOUNT_BLOCK_SIZE";
 pub const FETCH_CONCURRENCY: &str = "LOGCOUNT_FETCH_CONCURRENCY";
 /// The count strategy (`auto` picks the fastest exact one).
 pub const STRATEGY: &str = "LOGCOUNT_STRATEGY";
+/// The memory budget of a step (`256M`, `1G`), instead of the one derived
+/// from its cgroup's memory limit (see [`crate::budget`]).
+pub const MEMORY: &str = "LOGCOUNT_MEMORY";
+/// The size of the counting thread pool (rayon's own variable): set, it wins
+/// over the cgroup's CPU quota.
+pub const RAYON_NUM_THREADS: &str = "RAYON_NUM_THREADS";
 /// `logcount run`: parts counted at once.
 pub const JOBS: &str = "LOGCOUNT_JOBS";
 /// `logcount run`: `in-process` or `process`.

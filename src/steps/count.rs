@@ -3,9 +3,11 @@
 //!
 //! The part's byte ranges are fetched as blocks with concurrent ranged reads
 //! (each checked against the ETag split saw), stitched into line-aligned units
-//! and counted on the rayon pool while the next blocks arrive. At most
-//! `fetch_concurrency + count_concurrency` blocks are in memory at once,
-//! whatever the size of the part. Plain local files take a fast path for the
+//! and counted on the rayon pool while the next blocks arrive. The blocks in
+//! memory at once (being read, or read and waiting for a thread) are bounded
+//! by the memory budget ([`crate::budget::read_ahead`]): two per counting
+//! thread when the budget holds them, fewer (and smaller) when it does not,
+//! whatever the size of the part or the number of cores. Plain local files take a fast path for the
 //! reads only (`pread` into reused 1 MiB buffers, see `count_local.rs`); the
 //! stitching and counting are the same for every backend.
 
@@ -46,6 +48,9 @@ pub struct CountOptions {
     pub fetch_concurrency: usize,
     /// The counting strategy (`auto` picks one for the keyword set).
     pub strategy: StrategyKind,
+    /// The step's memory budget in bytes, which bounds its read-ahead
+    /// [default: [`DEFAULT_MEMORY`](crate::budget::DEFAULT_MEMORY)].
+    pub memory: u64,
 }
 
 impl Default for CountOptions {
@@ -54,6 +59,7 @@ impl Default for CountOptions {
             block_size: DEFAULT_BLOCK_SIZE,
             fetch_concurrency: DEFAULT_FETCH_CONCURRENCY,
             strategy: StrategyKind::Auto,
+            memory: crate::budget::DEFAULT_MEMORY,
         }
     }
 }
@@ -177,6 +183,20 @@ enum Block {
     Precounted(local::Precounted),
 }
 
+/// The read-ahead of a count on this thread pool under `opts`' budget.
+fn read_ahead(opts: &CountOptions) -> crate::budget::ReadAhead {
+    let threads = rayon::current_num_threads();
+    let ahead = crate::budget::read_ahead(opts.memory, opts.block_size.max(1), threads);
+    tracing::debug!(
+        memory = opts.memory,
+        threads,
+        block = ahead.block,
+        blocks = ahead.blocks,
+        "read-ahead"
+    );
+    ahead
+}
+
 /// Counts a part's segments: fetch, stitch, count in parallel, add up.
 /// The tally's `bytes` are the input bytes read (compressed bytes for
 /// compressed objects); with compressed ranges, also the text bytes counted.
@@ -187,8 +207,16 @@ pub async fn count_part(
     counter: &Counter,
     opts: &CountOptions,
 ) -> Result<(Tally, Option<u64>)> {
-    let block = opts.block_size.max(1) as u64;
+    let ahead = read_ahead(opts);
+    let block = ahead.block as u64;
     let local_block = block.min(local::LOCAL_BLOCK_SIZE);
+    // The local path reads windows of blocks: as many blocks in flight as the
+    // read-ahead holds, in windows of at most LOCAL_WINDOW.
+    let local_window = ahead.blocks.clamp(1, LOCAL_WINDOW);
+    let local_reads = (ahead.blocks / local_window).clamp(1, opts.fetch_concurrency.max(1));
+    // The generic path: reads in flight, and blocks read waiting for a thread.
+    let fetches = (ahead.blocks / 2).clamp(1, opts.fetch_concurrency.max(1));
+    let max_units = ahead.blocks.saturating_sub(fetches).max(1);
     let pool = local::Pool::new(local_block as usize);
     // Per segment: its object's location, ETag, and open file on the local fast path.
     let mut segs = Vec::new();
@@ -205,7 +233,7 @@ pub async fn count_part(
             continue; // decompressed and counted by `compressed`
         }
         // A read: one block, or on the local fast path a window of blocks.
-        let per_read = if segs[i].2.is_some() { LOCAL_WINDOW } else { 1 };
+        let per_read = if segs[i].2.is_some() { local_window } else { 1 };
         let mut at = seg.start;
         while at < seg.end {
             let mut ranges = Vec::with_capacity(per_read);
@@ -249,11 +277,12 @@ pub async fn count_part(
             }
         }
     };
-    let mut blocks = futures::stream::iter(reads)
-        .map(fetch)
-        .buffered(opts.fetch_concurrency.max(1));
-
-    let max_units = rayon::current_num_threads() * 2;
+    // All local or all generic reads, per the part's first plain segment.
+    let in_flight = match segs.iter().find(|(_, _, f)| f.is_some()) {
+        Some(_) => local_reads,
+        None => fetches,
+    };
+    let mut blocks = futures::stream::iter(reads).map(fetch).buffered(in_flight);
     let mut total = counter.tally();
     let mut units = FuturesUnordered::new();
     let mut current: Option<(usize, LineStitcher)> = None;

@@ -3,7 +3,8 @@
 //! through the same [`LineStitcher`] and rayon units as a plain object's
 //! blocks, so every counting mode counts compressed text as it counts plain
 //! text. Several compressed ranges of one part (small objects of a dataset)
-//! are decoded at once, one decoder thread each.
+//! are decoded at once, one decoder thread each, sharing the count's
+//! read-ahead (bounded by its memory budget, as for plain objects).
 
 use super::{CountOptions, LINE_LIMIT};
 use crate::aggregate::{Counter, LineStitcher, Tally};
@@ -56,11 +57,19 @@ pub(super) async fn count_compressed(
     if segments.is_empty() {
         return Ok(None);
     }
-    let threads = rayon::current_num_threads();
-    let at_once = threads.clamp(1, 4);
-    let max_units = (threads * 2 / at_once).max(2);
+    // The read-ahead shared by the ranges decoded at once; each holds its
+    // reads in flight, as many decoded blocks, and units waiting for a thread.
+    let ahead = super::read_ahead(opts);
+    let at_once = rayon::current_num_threads().clamp(1, 4).min(ahead.blocks);
+    let share = (ahead.blocks / at_once).max(3);
+    let depth = (share / 3).clamp(1, opts.fetch_concurrency.max(1));
+    let limits = Limits {
+        block: ahead.block,
+        depth,
+        max_units: (share - 2 * depth).max(1),
+    };
     let tallies: Vec<(Tally, u64)> = futures::stream::iter(segments)
-        .map(|(fetch, url, spec)| count_segment(fetch, url, spec, counter, opts, max_units))
+        .map(|(fetch, url, spec)| count_segment(fetch, url, spec, counter, limits))
         .buffer_unordered(at_once)
         .try_collect()
         .await?;
@@ -76,6 +85,17 @@ pub(super) async fn count_compressed(
     Ok(Some(total))
 }
 
+/// What one compressed range may hold in memory.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Bytes per ranged read and per decoded block.
+    block: usize,
+    /// Reads in flight, and decoded blocks queued (each).
+    depth: usize,
+    /// Units read and waiting for a counting thread.
+    max_units: usize,
+}
+
 /// Counts one compressed range: its tally (bytes = decompressed text) and
 /// its compressed length.
 async fn count_segment(
@@ -83,16 +103,14 @@ async fn count_segment(
     url: String,
     spec: Segment,
     counter: &Counter,
-    opts: &CountOptions,
-    max_units: usize,
+    limits: Limits,
 ) -> Result<(Tally, u64)> {
-    let mut blocks = std::pin::pin!(decompressed_blocks(
-        fetch,
-        url,
-        spec,
-        opts.block_size,
-        opts.fetch_concurrency,
-    ));
+    let Limits {
+        block,
+        depth,
+        max_units,
+    } = limits;
+    let mut blocks = std::pin::pin!(decompressed_blocks(fetch, url, spec, block, depth));
     let mut stitcher = LineStitcher::new(counter.clone(), LINE_LIMIT);
     let mut total = counter.tally();
     let mut units = FuturesUnordered::new();

@@ -23,6 +23,7 @@ macro_rules! suite {
     };
 }
 
+pub mod docker;
 pub mod s3;
 
 use bytes::Bytes;

@@ -1,26 +1,8 @@
-//! `logcount-count`: the count step of the logcount pipeline, for workflow engines.
-use clap::Parser;
-use logcount::store::Stores;
-use logcount_cli::{args::CountArgs, finish, init_logging, runtime};
+//! `logcount-count`: the count step of the logcount pipeline, for workflow engines
+//! (the same program as `logcount`, run as `logcount-count`; the image links the name).
+use logcount_cli::multicall::{main_as, Program};
 use std::process::ExitCode;
 
-#[derive(Debug, Parser)]
-#[command(
-    name = "logcount-count",
-    version,
-    about = "The count step of logcount (same as `logcount count`)."
-)]
-struct Cli {
-    #[command(flatten)]
-    args: CountArgs,
-}
-
 fn main() -> ExitCode {
-    let Cli { args } = Cli::parse();
-    init_logging("info");
-    let stores = Stores::new();
-    finish(
-        "logcount-count",
-        runtime().block_on(logcount_cli::count(&stores, &args)),
-    )
+    main_as(Program::Count, std::env::args_os().collect())
 }

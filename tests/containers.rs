@@ -1,0 +1,566 @@
+//! The DAG as containers, driven by the generated workflow itself: the YAML
+//! that `logcount workflow` prints is run template by template as Docker
+//! containers of the image `workloads/image.sh` builds (see
+//! `common::docker`): split, then every count that split's stdout names, all
+//! at once, then merge, each under the template's limits and security
+//! context. Volume mode counts the reference's sample in a docker volume;
+//! S3 mode reads from an S3 server in its own container on a private
+//! network. Faults end with the exact result after the retries the
+//! workflow's `retryStrategy` allows: a count killed mid-part, the S3 server
+//! cut off the network during counts (the counts exit 1 within the store's
+//! retry bound), 64 counting threads in a 256 MiB container.
+//!
+//! The images are built by the tests' own set-up, once per test binary
+//! (`workloads/image.sh --s3-server`: a musl build, minutes from cold).
+//! Without a Docker engine (or python3 with PyYAML) the tests skip loudly;
+//! under `CI=true` they fail instead.
+
+use crate::common::docker::{
+    self, docker_ok, running, start, unique, volume_cluster, volume_with, wait, Cleanup, Cluster,
+    Finished, Workflow,
+};
+use crate::common::{repo_root, seed_path, SEED_RESULT};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_logcount");
+const S3_IMAGE: &str = "logcount-s3-server:test";
+const CLAIM: &str = "logcount-data";
+const SECRET: &str = "logcount-s3";
+const ACCESS_KEY: &str = "logcount-container-key";
+const SECRET_KEY: &str = "logcount-container-secret-5a4b3c";
+
+/// The image under test (the workflow's default image), or why not.
+fn images() -> &'static Result<String, String> {
+    static BUILT: OnceLock<Result<String, String>> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        docker::available()?;
+        python_with_yaml()?;
+        let tag = logcount::argo::default_image();
+        let out = Command::new(repo_root().join("workloads/image.sh"))
+            .args(["--s3-server", &tag])
+            .output()
+            .map_err(|e| format!("running workloads/image.sh: {e}"))?;
+        if !out.status.success() {
+            // An engine that cannot build the image is a broken image, not a skip.
+            panic!(
+                "workloads/image.sh failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(tag)
+    })
+}
+
+fn python_with_yaml() -> Result<(), String> {
+    match Command::new("python3").args(["-c", "import yaml"]).output() {
+        Ok(o) if o.status.success() => Ok(()),
+        _ => Err("no python3 with PyYAML to read the workflow (./test.sh installs it)".into()),
+    }
+}
+
+/// The image, and a lock that runs the container tests one at a time (they
+/// load the machine); `None` when they cannot run here (fails under CI=true).
+fn ready(test: &str) -> Option<(String, std::sync::MutexGuard<'static, ()>)> {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let guard = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    match images() {
+        Ok(tag) => Some((tag.clone(), guard)),
+        Err(why) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("{test}: {why} (CI=true: the container tests must run)")
+        }
+        Err(why) => {
+            eprintln!("SKIPPED {test}: {why}");
+            None
+        }
+    }
+}
+
+/// The workflow `logcount workflow ARGS --image TAG` prints, parsed.
+fn workflow(tag: &str, args: &[&str]) -> Workflow {
+    let out = Command::new(BIN)
+        .arg("workflow")
+        .args(args)
+        .args(["--image", tag])
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("workflow.yaml");
+    std::fs::write(&path, &out.stdout).unwrap();
+    Workflow::parse(&path).unwrap()
+}
+
+/// The template the DAG task of this kind runs: the first task, the one
+/// fanned out over its output, the last.
+fn templates(wf: &Workflow) -> (String, String, String) {
+    let tasks = wf.tasks();
+    assert_eq!(tasks.len(), 3, "{tasks:?}");
+    assert_eq!(tasks[0].2, None);
+    assert!(tasks[1].3 && tasks[1].2.as_deref() == Some(tasks[0].0.as_str()));
+    assert_eq!(tasks[2].2.as_deref(), Some(tasks[1].0.as_str()));
+    (tasks[0].1.clone(), tasks[1].1.clone(), tasks[2].1.clone())
+}
+
+/// Runs one template to the end (a container of its own).
+fn run_one(wf: &Workflow, t: &str, item: Option<&str>, c: &Cluster, cl: &mut Cleanup) -> Finished {
+    let name = unique(t);
+    cl.container(&name);
+    let f = wait(start(wf, t, item, c, &name), &name);
+    assert!(!f.oom_killed, "{t} was OOM-killed: {}", f.stderr);
+    f
+}
+
+/// Runs the counts of `ids` all at once; returns each one's result.
+fn count_all(
+    wf: &Workflow,
+    t: &str,
+    ids: &[String],
+    c: &Cluster,
+    cl: &mut Cleanup,
+    during: impl FnOnce(&[String]),
+) -> Vec<Finished> {
+    let names: Vec<String> = ids.iter().map(|_| unique(t)).collect();
+    let children: Vec<_> = ids
+        .iter()
+        .zip(&names)
+        .map(|(id, name)| {
+            cl.container(name);
+            start(wf, t, Some(id), c, name)
+        })
+        .collect();
+    during(&names);
+    children
+        .into_iter()
+        .zip(&names)
+        .map(|(child, name)| wait(child, name))
+        .collect()
+}
+
+/// Retries the failed counts, as the workflow's retryStrategy would, until
+/// every one succeeded; panics when the retries run out.
+fn retry_failed(
+    wf: &Workflow,
+    t: &str,
+    ids: &[String],
+    first: Vec<Finished>,
+    c: &Cluster,
+    cl: &mut Cleanup,
+) {
+    let limit = wf.retries(t);
+    for (id, mut f) in ids.iter().zip(first) {
+        let mut retries = 0;
+        while f.code != 0 {
+            assert!(!f.oom_killed, "count {id} was OOM-killed");
+            assert!(
+                retries < limit,
+                "count {id} failed after {limit} retries: {}",
+                f.stderr
+            );
+            retries += 1;
+            f = run_one(wf, t, Some(id), c, cl);
+        }
+    }
+}
+
+/// Split, every count at once, merge: the merge's result.
+fn run_dag(wf: &Workflow, c: &Cluster, cl: &mut Cleanup) -> Value {
+    let (split, count, merge) = templates(wf);
+    let ids = split_ids(wf, &split, c, cl);
+    let counted = count_all(wf, &count, &ids, c, cl, |_| {});
+    for (id, f) in ids.iter().zip(&counted) {
+        assert_eq!(f.code, 0, "count {id}: {}", f.stderr);
+    }
+    merged(wf, &merge, c, cl)
+}
+
+fn split_ids(wf: &Workflow, split: &str, c: &Cluster, cl: &mut Cleanup) -> Vec<String> {
+    let f = run_one(wf, split, None, c, cl);
+    assert_eq!(f.code, 0, "split: {}", f.stderr);
+    serde_json::from_str(f.stdout.trim())
+        .unwrap_or_else(|e| panic!("split printed {:?}: {e}", f.stdout))
+}
+
+fn merged(wf: &Workflow, merge: &str, c: &Cluster, cl: &mut Cleanup) -> Value {
+    let f = run_one(wf, merge, None, c, cl);
+    assert_eq!(f.code, 0, "merge: {}", f.stderr);
+    serde_json::from_str(f.stdout.trim()).unwrap()
+}
+
+/// `logcount run` on the host: the expected result.
+fn oracle(input: &Path) -> Value {
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["run", "--parts", "2", "--input"])
+        .arg(input)
+        .arg("--work")
+        .arg(work.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A generated 1 GiB log (kept in the target directory between runs) and
+/// its expected result, made once.
+fn big_log() -> &'static (PathBuf, Value) {
+    static BIG: OnceLock<(PathBuf, Value)> = OnceLock::new();
+    BIG.get_or_init(|| {
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("containers-1gib-seed7.log");
+        if !path.exists() {
+            let st = Command::new(BIN)
+                .args(["gen", "--size", "1GiB", "--seed", "7", "--out"])
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(st.success());
+        }
+        let want = oracle(&path);
+        (path, want)
+    })
+}
+
+#[test]
+fn the_image_is_small_static_and_non_root() {
+    let Some((tag, _guard)) = ready("the_image_is_small_static_and_non_root") else {
+        return;
+    };
+    let size: u64 = docker_ok(&["image", "inspect", "-f", "{{.Size}}", &tag])
+        .parse()
+        .unwrap();
+    assert!(size <= 15 << 20, "the image is {size} bytes, over 15 MiB");
+    let user = docker_ok(&["image", "inspect", "-f", "{{.Config.User}}", &tag]);
+    assert_eq!(user, format!("{0}:{0}", logcount::argo::NONROOT_UID));
+    // Each name is the program it names (no shell in the image: run them directly).
+    let mut cl = Cleanup::default();
+    for (name, want) in [
+        ("logcount-split", "The split step"),
+        ("logcount-count", "The count step"),
+        ("logcount-merge", "The merge step"),
+        ("logcount", "Count keywords in big logs"),
+    ] {
+        let c = unique("help");
+        cl.container(&c);
+        let out = docker_ok(&["run", "--name", &c, "--entrypoint", name, &tag, "--help"]);
+        assert!(out.contains(want), "{name} --help: {out}");
+    }
+}
+
+#[test]
+fn volume_mode_counts_the_reference_sample() {
+    let Some((tag, _guard)) = ready("volume_mode_counts_the_reference_sample") else {
+        return;
+    };
+    let mut cl = Cleanup::default();
+    let seed = seed_path();
+    let gen_dir = tempfile::tempdir().unwrap();
+    let (input, want) = if seed.exists() {
+        let want: serde_json::Map<String, Value> = SEED_RESULT
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect();
+        (seed, Value::Object(want))
+    } else {
+        eprintln!(
+            "NOTE: the reference sample {} is absent; counting a generated log instead",
+            seed.display()
+        );
+        let p = gen_dir.path().join("gen.log");
+        let st = Command::new(BIN)
+            .args(["gen", "--size", "4MiB", "--out"])
+            .arg(&p)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let want = oracle(&p);
+        (p, want)
+    };
+    let (volume, dir) = volume_with(&input, &mut cl);
+    let wf = workflow(&tag, &["--volume-claim", CLAIM]);
+    let result = run_dag(&wf, &volume_cluster(CLAIM, &volume), &mut cl);
+    assert_eq!(result, want);
+    // The pods wrote result.json into the volume, as the non-root user.
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(dir.path().join("result.json")).unwrap();
+    assert_eq!(meta.uid(), logcount::argo::NONROOT_UID);
+}
+
+/// An S3 server in its own container, on a private network of its own,
+/// reachable from the host on a loopback port (to put the input).
+struct S3 {
+    network: String,
+    server: String,
+    endpoint_on_host: String,
+    _root: tempfile::TempDir,
+}
+
+impl S3 {
+    fn start(cl: &mut Cleanup) -> S3 {
+        let network = unique("net");
+        docker_ok(&["network", "create", &network]);
+        cl.network(&network);
+        // s3s-fs keeps a bucket as a directory of its root: the buckets are made here.
+        let root = tempfile::tempdir().unwrap();
+        for bucket in ["input", "work"] {
+            std::fs::create_dir(root.path().join(bucket)).unwrap();
+        }
+        let data = format!("{}:/data", root.path().display());
+        let server = unique("s3");
+        cl.container(&server);
+        docker_ok(&[
+            "run",
+            "-d",
+            "--name",
+            &server,
+            "--network",
+            &network,
+            "--network-alias",
+            "s3",
+            "--env",
+            &format!("AWS_ACCESS_KEY_ID={ACCESS_KEY}"),
+            "--env",
+            &format!("AWS_SECRET_ACCESS_KEY={SECRET_KEY}"),
+            "--volume",
+            &data,
+            "--publish",
+            "127.0.0.1::9000",
+            S3_IMAGE,
+        ]);
+        let port = docker_ok(&["port", &server, "9000/tcp"]);
+        let port = port
+            .lines()
+            .next()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_string();
+        S3 {
+            network,
+            server,
+            endpoint_on_host: format!("http://127.0.0.1:{port}"),
+            _root: root,
+        }
+    }
+
+    /// The secret of the workflow's references: what a cluster admin would put in it.
+    fn secret() -> std::collections::BTreeMap<String, String> {
+        [
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", "http://s3:9000"),
+            ("AWS_ALLOW_HTTP", "true"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    }
+
+    /// Puts `input` at s3://input/logs/app.log, through the API (the server
+    /// then keeps its ETag rather than hashing the file at every read).
+    fn put_input(&self, input: &Path) {
+        let mut vars: Vec<(String, String)> = S3::secret().into_iter().collect();
+        vars.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
+        vars.push(("AWS_ENDPOINT_URL".into(), self.endpoint_on_host.clone()));
+        let stores = logcount::store::Stores::with_config(
+            logcount::store_config::StoreConfig::from_vars(vars),
+        );
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let data = std::fs::read(input).unwrap();
+        let loc = stores.open("s3://input/logs/app.log").unwrap();
+        rt.block_on(logcount::store::write_once(&loc, bytes::Bytes::from(data)))
+            .unwrap();
+    }
+
+    fn cluster(&self) -> Cluster {
+        Cluster {
+            network: Some(self.network.clone()),
+            secret: S3::secret(),
+            ..Cluster::default()
+        }
+    }
+}
+
+fn s3_workflow(tag: &str, parts: &str) -> Workflow {
+    workflow(
+        tag,
+        &[
+            "--s3-secret",
+            SECRET,
+            "--input",
+            "s3://input/logs/app.log",
+            "--work",
+            "s3://work/run/",
+            "--parts",
+            parts,
+        ],
+    )
+}
+
+#[test]
+fn s3_mode_reads_from_a_server_in_its_own_container() {
+    let Some((tag, _guard)) = ready("s3_mode_reads_from_a_server_in_its_own_container") else {
+        return;
+    };
+    let mut cl = Cleanup::default();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("app.log");
+    let st = Command::new(BIN)
+        .args(["gen", "--size", "32MiB", "--out"])
+        .arg(&input)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let s3 = S3::start(&mut cl);
+    s3.put_input(&input);
+    let wf = s3_workflow(&tag, "4");
+    assert_eq!(run_dag(&wf, &s3.cluster(), &mut cl), oracle(&input));
+}
+
+#[test]
+fn counts_cut_off_from_the_s3_server_exit_1_in_bounded_time_then_retry_to_the_result() {
+    let test = "counts_cut_off_from_the_s3_server_exit_1_in_bounded_time_then_retry_to_the_result";
+    let Some((tag, _guard)) = ready(test) else {
+        return;
+    };
+    let mut cl = Cleanup::default();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("app.log");
+    let st = Command::new(BIN)
+        .args(["gen", "--size", "64MiB", "--out"])
+        .arg(&input)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let s3 = S3::start(&mut cl);
+    s3.put_input(&input);
+    let wf = s3_workflow(&tag, "3");
+    let (split, count, merge) = templates(&wf);
+    let mut c = s3.cluster();
+    let ids = split_ids(&wf, &split, &c, &mut cl);
+    // The store's retry bound, shortened from its defaults (60 s a request,
+    // 120 s in all) to keep the test short: the bound asserted is this one.
+    let (per_request, overall) = (5, 20);
+    c.extra_env = vec![
+        ("LOGCOUNT_STORE_TIMEOUT".into(), format!("{per_request}s")),
+        ("LOGCOUNT_STORE_RETRY_TIMEOUT".into(), format!("{overall}s")),
+    ];
+    let started = Instant::now();
+    let counted = count_all(&wf, &count, &ids, &c, &mut cl, |_| {
+        docker_ok(&["network", "disconnect", &s3.network, &s3.server]);
+    });
+    let elapsed = started.elapsed();
+    for (id, f) in ids.iter().zip(&counted) {
+        let last = f.stderr.trim().lines().last().unwrap_or("");
+        eprintln!(
+            "count {id} cut off, exit {} after {elapsed:?}: {last}",
+            f.code
+        );
+        assert_eq!(f.code, 1, "count {id} cut off from storage: {}", f.stderr);
+        assert!(f.stderr.contains("error"), "{}", f.stderr);
+    }
+    // Container start-up and the last request's timeout on top of the retry bound.
+    let bound = Duration::from_secs(overall + per_request + 20);
+    assert!(
+        elapsed < bound,
+        "the counts took {elapsed:?}, over {bound:?}"
+    );
+    // Back on the network: the retries the workflow allows finish the job.
+    docker_ok(&[
+        "network",
+        "connect",
+        "--alias",
+        "s3",
+        &s3.network,
+        &s3.server,
+    ]);
+    retry_failed(&wf, &count, &ids, counted, &c, &mut cl);
+    assert_eq!(merged(&wf, &merge, &c, &mut cl), oracle(&input));
+}
+
+#[test]
+fn a_count_killed_mid_part_is_retried_to_the_exact_result() {
+    let Some((tag, _guard)) = ready("a_count_killed_mid_part_is_retried_to_the_exact_result")
+    else {
+        return;
+    };
+    let mut cl = Cleanup::default();
+    let (input, want) = big_log();
+    let (volume, dir) = volume_with(input, &mut cl);
+    let wf = workflow(&tag, &["--volume-claim", CLAIM, "--parts", "2"]);
+    let (split, count, merge) = templates(&wf);
+    let mut c = volume_cluster(CLAIM, &volume);
+    let ids = split_ids(&wf, &split, &c, &mut cl);
+    // A slow node (a tenth of a CPU): the 512 MiB part takes seconds, so the
+    // kill lands mid-part.
+    c.extra_args = vec!["--cpus".into(), "0.1".into()];
+    let counted = count_all(&wf, &count, &ids, &c, &mut cl, |names| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !running(&names[0]) {
+            assert!(Instant::now() < deadline, "the count never started");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        docker_ok(&["kill", &names[0]]);
+    });
+    assert_eq!(
+        counted[0].code, 137,
+        "the killed count: {}",
+        counted[0].stderr
+    );
+    let killed = dir.path().join(logcount::wire::count_output_file(&ids[0]));
+    assert!(!killed.exists(), "the killed count had finished");
+    c.extra_args.clear();
+    retry_failed(&wf, &count, &ids, counted, &c, &mut cl);
+    assert_eq!(&merged(&wf, &merge, &c, &mut cl), want);
+}
+
+#[test]
+fn sixty_four_threads_count_1gib_in_256mib_without_oom() {
+    let Some((tag, _guard)) = ready("sixty_four_threads_count_1gib_in_256mib_without_oom") else {
+        return;
+    };
+    let mut cl = Cleanup::default();
+    let (input, want) = big_log();
+    let (volume, _dir) = volume_with(input, &mut cl);
+    let wf = workflow(
+        &tag,
+        &[
+            "--volume-claim",
+            CLAIM,
+            "--parts",
+            "1",
+            "--map-memory",
+            "256Mi",
+        ],
+    );
+    let (split, count, merge) = templates(&wf);
+    assert_eq!(
+        wf.template(&count)["container"]["resources"]["limits"]["memory"],
+        "256Mi"
+    );
+    let mut c = volume_cluster(CLAIM, &volume);
+    let ids = split_ids(&wf, &split, &c, &mut cl);
+    c.extra_env = vec![(logcount::spec::env::RAYON_NUM_THREADS.into(), "64".into())];
+    let counted = count_all(&wf, &count, &ids, &c, &mut cl, |_| {});
+    for f in &counted {
+        assert!(!f.oom_killed, "OOM-killed: {}", f.stderr);
+        assert_eq!(f.code, 0, "{}", f.stderr);
+    }
+    c.extra_env.clear();
+    assert_eq!(&merged(&wf, &merge, &c, &mut cl), want);
+}
