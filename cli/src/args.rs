@@ -4,6 +4,7 @@
 //! each ([`SplitArgs::options`], [`RunArgs::plan`], ...); nothing below the
 //! command line sees a flag.
 
+use crate::output::Format;
 use clap::builder::{BoolishValueParser, PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::Args;
 use logcount::budget::{self, Cgroup, MemoryBudget};
@@ -217,6 +218,10 @@ pub struct MergeArgs {
     /// Words mode: print only the K most frequent words (result.json keeps them all).
     #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
     pub top: Option<usize>,
+    /// How to print the result [default: a table at a terminal; elsewhere the contract:
+    /// result.json's JSON, or `word count` lines in words mode].
+    #[arg(long, env = env::FORMAT, value_parser = named::<Format>())]
+    pub format: Option<Format>,
 }
 
 fn parse_top(s: &str) -> Result<usize, String> {
@@ -282,6 +287,10 @@ pub struct RunArgs {
     /// Words mode: print only the K most frequent words (result.json keeps them all).
     #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
     pub top: Option<usize>,
+    /// How to print the result [default: a table at a terminal; elsewhere the contract:
+    /// result.json's JSON, or `word count` lines in words mode].
+    #[arg(long, env = env::FORMAT, value_parser = named::<Format>())]
+    pub format: Option<Format>,
     /// How each count reads and counts.
     #[command(flatten)]
     pub tuning: CountTuning,

@@ -8,6 +8,7 @@
 
 pub mod args;
 pub mod multicall;
+pub mod output;
 pub mod progress;
 
 use args::{
@@ -88,21 +89,21 @@ pub fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// Prints a result: one JSON line for keywords, `word count` lines (at most
-/// `top`) for words.
-fn print_result(result: &KeywordCounts, mode: Mode, top: Option<usize>) -> Result<()> {
-    match mode {
-        Mode::Keywords => print_stdout(&serde_json::to_string(result).expect("counts serialize")),
-        Mode::Words => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            match result
-                .write_word_lines(&mut out, top)
-                .and_then(|_| out.flush())
-            {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => Ok(other?),
-            }
-        }
+/// Prints a result as `--format` asks (see [`output::render`]). A closed
+/// pipe is not an error.
+fn print_result(
+    result: &KeywordCounts,
+    mode: Mode,
+    top: Option<usize>,
+    format: Option<output::Format>,
+) -> Result<()> {
+    use std::io::IsTerminal;
+    let stdout = std::io::stdout();
+    let text = output::render(result, mode, top, format, stdout.is_terminal())?;
+    let mut out = stdout.lock();
+    match out.write_all(&text).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
 }
 
@@ -134,7 +135,7 @@ pub async fn merge(stores: &Stores, args: &MergeArgs) -> Result<()> {
         std::fs::write(&tmp, format!("{text}\n"))?;
         std::fs::rename(&tmp, path)?;
     }
-    print_result(&merged.result, merged.mode, args.top)
+    print_result(&merged.result, merged.mode, args.top, args.format)
 }
 
 /// `run`: the whole DAG with the chosen executor; shows progress, prints the
@@ -159,7 +160,7 @@ pub async fn run(stores: &Stores, args: &RunArgs) -> Result<()> {
         body.push(b'\n');
         std::fs::write(path, body)?;
     }
-    print_result(&merged.result, merged.mode, args.top)
+    print_result(&merged.result, merged.mode, args.top, args.format)
 }
 
 /// `workflow`: prints the generated workflow.

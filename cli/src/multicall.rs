@@ -5,7 +5,7 @@
 
 use crate::args::{CountArgs, GenArgs, MergeArgs, ReportArgs, RunArgs, SplitArgs, WorkflowArgs};
 use crate::{finish, init_logging, runtime};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use logcount::store::Stores;
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -82,6 +82,13 @@ enum Command {
     Workflow(WorkflowArgs),
     /// Write one self-contained HTML page describing a finished run; print its URL.
     Report(ReportArgs),
+    /// Print a shell completion script: `source <(logcount completions bash)`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `logcount man > logcount.1`.
+    Man,
 }
 
 /// The split step of logcount (same as `logcount split`).
@@ -170,6 +177,11 @@ fn logcount(stores: &Stores, cli: Cli) -> ExitCode {
     start("warn");
     let result = match &cli.command {
         Command::Gen(a) => crate::gen(a),
+        Command::Completions { shell } => print_generated(|out| {
+            clap_complete::generate(*shell, &mut Cli::command(), "logcount", out);
+            Ok(())
+        }),
+        Command::Man => print_generated(|out| clap_mangen::Man::new(Cli::command()).render(out)),
         command => runtime().block_on(async {
             match command {
                 Command::Run(a) => crate::run(stores, a).await,
@@ -178,11 +190,26 @@ fn logcount(stores: &Stores, cli: Cli) -> ExitCode {
                 Command::Merge(a) => crate::merge(stores, a).await,
                 Command::Workflow(a) => crate::workflow(stores, a).await,
                 Command::Report(a) => crate::report(stores, a).await,
-                Command::Gen(_) => unreachable!("handled above"),
+                Command::Gen(_) | Command::Completions { .. } | Command::Man => {
+                    unreachable!("handled above")
+                }
             }
         }),
     };
     finish("logcount", result)
+}
+
+/// Writes generated text (completions, the man page) to stdout; a closed
+/// pipe is not an error.
+fn print_generated(
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> logcount::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    match write(&mut out).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 #[cfg(test)]

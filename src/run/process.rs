@@ -145,6 +145,8 @@ impl ChildProcesses {
         for v in STEP_VARS {
             cmd.env_remove(v);
         }
+        // Steps print their contract here, whatever format the user asked of `run`.
+        cmd.env_remove(env::FORMAT);
         cmd.envs(self.render_env(step, part_id))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

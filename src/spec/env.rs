@@ -77,6 +77,9 @@ pub const MAP_CPU: &str = "LOGCOUNT_MAP_CPU";
 pub const MAP_MEMORY: &str = "LOGCOUNT_MAP_MEMORY";
 /// `logcount report`: where to write the page.
 pub const REPORT_OUT: &str = "LOGCOUNT_REPORT_OUT";
+/// How `logcount run` and merge print their result: json, table, csv or tsv
+/// (default: a table at a terminal, the step contract elsewhere).
+pub const FORMAT: &str = "LOGCOUNT_FORMAT";
 /// `logcount report`: how many words to chart.
 pub const REPORT_TOP: &str = "LOGCOUNT_REPORT_TOP";
 
