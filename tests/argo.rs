@@ -290,20 +290,8 @@ fn yaml_to_json(path: &Path) -> Option<serde_json::Value> {
         eprintln!("SKIPPED YAML round trip: {why}");
         return None;
     }
-    let out = Command::new("python3")
-        .args([
-            "-c",
-            "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))",
-        ])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    let workflow = crate::common::docker::Workflow::parse(path).unwrap_or_else(|e| panic!("{e}"));
+    Some(workflow.doc)
 }
 
 /// Leaves that are not strings, with their paths.

@@ -195,6 +195,18 @@ fn merged(wf: &Workflow, merge: &str, c: &Cluster, cl: &mut Cleanup) -> Value {
     serde_json::from_str(f.stdout.trim()).unwrap()
 }
 
+/// Writes a generated log (`logcount gen ARGS --out PATH`).
+fn generate(path: &Path, args: &[&str]) {
+    let st = Command::new(BIN)
+        .arg("gen")
+        .args(args)
+        .arg("--out")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(st.success());
+}
+
 /// `logcount run` on the host: the expected result.
 fn oracle(input: &Path) -> Value {
     let work = tempfile::tempdir().unwrap();
@@ -221,12 +233,7 @@ fn big_log() -> &'static (PathBuf, Value) {
     BIG.get_or_init(|| {
         let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("containers-1gib-seed7.log");
         if !path.exists() {
-            let st = Command::new(BIN)
-                .args(["gen", "--size", "1GiB", "--seed", "7", "--out"])
-                .arg(&path)
-                .status()
-                .unwrap();
-            assert!(st.success());
+            generate(&path, &["--size", "1GiB", "--seed", "7"]);
         }
         let want = oracle(&path);
         (path, want)
@@ -279,12 +286,7 @@ fn volume_mode_counts_the_reference_sample() {
             seed.display()
         );
         let p = gen_dir.path().join("gen.log");
-        let st = Command::new(BIN)
-            .args(["gen", "--size", "4MiB", "--out"])
-            .arg(&p)
-            .status()
-            .unwrap();
-        assert!(st.success());
+        generate(&p, &["--size", "4MiB"]);
         let want = oracle(&p);
         (p, want)
     };
@@ -419,12 +421,7 @@ fn s3_mode_reads_from_a_server_in_its_own_container() {
     let mut cl = Cleanup::default();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("app.log");
-    let st = Command::new(BIN)
-        .args(["gen", "--size", "32MiB", "--out"])
-        .arg(&input)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    generate(&input, &["--size", "32MiB"]);
     let s3 = S3::start(&mut cl);
     s3.put_input(&input);
     let wf = s3_workflow(&tag, "4");
@@ -440,12 +437,7 @@ fn counts_cut_off_from_the_s3_server_exit_1_in_bounded_time_then_retry_to_the_re
     let mut cl = Cleanup::default();
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("app.log");
-    let st = Command::new(BIN)
-        .args(["gen", "--size", "64MiB", "--out"])
-        .arg(&input)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    generate(&input, &["--size", "64MiB"]);
     let s3 = S3::start(&mut cl);
     s3.put_input(&input);
     let wf = s3_workflow(&tag, "3");
