@@ -453,7 +453,12 @@ async fn a_run_never_merges_a_job_that_another_run_split() {
         count: CountOptions::default(),
         jobs: 2,
     };
-    let a = InProcess::at(&stores, open(&a_log), work.clone(), &options);
+    let a = InProcess::at(
+        &stores,
+        logcount::steps::split::Inputs::one(open(&a_log)),
+        work.clone(),
+        &options,
+    );
     for part in a.split().await.unwrap() {
         a.count(&part.id).await.unwrap();
     }

@@ -23,6 +23,7 @@ mod architecture;
 mod argo;
 mod chaos;
 mod cli;
+mod cli_inputs;
 mod cli_output;
 mod compressed;
 mod containers;

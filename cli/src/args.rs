@@ -106,10 +106,11 @@ impl CountingArgs {
 /// `logcount-split`: cut the input into parts, write the manifest, print the part ids.
 #[derive(Debug, Clone, Args)]
 pub struct SplitArgs {
-    /// The log to count: a path, file://, s3:// or oss:// URL; a prefix ending in '/' is a dataset
-    /// [default: <work>/log-count-data.txt]
-    #[arg(long, env = env::INPUT)]
-    pub input: Option<String>,
+    /// The log to count: a path, file://, s3:// or oss:// URL, or a glob; a prefix ending in '/'
+    /// is a dataset. Repeat it for several inputs that form one dataset (the variable holds one
+    /// per line) [default: <work>/log-count-data.txt]
+    #[arg(long, env = env::INPUT, value_delimiter = '\n')]
+    pub input: Vec<String>,
     /// The work prefix for the manifest and outputs (a path or URL).
     #[arg(long = "work", env = env::WORK_DIR, default_value = DEFAULT_WORK)]
     pub work: String,
@@ -126,16 +127,22 @@ pub struct SplitArgs {
 }
 
 impl SplitArgs {
-    /// The input (given, or the reference's file in the work prefix) and work URLs.
-    pub fn locations(&self) -> (String, String) {
-        let input = self.input.clone().unwrap_or_else(|| {
-            format!(
+    /// The inputs (given, or the reference's file in the work prefix) and work URL.
+    pub fn locations(&self) -> (Vec<String>, String) {
+        let mut inputs: Vec<String> = self
+            .input
+            .iter()
+            .filter(|i| !i.is_empty())
+            .cloned()
+            .collect();
+        if inputs.is_empty() {
+            inputs.push(format!(
                 "{}/{}",
                 self.work.trim_end_matches('/'),
                 logcount::argo::DEFAULT_INPUT_NAME
-            )
-        });
-        (input, self.work.clone())
+            ));
+        }
+        (inputs, self.work.clone())
     }
 
     /// Split's options.
@@ -265,12 +272,24 @@ impl std::fmt::Display for ExecutorKind {
 /// `logcount run`: split, count every part and merge, in this process.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// The log to count: a path, file://, s3:// or oss:// URL; a prefix ending in '/' is a dataset.
-    #[arg(long, env = env::INPUT)]
-    pub input: String,
-    /// The work prefix for the manifest and outputs (a path or URL).
-    #[arg(long = "work", env = env::WORK_DIR, default_value = "logcount-work")]
-    pub work: String,
+    /// The logs to count: paths, file://, s3:// or oss:// URLs, or globs (`logs/*.log`,
+    /// `s3://bucket/2024-*/**/*.gz`); several form one dataset, and a prefix ending in '/' is a
+    /// dataset. `-`, or no input while standard input is not a terminal, counts standard input
+    /// in one pass (gzip and zstd detected from its first bytes); a stream has no split, so
+    /// --parts, --jobs, --materialize and --executor do not apply to it.
+    #[arg(value_name = "LOG")]
+    pub inputs: Vec<String>,
+    /// An input, as LOG above (repeatable; the variable holds one per line).
+    #[arg(long = "input", env = env::INPUT, value_name = "LOG", value_delimiter = '\n')]
+    pub input_flags: Vec<String>,
+    /// The work prefix for the manifest and outputs, kept after the run (a path or URL)
+    /// [default: a temporary directory, removed when the run ends, also on error or Ctrl-C;
+    /// none for standard input].
+    #[arg(long = "work", env = env::WORK_DIR)]
+    pub work: Option<String>,
+    /// Keep the temporary work directory and print where it is.
+    #[arg(long, conflicts_with = "work")]
+    pub keep: bool,
     /// How many parts to cut the input into [default: the number of cores]; for
     /// gzip / zstd inputs a maximum (a part is at least one member or frame).
     #[arg(long, env = env::NUM_PARTS)]
@@ -306,14 +325,64 @@ pub struct RunArgs {
     pub stats: Option<std::path::PathBuf>,
 }
 
+/// What `run` counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// Standard input, in one pass.
+    Stream,
+    /// Stored inputs (paths, URLs, globs), split into parts.
+    Stored(Vec<String>),
+}
+
 impl RunArgs {
-    /// The run's plan.
-    pub async fn plan(&self, stores: &Stores) -> Result<RunPlan> {
+    /// What the run counts: the inputs given (as arguments or `--input`),
+    /// or standard input for `-`, or for none when it is not a terminal.
+    pub fn source(&self, stdin_is_terminal: bool) -> Result<Source> {
+        let all: Vec<String> = self
+            .inputs
+            .iter()
+            .chain(&self.input_flags)
+            .filter(|i| !i.is_empty())
+            .cloned()
+            .collect();
+        match all.as_slice() {
+            [] if !stdin_is_terminal => Ok(Source::Stream),
+            [] => Err(Error::invalid(
+                "input",
+                "none given: name files, URLs or globs, or pipe a log into standard input",
+            )),
+            [one] if one == "-" => Ok(Source::Stream),
+            many if many.iter().any(|i| i == "-") => Err(Error::invalid(
+                "input",
+                "`-` (standard input) is counted alone, not with other inputs",
+            )),
+            many => Ok(Source::Stored(many.to_vec())),
+        }
+    }
+
+    /// Refuses the options that have no meaning for a stream.
+    pub fn check_stream_options(&self) -> Result<()> {
+        let refused = [
+            (self.parts.is_some(), "--parts"),
+            (self.materialize, "--materialize"),
+            (self.executor == ExecutorKind::Process, "--executor process"),
+        ];
+        match refused.iter().find(|(given, _)| *given) {
+            Some((_, flag)) => Err(Error::invalid(
+                flag.to_string(),
+                "standard input is counted in one pass in this process, with no split",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The run's plan, over `inputs` with its work prefix at `work`.
+    pub async fn plan(&self, stores: &Stores, inputs: &[String], work: &str) -> Result<RunPlan> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let jobs = self.jobs.unwrap_or(cores);
         Ok(RunPlan {
-            input: self.input.clone(),
-            work: self.work.clone(),
+            inputs: inputs.to_vec(),
+            work: work.to_string(),
             options: RunOptions {
                 split: SplitOptions {
                     parts: self.parts.unwrap_or(cores),
@@ -431,8 +500,8 @@ impl WorkflowArgs {
 /// `logcount report`: one self-contained HTML page describing a finished run.
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
-    /// The work prefix of a finished run (after merge), a path or URL.
-    #[arg(long = "work", env = env::WORK_DIR, default_value = "logcount-work")]
+    /// The work prefix of a finished run (after merge; `run --work DIR` or `--keep`), a path or URL.
+    #[arg(long = "work", env = env::WORK_DIR)]
     pub work: String,
     /// Where to write the page, a path or URL [default: <work>/report.html].
     #[arg(long, env = env::REPORT_OUT)]

@@ -15,7 +15,7 @@ use args::{
     CountArgs, ExecutorKind, GenArgs, MergeArgs, ReportArgs, RunArgs, SplitArgs, WorkflowArgs,
 };
 use logcount::error::Result;
-use logcount::run::{ChildProcesses, InProcess, RunOutcome};
+use logcount::run::{ChildProcesses, InProcess, MergeResult, RunOutcome};
 use logcount::spec::env::{self, EXIT_BAD_INPUT, EXIT_TRANSIENT};
 use logcount::spec::Mode;
 use logcount::store::Stores;
@@ -109,10 +109,11 @@ fn print_result(
 
 /// `split`: prints the part ids as one JSON list.
 pub async fn split(stores: &Stores, args: &SplitArgs) -> Result<()> {
-    let (input, work) = args.locations();
-    let (input, work) = (stores.open(&input)?, stores.open(&work)?);
+    let (inputs, work) = args.locations();
+    let inputs = logcount::steps::split::Inputs::open(stores, &inputs)?;
+    let work = stores.open(&work)?;
     let opts = args.options(stores).await?;
-    let manifest = logcount::steps::split::split(&input, &work, &opts).await?;
+    let manifest = logcount::steps::split::split_inputs(&inputs, &work, &opts).await?;
     print_stdout(&serde_json::to_string(&manifest.part_ids()).expect("ids serialize"))
 }
 
@@ -138,10 +139,160 @@ pub async fn merge(stores: &Stores, args: &MergeArgs) -> Result<()> {
     print_result(&merged.result, merged.mode, args.top, args.format)
 }
 
-/// `run`: the whole DAG with the chosen executor; shows progress, prints the
-/// timing summary on stderr (and writes it with `--stats`), prints the result.
-pub async fn run(stores: &Stores, args: &RunArgs) -> Result<()> {
-    let plan = args.plan(stores).await?;
+/// `run` from start to end, on its own runtime: what it counts, where it
+/// works (see [`WorkDir`]), and Ctrl-C or SIGTERM, which stop the run and
+/// remove its temporary directory before the program exits (130 or 143).
+pub fn run_main(stores: &Stores, args: &RunArgs) -> ExitCode {
+    use std::io::IsTerminal;
+    let prepared = args
+        .source(std::io::stdin().is_terminal())
+        .and_then(|source| Ok((WorkDir::new(args, &source)?, source)));
+    let (work, source) = match prepared {
+        Ok(p) => p,
+        Err(e) => return finish("logcount", Err(e)),
+    };
+    let rt = runtime();
+    let outcome = rt.block_on(async {
+        tokio::select! {
+            result = run(stores, args, &source, work.url()) => Ok(result),
+            signal = interrupted() => Err(signal),
+        }
+    });
+    // Stops what the run left behind (reads, child processes) before its
+    // directory goes.
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    let code = match outcome {
+        Ok(result) => finish("logcount", result),
+        Err((name, code)) => {
+            eprintln!("logcount: {name}, stopped");
+            ExitCode::from(code)
+        }
+    };
+    work.finish();
+    code
+}
+
+/// Where `run` keeps its manifest and outputs.
+#[derive(Debug)]
+pub enum WorkDir {
+    /// `--work`: kept.
+    Given(String),
+    /// A temporary directory, removed at the end unless `--keep`.
+    Temporary {
+        /// The directory.
+        dir: tempfile::TempDir,
+        /// Keep it, and say where it is.
+        keep: bool,
+    },
+    /// Nothing written: standard input counted without `--work` or `--keep`.
+    None,
+}
+
+impl WorkDir {
+    /// The work prefix a run of `source` uses.
+    pub fn new(args: &RunArgs, source: &args::Source) -> Result<WorkDir> {
+        if let Some(work) = &args.work {
+            return Ok(WorkDir::Given(work.clone()));
+        }
+        if *source == args::Source::Stream && !args.keep {
+            return Ok(WorkDir::None);
+        }
+        let dir = tempfile::Builder::new().prefix("logcount-").tempdir()?;
+        Ok(WorkDir::Temporary {
+            dir,
+            keep: args.keep,
+        })
+    }
+
+    /// The work prefix as a path or URL, if there is one.
+    pub fn url(&self) -> Option<String> {
+        match self {
+            WorkDir::Given(w) => Some(w.clone()),
+            WorkDir::Temporary { dir, .. } => Some(format!("{}/", dir.path().display())),
+            WorkDir::None => None,
+        }
+    }
+
+    /// Removes a temporary directory, or with `--keep` says where it is.
+    pub fn finish(self) {
+        if let WorkDir::Temporary { dir, keep: true } = self {
+            let kept = dir.keep();
+            eprintln!("logcount: work directory kept at {}", kept.display());
+        }
+    }
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM; returns its name and exit code.
+async fn interrupted() -> (&'static str, u8) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => ("interrupted", 130),
+        _ = term.recv() => ("terminated", 143),
+    }
+}
+
+/// `run` of a source, with its work prefix: prints the result.
+async fn run(
+    stores: &Stores,
+    args: &RunArgs,
+    source: &args::Source,
+    work: Option<String>,
+) -> Result<()> {
+    let merged = match source {
+        args::Source::Stream => run_stream(stores, args, work.as_deref()).await?,
+        args::Source::Stored(inputs) => {
+            let work = work.expect("a stored input's run has a work prefix");
+            run_stored(stores, args, inputs, &work).await?
+        }
+    };
+    print_result(&merged.result, merged.mode, args.top, args.format)
+}
+
+/// Counts standard input in one pass; with a work prefix, leaves the run's
+/// record there. Prints a one-line summary on stderr.
+async fn run_stream(stores: &Stores, args: &RunArgs, work: Option<&str>) -> Result<MergeResult> {
+    args.check_stream_options()?;
+    let counting = args.counting.counting(stores).await?;
+    let opts = args.tuning.options(1);
+    let work = work.map(|w| stores.open(w)).transpose()?;
+    let started = std::time::Instant::now();
+    let merged = logcount::steps::stream::count_stream(
+        stores,
+        std::io::stdin(),
+        &counting,
+        &opts,
+        work.as_ref(),
+    )
+    .await?;
+    let secs = started.elapsed().as_secs_f64();
+    use logcount::run::stats::human_bytes;
+    eprintln!(
+        "logcount: standard input: {} in {secs:.2} s ({}/s), {} lines",
+        human_bytes(merged.bytes),
+        human_bytes((merged.bytes as f64 / secs.max(1e-9)) as u64),
+        merged.lines
+    );
+    Ok(MergeResult {
+        result: merged.result,
+        mode: merged.mode,
+    })
+}
+
+/// The whole DAG with the chosen executor; shows progress, prints the
+/// timing summary on stderr (and writes it with `--stats`).
+async fn run_stored(
+    stores: &Stores,
+    args: &RunArgs,
+    inputs: &[String],
+    work: &str,
+) -> Result<MergeResult> {
+    let plan = args.plan(stores, inputs, work).await?;
     let progress = progress::Progress::new(progress::Display::auto());
     let (jobs, retry) = (plan.options.jobs, plan.retry);
     let RunOutcome { merged, stats } = match args.executor {
@@ -160,7 +311,7 @@ pub async fn run(stores: &Stores, args: &RunArgs) -> Result<()> {
         body.push(b'\n');
         std::fs::write(path, body)?;
     }
-    print_result(&merged.result, merged.mode, args.top, args.format)
+    Ok(merged)
 }
 
 /// `workflow`: prints the generated workflow.

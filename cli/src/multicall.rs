@@ -182,15 +182,15 @@ fn logcount(stores: &Stores, cli: Cli) -> ExitCode {
             Ok(())
         }),
         Command::Man => print_generated(|out| clap_mangen::Man::new(Cli::command()).render(out)),
+        Command::Run(a) => return crate::run_main(stores, a),
         command => runtime().block_on(async {
             match command {
-                Command::Run(a) => crate::run(stores, a).await,
                 Command::Split(a) => crate::split(stores, a).await,
                 Command::Count(a) => crate::count(stores, a).await,
                 Command::Merge(a) => crate::merge(stores, a).await,
                 Command::Workflow(a) => crate::workflow(stores, a).await,
                 Command::Report(a) => crate::report(stores, a).await,
-                Command::Gen(_) | Command::Completions { .. } | Command::Man => {
+                Command::Gen(_) | Command::Run(_) | Command::Completions { .. } | Command::Man => {
                     unreachable!("handled above")
                 }
             }

@@ -277,10 +277,7 @@ impl Decoder<'_> {
 
     fn corrupt(&self, reason: String) -> Error {
         Error::Corrupt {
-            what: match self.seg.compression {
-                Compression::Gzip => "gzip stream",
-                Compression::Zstd => "zstd stream",
-            },
+            what: self.seg.compression.stream_name(),
             url: self.url.clone(),
             reason,
         }

@@ -85,6 +85,14 @@ impl Compression {
         }
     }
 
+    /// `gzip stream` or `zstd stream`, as errors name a compressed input.
+    pub fn stream_name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip stream",
+            Compression::Zstd => "zstd stream",
+        }
+    }
+
     /// What one independently decodable unit is called.
     pub fn unit_name(self) -> &'static str {
         match self {

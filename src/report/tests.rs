@@ -63,6 +63,7 @@ fn run(keywords: &[(&str, u64)]) -> RunReport {
                 })
                 .collect(),
             materialized: false,
+            stream: false,
             no_other_fields: Default::default(),
         },
         result: KeywordCounts::new(keywords.iter().map(|&(k, v)| (k.into(), v)).collect()),

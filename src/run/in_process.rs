@@ -5,7 +5,7 @@ use super::{Executor, MergeResult, PartTask, Retry, RunOptions, RunPlan, RunStat
 use crate::error::Result;
 use crate::steps::count::{count_with_manifest, CountOptions};
 use crate::steps::merge::{merge_job, Merged};
-use crate::steps::split::{split, SplitOptions};
+use crate::steps::split::{split_inputs, Inputs, SplitOptions};
 use crate::store::{Location, Stores};
 use crate::wire::Manifest;
 use std::sync::{Arc, Mutex};
@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug)]
 pub struct InProcess {
     stores: Stores,
-    input: Location,
+    input: Inputs,
     work: Location,
     split: SplitOptions,
     count: CountOptions,
@@ -27,14 +27,14 @@ impl InProcess {
     pub fn new(stores: &Stores, plan: &RunPlan) -> Result<Self> {
         Ok(Self::at(
             stores,
-            stores.open(&plan.input)?,
+            Inputs::open(stores, &plan.inputs)?,
             stores.open(&plan.work)?,
             &plan.options,
         ))
     }
 
     /// An executor for locations already resolved.
-    pub fn at(stores: &Stores, input: Location, work: Location, options: &RunOptions) -> Self {
+    pub fn at(stores: &Stores, input: Inputs, work: Location, options: &RunOptions) -> Self {
         InProcess {
             stores: stores.clone(),
             input,
@@ -63,7 +63,7 @@ impl Executor for InProcess {
     }
 
     async fn split(&self) -> Result<Vec<PartTask>> {
-        let manifest = split(&self.input, &self.work, &self.split).await?;
+        let manifest = split_inputs(&self.input, &self.work, &self.split).await?;
         let parts = PartTask::all(&manifest);
         *self.manifest.lock().expect("not poisoned") = Some(Arc::new(manifest));
         Ok(parts)
@@ -105,7 +105,7 @@ pub async fn run_in_process(
     work: &Location,
     options: &RunOptions,
 ) -> Result<InProcessRun> {
-    let exec = InProcess::at(stores, input.clone(), work.clone(), options);
+    let exec = InProcess::at(stores, Inputs::one(input.clone()), work.clone(), options);
     let outcome = super::run(&exec, options.jobs, Retry::NONE, &()).await?;
     Ok(InProcessRun {
         merged: exec.merged().expect("merge ran"),

@@ -47,8 +47,9 @@ pub struct RunOptions {
 /// A whole run: where, what and how, as a front end asks for it.
 #[derive(Debug, Clone)]
 pub struct RunPlan {
-    /// The input as given: a path or URL; a prefix ending in `/` is a dataset.
-    pub input: String,
+    /// The inputs as given: paths, URLs or globs in one store, which form
+    /// one dataset; a prefix ending in `/` is a dataset.
+    pub inputs: Vec<String>,
     /// The work prefix, a path or URL.
     pub work: String,
     /// What to count, and how.

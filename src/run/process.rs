@@ -90,7 +90,8 @@ impl ChildProcesses {
         Ok(ChildProcesses {
             stores: stores.clone(),
             bin_dir,
-            input: plan.input.clone(),
+            // Split's INPUT holds several inputs one a line.
+            input: plan.inputs.join("\n"),
             work: plan.work.clone(),
             parts: split.parts,
             keywords,
@@ -317,7 +318,7 @@ mod tests {
 
     fn plan(counting: Counting) -> RunPlan {
         RunPlan {
-            input: "in.log".into(),
+            inputs: vec!["in.log".into()],
             work: "w".into(),
             options: RunOptions {
                 split: SplitOptions {

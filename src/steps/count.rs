@@ -37,7 +37,7 @@ const LOCAL_WINDOW: usize = 16;
 /// Ranged reads in flight.
 pub const DEFAULT_FETCH_CONCURRENCY: usize = 4;
 /// The longest partial line held in memory before it is counted as it streams.
-const LINE_LIMIT: usize = 1 << 20;
+pub(super) const LINE_LIMIT: usize = 1 << 20;
 
 /// How to count.
 #[derive(Debug, Clone)]
@@ -88,6 +88,16 @@ pub async fn count_with_manifest(
     let part = manifest
         .part(part_id)
         .ok_or_else(|| unknown_part(manifest, work, part_id))?;
+    if manifest.stream {
+        return Err(Error::part(
+            &part.id,
+            format!(
+                "the manifest {} records a stream, counted as it was read; \
+                 a stream cannot be read again (merge its record, or count the input anew)",
+                work.join(crate::wire::MANIFEST_FILE).url
+            ),
+        ));
+    }
     let started = Instant::now();
     let root = stores.open(&manifest.store)?;
     let counter = counter_for(&manifest.counting, opts.strategy)?;
@@ -98,27 +108,7 @@ pub async fn count_with_manifest(
         let loc = root.at(store::object_path(&obj.path)?);
         store::check_change_time(&loc, obj.changed.as_deref())?;
     }
-    let engine = counter.engine();
-    let timeline = match (tally.detail.timeline(), manifest.counting.keywords()) {
-        (Some(t), Some(keywords)) => Some(t.to_counts(&keywords.names())),
-        _ => None,
-    };
-    let output = CountOutput {
-        version: COUNT_OUTPUT_VERSION,
-        job_id: manifest.job_id.clone(),
-        part: part.id.clone(),
-        bytes: tally.bytes,
-        lines: tally.lines,
-        decompressed_bytes,
-        counts: match manifest.counting.keywords() {
-            Some(keywords) => KeywordCounts::from_counts(keywords, &tally.counts),
-            None => KeywordCounts::default(),
-        },
-        words: tally.detail.into_word_counts(),
-        timeline,
-        strategy: engine.strategy_name().to_string(),
-        elapsed_ms: started.elapsed().as_millis() as u64,
-    };
+    let output = output_of(manifest, part, tally, decompressed_bytes, &counter, started);
     if output.bytes != part.bytes {
         return Err(Error::part(
             &part.id,
@@ -137,8 +127,39 @@ pub async fn count_with_manifest(
     Ok(output)
 }
 
+/// A part's count output from its tally.
+pub(super) fn output_of(
+    manifest: &Manifest,
+    part: &Part,
+    tally: Tally,
+    decompressed_bytes: Option<u64>,
+    counter: &Counter,
+    started: Instant,
+) -> CountOutput {
+    let timeline = match (tally.detail.timeline(), manifest.counting.keywords()) {
+        (Some(t), Some(keywords)) => Some(t.to_counts(&keywords.names())),
+        _ => None,
+    };
+    CountOutput {
+        version: COUNT_OUTPUT_VERSION,
+        job_id: manifest.job_id.clone(),
+        part: part.id.clone(),
+        bytes: tally.bytes,
+        lines: tally.lines,
+        decompressed_bytes,
+        counts: match manifest.counting.keywords() {
+            Some(keywords) => KeywordCounts::from_counts(keywords, &tally.counts),
+            None => KeywordCounts::default(),
+        },
+        words: tally.detail.into_word_counts(),
+        timeline,
+        strategy: counter.engine().strategy_name().to_string(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
 /// The counter for a job: its engine plus what the job aggregates.
-fn counter_for(counting: &Counting, strategy: StrategyKind) -> Result<Counter> {
+pub(super) fn counter_for(counting: &Counting, strategy: StrategyKind) -> Result<Counter> {
     let engine = |keywords: &Keywords| {
         Engine::with_options(keywords, counting.matching(), strategy)
             .map_err(|e| Error::invalid("strategy", e.to_string()))
@@ -184,7 +205,7 @@ enum Block {
 }
 
 /// The read-ahead of a count on this thread pool under `opts`' budget.
-fn read_ahead(opts: &CountOptions) -> crate::budget::ReadAhead {
+pub(super) fn read_ahead(opts: &CountOptions) -> crate::budget::ReadAhead {
     let threads = rayon::current_num_threads();
     let ahead = crate::budget::read_ahead(opts.memory, opts.block_size.max(1), threads);
     tracing::debug!(

@@ -9,6 +9,7 @@
 pub mod count;
 pub mod merge;
 pub mod split;
+pub mod stream;
 
 use crate::error::{Error, Result};
 use crate::store::{read_json, Location};

@@ -17,6 +17,9 @@ use futures::{StreamExt, TryStreamExt};
 
 #[path = "split_compressed.rs"]
 mod compressed;
+#[path = "split_inputs.rs"]
+mod inputs;
+pub use inputs::{Input, Inputs};
 #[path = "materialize_local.rs"]
 mod local;
 use object_store::path::Path;
@@ -44,14 +47,25 @@ const PROBE_MAX_BYTES: u64 = 1 << 20;
 
 /// Runs split: writes `<work>/manifest.json` and returns it.
 pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Result<Manifest> {
+    split_inputs(&Inputs::one(input.clone()), work, opts).await
+}
+
+/// [`split`] over several inputs (objects, prefixes, globs) that form one
+/// dataset.
+pub async fn split_inputs(
+    inputs: &Inputs,
+    work: &Location,
+    opts: &SplitOptions,
+) -> Result<Manifest> {
     let work = &work.confined();
+    let input = inputs.first();
     if opts.parts == 0 || opts.parts > MAX_PARTS {
         return Err(Error::invalid(
             "number of parts",
             format!("{} (it must be between 1 and {MAX_PARTS})", opts.parts),
         ));
     }
-    let objects = find_objects(input, work).await?;
+    let objects = inputs.find_objects(work).await?;
     let sizes: Vec<u64> = objects.iter().map(|m| m.size).collect();
     let total: u64 = sizes.iter().sum();
     tracing::info!(input = %input, objects = objects.len(), bytes = total, parts = opts.parts, "splitting");
@@ -72,7 +86,7 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         job_id: new_job_id(),
-        input: input.url.to_string(),
+        input: inputs.describe(),
         store: input.store_url(),
         objects: objects
             .iter()
@@ -89,6 +103,7 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
         counting: opts.counting.clone(),
         parts,
         materialized: opts.materialize,
+        stream: false,
         no_other_fields: Default::default(),
     };
     manifest
@@ -98,14 +113,8 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
     if opts.materialize {
         layout.refuse_materialize(&objects)?;
     }
-    // Outputs of an earlier job in this work prefix must not be merged into this one.
-    store::retire_own_files(&work.join(COUNT_DIR), wire::is_count_output_name).await?;
-    // Nor an earlier job's results be taken for this job's.
-    for file in [TIMELINE_FILE, RESULT_FILE] {
-        store::delete_if_exists(&work.join(file)).await?;
-    }
+    retire_earlier_job(work, opts.materialize).await?;
     if opts.materialize {
-        store::retire_own_files(&work.join(SPLIT_DIR), wire::is_split_output_name).await?;
         materialize(&root, &manifest, work).await?;
     }
     store::write_json(&work.join(MANIFEST_FILE), &manifest).await?;
@@ -113,65 +122,18 @@ pub async fn split(input: &Location, work: &Location, opts: &SplitOptions) -> Re
     Ok(manifest)
 }
 
-/// The input objects: one object, or every object below a prefix (a dataset),
-/// in path order. A dataset leaves out the work prefix, should it lie inside.
-async fn find_objects(input: &Location, work: &Location) -> Result<Vec<ObjectMeta>> {
-    if !input.is_prefix() {
-        match store::head(input).await {
-            Ok(meta) => return Ok(vec![meta]),
-            Err(Error::NotFound { .. }) => {} // maybe a directory or prefix given without '/'
-            Err(e) => return Err(e),
-        }
+/// Removes what an earlier job wrote in `work` (count outputs, results; the
+/// parts it materialized with `materialized`), so that none of it is taken
+/// for the next job's.
+pub(super) async fn retire_earlier_job(work: &Location, materialized: bool) -> Result<()> {
+    store::retire_own_files(&work.join(COUNT_DIR), wire::is_count_output_name).await?;
+    for file in [TIMELINE_FILE, RESULT_FILE] {
+        store::delete_if_exists(&work.join(file)).await?;
     }
-    let same_store = input.store_url() == work.store_url();
-    let work_prefix = work.path.as_ref().to_string();
-    // Locally, links inside the dataset may lead into the work directory by
-    // another name: compare where files really are.
-    let work_dir = work
-        .local_path()
-        .and_then(|p| std::fs::canonicalize(p).ok());
-    let mut objects: Vec<ObjectMeta> = input
-        .store
-        .list(Some(&input.path))
-        .try_filter(|m| {
-            let p = m.location.as_ref();
-            let in_work = same_store
-                && !work_prefix.is_empty()
-                && (p == work_prefix || p.starts_with(&format!("{work_prefix}/")));
-            let really_in_work = || {
-                let file = input.at(m.location.clone()).local_path();
-                match (&work_dir, file.and_then(|f| std::fs::canonicalize(f).ok())) {
-                    (Some(dir), Some(file)) => file.starts_with(dir),
-                    _ => false,
-                }
-            };
-            futures::future::ready(!in_work && !really_in_work())
-        })
-        .try_collect()
-        .await
-        .map_err(|source| listing_error(input, source))?;
-    if objects.is_empty() {
-        return Err(Error::NotFound {
-            what: "input",
-            url: input.url.to_string(),
-        });
+    if materialized {
+        store::retire_own_files(&work.join(SPLIT_DIR), wire::is_split_output_name).await?;
     }
-    objects.sort_by(|a, b| a.location.cmp(&b.location));
-    // Some S3-compatible servers list objects without ETags: ask each one, so
-    // that count and merge can still refuse changed input.
-    if objects.iter().any(|m| m.e_tag.is_none()) {
-        objects = futures::stream::iter(objects)
-            .map(|m| async move {
-                if m.e_tag.is_some() {
-                    return Ok(m);
-                }
-                store::head(&input.at(m.location.clone())).await
-            })
-            .buffered(PROBE_CONCURRENCY)
-            .try_collect()
-            .await?;
-    }
-    Ok(objects)
+    Ok(())
 }
 
 /// Aims the cuts and moves each to the next line start, reading around it
@@ -254,49 +216,6 @@ async fn next_line_start(
     Ok((limit >= size).then_some(size))
 }
 
-/// A failed listing of the dataset: transient, but for a local symlink loop,
-/// which no retry mends.
-fn listing_error(input: &Location, source: object_store::Error) -> Error {
-    if input.local_path().is_some() && is_file_system_loop(&source) {
-        return Error::invalid("input dataset", format!("{input}: {}", one_line(&source)));
-    }
-    store::storage_error("listing", input, source)
-}
-
-/// Whether a local listing failed on a symlink loop. The local store walks
-/// directories with `walkdir`, whose loop error has no `io::Error` kind to
-/// test, so its message is what tells.
-fn is_file_system_loop(e: &object_store::Error) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if text.contains("File system loop found") {
-            return true;
-        }
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            if io.raw_os_error() == Some(libc::ELOOP) {
-                return true;
-            }
-        }
-        source = s.source();
-    }
-    false
-}
-
-/// An error and its causes on one line.
-fn one_line(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let more = s.to_string();
-        if !text.contains(&more) {
-            text = format!("{text}: {more}");
-        }
-        source = s.source();
-    }
-    text
-}
-
 /// Writes each part's bytes to `split-output/<id>.txt`, streaming: one put,
 /// or one multipart upload completed at the end and aborted on any error (a
 /// failed read included), so no half-written part is ever visible.
@@ -343,7 +262,7 @@ async fn materialize_part(
 }
 
 /// A job id unique enough to tell two split runs apart.
-fn new_job_id() -> String {
+pub(super) fn new_job_id() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     let now = std::time::SystemTime::now()

@@ -28,6 +28,11 @@ pub struct Manifest {
     pub parts: Vec<Part>,
     /// Whether split also wrote `split-output/<id>.txt` for each part.
     pub materialized: bool,
+    /// A stream's record (standard input, counted in one pass with no
+    /// split): its one object, `-`, was counted as it was read and cannot be
+    /// read again, so count refuses its part and merge does not look for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stream: bool,
     /// Refuses fields this build does not know (serde's
     /// `deny_unknown_fields` does not combine with `flatten`).
     #[serde(flatten, skip_serializing)]
