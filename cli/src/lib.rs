@@ -19,7 +19,7 @@ use logcount::run::{ChildProcesses, InProcess, RunOutcome};
 use logcount::spec::env::{self, EXIT_BAD_INPUT, EXIT_TRANSIENT};
 use logcount::spec::Mode;
 use logcount::store::Stores;
-use logcount::wire::KeywordCounts;
+use logcount::wire::{KeywordCounts, TimelineFile};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -89,17 +89,18 @@ pub fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// Prints a result as `--format` asks (see [`output::render`]). A closed
-/// pipe is not an error.
+/// Prints a result, and a `--by` job's timeline, as `--format` asks (see
+/// [`output::render`]). A closed pipe is not an error.
 fn print_result(
     result: &KeywordCounts,
     mode: Mode,
+    timeline: Option<&TimelineFile>,
     top: Option<usize>,
     format: Option<output::Format>,
 ) -> Result<()> {
     use std::io::IsTerminal;
     let stdout = std::io::stdout();
-    let text = output::render(result, mode, top, format, stdout.is_terminal())?;
+    let text = output::render(result, mode, timeline, top, format, stdout.is_terminal())?;
     let mut out = stdout.lock();
     match out.write_all(&text).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -135,7 +136,28 @@ pub async fn merge(stores: &Stores, args: &MergeArgs) -> Result<()> {
         std::fs::write(&tmp, format!("{text}\n"))?;
         std::fs::rename(&tmp, path)?;
     }
-    print_result(&merged.result, merged.mode, args.top, args.format)
+    let timeline = merged.timeline.as_ref();
+    print_result(&merged.result, merged.mode, timeline, args.top, args.format)
+}
+
+/// A `--by` run's `timeline.json`, read back from its work prefix (as the
+/// process executor's merge wrote it); `None` for a job without `--by`.
+async fn read_timeline(
+    stores: &Stores,
+    plan: &logcount::run::RunPlan,
+) -> Result<Option<TimelineFile>> {
+    if plan.options.split.counting.by().is_none() {
+        return Ok(None);
+    }
+    let loc = stores.open(&plan.work)?.join(logcount::wire::TIMELINE_FILE);
+    let body = logcount::store::read_all(&loc).await?;
+    serde_json::from_slice(&body)
+        .map(Some)
+        .map_err(|e| logcount::Error::Corrupt {
+            what: "timeline",
+            url: loc.url.to_string(),
+            reason: e.to_string(),
+        })
 }
 
 /// `run`: the whole DAG with the chosen executor; shows progress, prints the
@@ -144,14 +166,16 @@ pub async fn run(stores: &Stores, args: &RunArgs) -> Result<()> {
     let plan = args.plan(stores).await?;
     let progress = progress::Progress::new(progress::Display::auto());
     let (jobs, retry) = (plan.options.jobs, plan.retry);
-    let RunOutcome { merged, stats } = match args.executor {
+    let (RunOutcome { merged, stats }, timeline) = match args.executor {
         ExecutorKind::InProcess => {
             let exec = InProcess::new(stores, &plan)?;
-            logcount::run::run(&exec, jobs, retry, &progress).await?
+            let outcome = logcount::run::run(&exec, jobs, retry, &progress).await?;
+            (outcome, exec.merged().and_then(|m| m.timeline))
         }
         ExecutorKind::Process => {
             let exec = ChildProcesses::new(stores, &plan, ChildProcesses::default_bin_dir()?)?;
-            logcount::run::run(&exec, jobs, retry, &progress).await?
+            let outcome = logcount::run::run(&exec, jobs, retry, &progress).await?;
+            (outcome, read_timeline(stores, &plan).await?)
         }
     };
     eprintln!("{}", stats.summary());
@@ -160,7 +184,8 @@ pub async fn run(stores: &Stores, args: &RunArgs) -> Result<()> {
         body.push(b'\n');
         std::fs::write(path, body)?;
     }
-    print_result(&merged.result, merged.mode, args.top, args.format)
+    let timeline = timeline.as_ref();
+    print_result(&merged.result, merged.mode, timeline, args.top, args.format)
 }
 
 /// `workflow`: prints the generated workflow.
