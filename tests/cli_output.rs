@@ -1,8 +1,8 @@
 //! What `logcount run` and merge print for people and for programs: every
 //! `--format` carries the same counts, a pipe gets the step contract byte for
 //! byte, a terminal gets a table; a `--by` job's buckets as CSV, TSV and a
-//! table, matching timeline.json; completions and the man page come from the
-//! same flags.
+//! table, matching timeline.json; `--quiet` leaves stderr empty; completions
+//! and the man page come from the same flags.
 
 use crate::common;
 use logcount::keywords::Keywords;
@@ -282,6 +282,45 @@ fn a_by_job_prints_its_buckets_as_timeline_json_has_them() {
     // JSON stays result.json's.
     let result = std::fs::read_to_string(work.join("result.json")).unwrap();
     assert_eq!(run("json", "in-process"), result);
+}
+
+#[test]
+fn quiet_leaves_stderr_empty_but_errors_still_print() {
+    let (dir, input, want) = sample();
+    let json = serde_json::to_string(&logcount::wire::KeywordCounts::new(want)).unwrap();
+    // (extra args, an extra NAME=value in the environment, stderr is empty)
+    let cases: &[(&[&str], &str, bool)] = &[
+        (&[], "", false),
+        (&["--quiet"], "", true),
+        (&["-q"], "", true),
+        (&[], "LOGCOUNT_QUIET=1", true),
+        (&[], "LOGCOUNT_QUIET=false", false),
+    ];
+    for (args, env, quiet) in cases {
+        let mut c = logcount();
+        c.args(["run", "--parts", "3", "--input"])
+            .arg(&input)
+            .arg("--work")
+            .arg(dir.path().join("w"))
+            .args(*args);
+        if let Some((k, v)) = env.split_once('=') {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        assert_eq!(ok(&o), format!("{json}\n"), "{args:?} {env:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.is_empty(), *quiet, "{args:?} {env:?}: {err}");
+    }
+    let missing = logcount()
+        .args(["run", "--quiet", "--input"])
+        .arg(dir.path().join("absent.log"))
+        .arg("--work")
+        .arg(dir.path().join("w2"))
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.starts_with("logcount: error:"), "{err}");
 }
 
 #[test]

@@ -306,6 +306,9 @@ pub struct RunArgs {
     /// Write the per-step timing summary to this file as JSON.
     #[arg(long, env = env::STATS)]
     pub stats: Option<std::path::PathBuf>,
+    /// Show no progress and no timing summary on stderr (errors still print).
+    #[arg(short, long, env = env::QUIET, value_parser = BoolishValueParser::new())]
+    pub quiet: bool,
 }
 
 impl RunArgs {

@@ -160,11 +160,12 @@ async fn read_timeline(
         })
 }
 
-/// `run`: the whole DAG with the chosen executor; shows progress, prints the
-/// timing summary on stderr (and writes it with `--stats`), prints the result.
+/// `run`: the whole DAG with the chosen executor; shows progress and prints
+/// the timing summary on stderr unless `--quiet` (writes it with `--stats`
+/// either way), prints the result.
 pub async fn run(stores: &Stores, args: &RunArgs) -> Result<()> {
     let plan = args.plan(stores).await?;
-    let progress = progress::Progress::new(progress::Display::auto());
+    let progress = progress::Progress::new(progress::Display::unless_quiet(args.quiet));
     let (jobs, retry) = (plan.options.jobs, plan.retry);
     let (RunOutcome { merged, stats }, timeline) = match args.executor {
         ExecutorKind::InProcess => {
@@ -178,7 +179,9 @@ pub async fn run(stores: &Stores, args: &RunArgs) -> Result<()> {
             (outcome, read_timeline(stores, &plan).await?)
         }
     };
-    eprintln!("{}", stats.summary());
+    if !args.quiet {
+        eprintln!("{}", stats.summary());
+    }
     if let Some(path) = &args.stats {
         let mut body = serde_json::to_vec_pretty(&stats).expect("stats serialize");
         body.push(b'\n');
