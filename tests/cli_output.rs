@@ -1,7 +1,8 @@
 //! What `logcount run` and merge print for people and for programs: every
 //! `--format` carries the same counts, a pipe gets the step contract byte for
-//! byte, a terminal gets a table; completions and the man page come from the
-//! same flags.
+//! byte, a terminal gets a table; a `--by` job's buckets as CSV, TSV and a
+//! table, matching timeline.json; `--quiet` leaves stderr empty; completions
+//! and the man page come from the same flags.
 
 use crate::common;
 use logcount::keywords::Keywords;
@@ -189,6 +190,137 @@ fn a_terminal_gets_a_table() {
         );
     }
     assert!(!text.contains('{'), "no JSON at a terminal: {text}");
+}
+
+/// A generated log over six hours of 2023-02-28, every 97th line untimed.
+fn hourly_sample() -> (tempfile::TempDir, std::path::PathBuf, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let text = String::from_utf8(logcount::gen::generate(400_000, 11)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut log = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        assert!(line.starts_with("2023-02-28T00:"), "{line}");
+        if i % 97 == 0 {
+            log += "no timestamp here: ";
+            log += line;
+        } else {
+            let hour = i * 6 / lines.len();
+            log += &format!("{}{hour:02}{}", &line[..11], &line[13..]);
+        }
+        log.push('\n');
+    }
+    let input = dir.path().join("hours.log");
+    std::fs::write(&input, &log).unwrap();
+    (dir, input, log.into_bytes())
+}
+
+#[test]
+fn a_by_job_prints_its_buckets_as_timeline_json_has_them() {
+    let (dir, input, data) = hourly_sample();
+    let work = dir.path().join("w");
+    let run = |format: &str, executor: &str| {
+        ok(&logcount()
+            .args(["run", "--by", "hour", "--parts", "3", "--format", format])
+            .args(["--executor", executor, "--input"])
+            .arg(&input)
+            .arg("--work")
+            .arg(&work)
+            .output()
+            .unwrap())
+    };
+    let csv = run("csv", "in-process");
+    let timeline: logcount::wire::TimelineFile =
+        serde_json::from_slice(&std::fs::read(work.join("timeline.json")).unwrap()).unwrap();
+    let keywords = Keywords::default_set();
+    let names = keywords.names();
+    assert_eq!(timeline.keywords, names);
+    assert_eq!(timeline.buckets.len(), 6, "six hours");
+    assert!(timeline.untimed.lines > 0);
+
+    let mut rows = csv.lines();
+    assert_eq!(rows.next(), Some("bucket,lines,INFO,WARN,ERROR,DEBUG"));
+    let rows: Vec<Vec<&str>> = rows.map(|r| r.split(',').collect()).collect();
+    // Every bucket of timeline.json in order, then the untimed lines.
+    let mut want: Vec<(&str, u64, &logcount::wire::KeywordCounts)> = timeline
+        .buckets
+        .iter()
+        .map(|b| (b.start.as_str(), b.lines, &b.counts))
+        .collect();
+    want.push(("untimed", timeline.untimed.lines, &timeline.untimed.counts));
+    assert_eq!(rows.len(), want.len(), "{csv}");
+    let mut sums = vec![0u64; names.len()];
+    let mut lines = 0;
+    for (row, (start, n, counts)) in rows.iter().zip(&want) {
+        assert_eq!(
+            (row[0], row[1].parse::<u64>().unwrap()),
+            (*start, *n),
+            "{csv}"
+        );
+        lines += n;
+        for (k, name) in names.iter().enumerate() {
+            let c: u64 = row[2 + k].parse().unwrap();
+            assert_eq!(Some(c), counts.get(name), "{start} {name}");
+            sums[k] += c;
+        }
+    }
+    // The buckets add up to the totals, counted independently, and to the lines.
+    assert_eq!(sums, common::expected(&[&data], &keywords));
+    assert_eq!(lines, data.iter().filter(|&&b| b == b'\n').count() as u64);
+
+    // TSV and the process executor print the same rows; the table labels them for people.
+    assert_eq!(run("tsv", "process").replace('\t', ","), csv);
+    let table = run("table", "in-process");
+    for label in [
+        "hour (UTC)",
+        "2023-02-28 00:00",
+        "2023-02-28 05:00",
+        "untimed",
+        "total",
+    ] {
+        assert!(table.contains(label), "{label}: {table}");
+    }
+    // JSON stays result.json's.
+    let result = std::fs::read_to_string(work.join("result.json")).unwrap();
+    assert_eq!(run("json", "in-process"), result);
+}
+
+#[test]
+fn quiet_leaves_stderr_empty_but_errors_still_print() {
+    let (dir, input, want) = sample();
+    let json = serde_json::to_string(&logcount::wire::KeywordCounts::new(want)).unwrap();
+    // (extra args, an extra NAME=value in the environment, stderr is empty)
+    let cases: &[(&[&str], &str, bool)] = &[
+        (&[], "", false),
+        (&["--quiet"], "", true),
+        (&["-q"], "", true),
+        (&[], "LOGCOUNT_QUIET=1", true),
+        (&[], "LOGCOUNT_QUIET=false", false),
+    ];
+    for (args, env, quiet) in cases {
+        let mut c = logcount();
+        c.args(["run", "--parts", "3", "--input"])
+            .arg(&input)
+            .arg("--work")
+            .arg(dir.path().join("w"))
+            .args(*args);
+        if let Some((k, v)) = env.split_once('=') {
+            c.env(k, v);
+        }
+        let o = c.output().unwrap();
+        assert_eq!(ok(&o), format!("{json}\n"), "{args:?} {env:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(err.is_empty(), *quiet, "{args:?} {env:?}: {err}");
+    }
+    let missing = logcount()
+        .args(["run", "--quiet", "--input"])
+        .arg(dir.path().join("absent.log"))
+        .arg("--work")
+        .arg(dir.path().join("w2"))
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.starts_with("logcount: error:"), "{err}");
 }
 
 #[test]

@@ -226,7 +226,8 @@ pub struct MergeArgs {
     #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
     pub top: Option<usize>,
     /// How to print the result [default: a table at a terminal; elsewhere the contract:
-    /// result.json's JSON, or `word count` lines in words mode].
+    /// result.json's JSON, or `word count` lines in words mode]. A --by job's buckets are
+    /// in the table and are what csv and tsv print; json is result.json's either way.
     #[arg(long, env = env::FORMAT, value_parser = named::<Format>())]
     pub format: Option<Format>,
 }
@@ -307,7 +308,8 @@ pub struct RunArgs {
     #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
     pub top: Option<usize>,
     /// How to print the result [default: a table at a terminal; elsewhere the contract:
-    /// result.json's JSON, or `word count` lines in words mode].
+    /// result.json's JSON, or `word count` lines in words mode]. A --by job's buckets are
+    /// in the table and are what csv and tsv print; json is result.json's either way.
     #[arg(long, env = env::FORMAT, value_parser = named::<Format>())]
     pub format: Option<Format>,
     /// How each count reads and counts.
@@ -323,6 +325,9 @@ pub struct RunArgs {
     /// Write the per-step timing summary to this file as JSON.
     #[arg(long, env = env::STATS)]
     pub stats: Option<std::path::PathBuf>,
+    /// Show no progress and no timing summary on stderr (errors still print).
+    #[arg(short, long, env = env::QUIET, value_parser = BoolishValueParser::new())]
+    pub quiet: bool,
 }
 
 /// What `run` counts.

@@ -19,7 +19,7 @@ use logcount::run::{ChildProcesses, InProcess, MergeResult, RunOutcome};
 use logcount::spec::env::{self, EXIT_BAD_INPUT, EXIT_TRANSIENT};
 use logcount::spec::Mode;
 use logcount::store::Stores;
-use logcount::wire::KeywordCounts;
+use logcount::wire::{KeywordCounts, TimelineFile};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -89,17 +89,18 @@ pub fn print_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// Prints a result as `--format` asks (see [`output::render`]). A closed
-/// pipe is not an error.
+/// Prints a result, and a `--by` job's timeline, as `--format` asks (see
+/// [`output::render`]). A closed pipe is not an error.
 fn print_result(
     result: &KeywordCounts,
     mode: Mode,
+    timeline: Option<&TimelineFile>,
     top: Option<usize>,
     format: Option<output::Format>,
 ) -> Result<()> {
     use std::io::IsTerminal;
     let stdout = std::io::stdout();
-    let text = output::render(result, mode, top, format, stdout.is_terminal())?;
+    let text = output::render(result, mode, timeline, top, format, stdout.is_terminal())?;
     let mut out = stdout.lock();
     match out.write_all(&text).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -136,7 +137,28 @@ pub async fn merge(stores: &Stores, args: &MergeArgs) -> Result<()> {
         std::fs::write(&tmp, format!("{text}\n"))?;
         std::fs::rename(&tmp, path)?;
     }
-    print_result(&merged.result, merged.mode, args.top, args.format)
+    let timeline = merged.timeline.as_ref();
+    print_result(&merged.result, merged.mode, timeline, args.top, args.format)
+}
+
+/// A `--by` run's `timeline.json`, read back from its work prefix (as the
+/// process executor's merge wrote it); `None` for a job without `--by`.
+async fn read_timeline(
+    stores: &Stores,
+    plan: &logcount::run::RunPlan,
+) -> Result<Option<TimelineFile>> {
+    if plan.options.split.counting.by().is_none() {
+        return Ok(None);
+    }
+    let loc = stores.open(&plan.work)?.join(logcount::wire::TIMELINE_FILE);
+    let body = logcount::store::read_all(&loc).await?;
+    serde_json::from_slice(&body)
+        .map(Some)
+        .map_err(|e| logcount::Error::Corrupt {
+            what: "timeline",
+            url: loc.url.to_string(),
+            reason: e.to_string(),
+        })
 }
 
 /// `run` from start to end, on its own runtime: what it counts, where it
@@ -244,19 +266,23 @@ async fn run(
     source: &args::Source,
     work: Option<String>,
 ) -> Result<()> {
-    let merged = match source {
+    let (merged, timeline) = match source {
         args::Source::Stream => run_stream(stores, args, work.as_deref()).await?,
         args::Source::Stored(inputs) => {
             let work = work.expect("a stored input's run has a work prefix");
             run_stored(stores, args, inputs, &work).await?
         }
     };
-    print_result(&merged.result, merged.mode, args.top, args.format)
+    let timeline = timeline.as_ref();
+    print_result(&merged.result, merged.mode, timeline, args.top, args.format)
 }
 
+/// What a run prints from: the result, and a `--by` job's timeline.
+type Outcome = (MergeResult, Option<TimelineFile>);
+
 /// Counts standard input in one pass; with a work prefix, leaves the run's
-/// record there. Prints a one-line summary on stderr.
-async fn run_stream(stores: &Stores, args: &RunArgs, work: Option<&str>) -> Result<MergeResult> {
+/// record there. Prints a one-line summary on stderr unless `--quiet`.
+async fn run_stream(stores: &Stores, args: &RunArgs, work: Option<&str>) -> Result<Outcome> {
     args.check_stream_options()?;
     let counting = args.counting.counting(stores).await?;
     let opts = args.tuning.options(1);
@@ -272,46 +298,54 @@ async fn run_stream(stores: &Stores, args: &RunArgs, work: Option<&str>) -> Resu
     .await?;
     let secs = started.elapsed().as_secs_f64();
     use logcount::run::stats::human_bytes;
-    eprintln!(
-        "logcount: standard input: {} in {secs:.2} s ({}/s), {} lines",
-        human_bytes(merged.bytes),
-        human_bytes((merged.bytes as f64 / secs.max(1e-9)) as u64),
-        merged.lines
-    );
-    Ok(MergeResult {
+    if !args.quiet {
+        eprintln!(
+            "logcount: standard input: {} in {secs:.2} s ({}/s), {} lines",
+            human_bytes(merged.bytes),
+            human_bytes((merged.bytes as f64 / secs.max(1e-9)) as u64),
+            merged.lines
+        );
+    }
+    let result = MergeResult {
         result: merged.result,
         mode: merged.mode,
-    })
+    };
+    Ok((result, merged.timeline))
 }
 
-/// The whole DAG with the chosen executor; shows progress, prints the
-/// timing summary on stderr (and writes it with `--stats`).
+/// The whole DAG with the chosen executor; shows progress and prints the
+/// timing summary on stderr unless `--quiet` (writes it with `--stats`
+/// either way).
 async fn run_stored(
     stores: &Stores,
     args: &RunArgs,
     inputs: &[String],
     work: &str,
-) -> Result<MergeResult> {
+) -> Result<Outcome> {
     let plan = args.plan(stores, inputs, work).await?;
-    let progress = progress::Progress::new(progress::Display::auto());
+    let progress = progress::Progress::new(progress::Display::unless_quiet(args.quiet));
     let (jobs, retry) = (plan.options.jobs, plan.retry);
-    let RunOutcome { merged, stats } = match args.executor {
+    let (RunOutcome { merged, stats }, timeline) = match args.executor {
         ExecutorKind::InProcess => {
             let exec = InProcess::new(stores, &plan)?;
-            logcount::run::run(&exec, jobs, retry, &progress).await?
+            let outcome = logcount::run::run(&exec, jobs, retry, &progress).await?;
+            (outcome, exec.merged().and_then(|m| m.timeline))
         }
         ExecutorKind::Process => {
             let exec = ChildProcesses::new(stores, &plan, ChildProcesses::default_bin_dir()?)?;
-            logcount::run::run(&exec, jobs, retry, &progress).await?
+            let outcome = logcount::run::run(&exec, jobs, retry, &progress).await?;
+            (outcome, read_timeline(stores, &plan).await?)
         }
     };
-    eprintln!("{}", stats.summary());
+    if !args.quiet {
+        eprintln!("{}", stats.summary());
+    }
     if let Some(path) = &args.stats {
         let mut body = serde_json::to_vec_pretty(&stats).expect("stats serialize");
         body.push(b'\n');
         std::fs::write(path, body)?;
     }
-    Ok(merged)
+    Ok((merged, timeline))
 }
 
 /// `workflow`: prints the generated workflow.

@@ -2,21 +2,31 @@
 //! (one JSON line for keywords, `word count` lines for words — the default
 //! for a pipe or a file, byte for byte), as JSON, as an aligned table (the
 //! default at a terminal), or as CSV or TSV.
+//!
+//! A `--by` job's timeline ([`timeline`]) is in the table (after the
+//! totals) and is what CSV and TSV print (a row per bucket; the totals are
+//! its column sums). JSON and the contract stay `result.json`'s JSON; the
+//! buckets as JSON are `timeline.json` in the work prefix.
+
+pub mod timeline;
 
 use logcount::named::Named;
 use logcount::spec::Mode;
-use logcount::wire::KeywordCounts;
+use logcount::wire::{KeywordCounts, TimelineFile};
 
 /// How a result is printed (`--format`, `LOGCOUNT_FORMAT`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// One JSON object, keys in keyword (or count) order.
+    /// One JSON object, keys in keyword (or count) order: `result.json`'s.
     Json,
-    /// Aligned columns: keyword, count, share of the total.
+    /// Aligned columns: keyword, count, share of the total; for a `--by`
+    /// job then a row per time bucket with a sparkline.
     Table,
     /// `keyword,count` with a header line; fields quoted as RFC 4180 says.
+    /// For a `--by` job `bucket,lines,<keyword>...`, a row per bucket.
     Csv,
-    /// `keyword<TAB>count` with a header line.
+    /// `keyword<TAB>count` with a header line; for a `--by` job a row per
+    /// bucket, as CSV.
     Tsv,
 }
 
@@ -32,10 +42,12 @@ impl Named for Format {
     }
     fn help(self) -> &'static str {
         match self {
-            Format::Json => "One JSON object",
-            Format::Table => "Aligned columns: key, count, share",
-            Format::Csv => "key,count lines with a header",
-            Format::Tsv => "Tab-separated key and count lines with a header",
+            Format::Json => "One JSON object, result.json's (a --by job's buckets: timeline.json)",
+            Format::Table => "Aligned columns: key, count, share; a --by job's buckets after them",
+            Format::Csv => {
+                "key,count lines with a header; a --by job: bucket,lines,<keyword>... per bucket"
+            }
+            Format::Tsv => "As csv, tab-separated",
         }
     }
 }
@@ -48,10 +60,12 @@ impl std::fmt::Display for Format {
 
 /// The printed form of a result: `format` when one was asked for; else a
 /// table at a terminal and the step contract's output anywhere else.
-/// Words mode prints at most `top` words.
+/// Words mode prints at most `top` words. A `--by` job's `timeline` is
+/// printed by the table, CSV and TSV formats (see the module doc).
 pub fn render(
     result: &KeywordCounts,
     mode: Mode,
+    timeline: Option<&TimelineFile>,
     top: Option<usize>,
     format: Option<Format>,
     stdout_is_terminal: bool,
@@ -77,6 +91,11 @@ pub fn render(
             return Ok(out);
         }
     };
+    match (format, timeline) {
+        (Format::Csv, Some(t)) => return Ok(timeline::delimited(t, ',', csv_field).into_bytes()),
+        (Format::Tsv, Some(t)) => return Ok(timeline::delimited(t, '\t', tsv_field).into_bytes()),
+        _ => {}
+    }
     let shown: Vec<(String, u64)> = rows()
         .map(|(k, n)| Ok((display_key(k, mode)?, *n)))
         .collect::<std::io::Result<_>>()?;
@@ -97,7 +116,14 @@ pub fn render(
                 out.extend(format!("{}\t{n}\n", tsv_field(k)).bytes());
             }
         }
-        Format::Table => out = table(key_header, &shown, result.values().sum()).into_bytes(),
+        Format::Table => {
+            let mut text = table(key_header, &shown, result.values().sum());
+            if let Some(t) = timeline {
+                text.push('\n');
+                text += &timeline::table(t);
+            }
+            out = text.into_bytes();
+        }
     }
     Ok(out)
 }
@@ -190,7 +216,8 @@ mod tests {
     }
 
     fn text(format: Option<Format>, terminal: bool) -> String {
-        String::from_utf8(render(&seed(), Mode::Keywords, None, format, terminal).unwrap()).unwrap()
+        String::from_utf8(render(&seed(), Mode::Keywords, None, None, format, terminal).unwrap())
+            .unwrap()
     }
 
     #[test]
@@ -219,6 +246,87 @@ mod tests {
              ERROR    2,583  25.8%\n\
              DEBUG    2,509  25.1%\n\
              total   10,000\n"
+        );
+    }
+
+    /// The seed's counts over two hour buckets and three untimed lines.
+    fn seed_timeline() -> TimelineFile {
+        use logcount::timeline::TimeUnit;
+        use logcount::wire::{Bucket, Untimed};
+        let names = ["INFO", "WARN", "ERROR", "DEBUG"];
+        let counts =
+            |c: [u64; 4]| KeywordCounts::new(names.iter().map(|k| k.to_string()).zip(c).collect());
+        let bucket = |start: &str, lines, c| Bucket {
+            start: start.into(),
+            lines,
+            counts: counts(c),
+        };
+        TimelineFile {
+            version: 1,
+            by: TimeUnit::Hour,
+            keywords: names.iter().map(|k| k.to_string()).collect(),
+            buckets: vec![
+                bucket("2023-02-28T06:00:00Z", 6000, [1460, 1448, 1583, 1509]),
+                bucket("2023-02-28T07:00:00Z", 3000, [1000, 1000, 1000, 999]),
+            ],
+            untimed: Untimed {
+                lines: 3,
+                counts: counts([0, 0, 0, 1]),
+            },
+        }
+    }
+
+    #[test]
+    fn a_timeline_is_in_the_table_csv_and_tsv_but_not_the_contract() {
+        let t = seed_timeline();
+        let text = |format: Option<Format>, terminal: bool| {
+            let out = render(&seed(), Mode::Keywords, Some(&t), None, format, terminal);
+            String::from_utf8(out.unwrap()).unwrap()
+        };
+        let contract = "{\"INFO\":2460,\"WARN\":2448,\"ERROR\":2583,\"DEBUG\":2509}\n";
+        let table = text(Some(Format::Table), false);
+        // (format, at a terminal, what it prints)
+        let cases: &[(Option<Format>, bool, &str)] = &[
+            (None, false, contract),
+            (Some(Format::Json), false, contract),
+            (
+                Some(Format::Csv),
+                false,
+                "bucket,lines,INFO,WARN,ERROR,DEBUG\n\
+                 2023-02-28T06:00:00Z,6000,1460,1448,1583,1509\n\
+                 2023-02-28T07:00:00Z,3000,1000,1000,1000,999\n\
+                 untimed,3,0,0,0,1\n",
+            ),
+            (
+                Some(Format::Tsv),
+                false,
+                "bucket\tlines\tINFO\tWARN\tERROR\tDEBUG\n\
+                 2023-02-28T06:00:00Z\t6000\t1460\t1448\t1583\t1509\n\
+                 2023-02-28T07:00:00Z\t3000\t1000\t1000\t1000\t999\n\
+                 untimed\t3\t0\t0\t0\t1\n",
+            ),
+            (None, true, &table),
+        ];
+        for (format, terminal, want) in cases {
+            assert_eq!(text(*format, *terminal), *want, "{format:?} {terminal}");
+        }
+        let (totals, buckets) = table.split_once("\n\n").expect("two tables");
+        // The totals as without a timeline, then the buckets.
+        let plain = render(
+            &seed(),
+            Mode::Keywords,
+            None,
+            None,
+            Some(Format::Table),
+            false,
+        );
+        assert_eq!(format!("{totals}\n").into_bytes(), plain.unwrap());
+        assert_eq!(
+            buckets,
+            "hour (UTC)        lines     INFO   WARN  ERROR  DEBUG\n\
+             2023-02-28 06:00  6,000 █  1,460  1,448  1,583  1,509\n\
+             2023-02-28 07:00  3,000 ▅  1,000  1,000  1,000    999\n\
+             untimed               3        0      0      0      1\n"
         );
     }
 
@@ -253,7 +361,7 @@ mod tests {
     fn an_empty_total_has_no_shares() {
         let zero = KeywordCounts::new(vec![("INFO".into(), 0)]);
         let t = String::from_utf8(
-            render(&zero, Mode::Keywords, None, Some(Format::Table), true).unwrap(),
+            render(&zero, Mode::Keywords, None, None, Some(Format::Table), true).unwrap(),
         )
         .unwrap();
         assert!(t.contains("INFO") && t.contains('-'), "{t}");

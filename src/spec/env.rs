@@ -57,6 +57,8 @@ pub const EXECUTOR: &str = "LOGCOUNT_EXECUTOR";
 pub const RETRIES: &str = "LOGCOUNT_RETRIES";
 /// `logcount run`: a file to write the timing summary to, as JSON.
 pub const STATS: &str = "LOGCOUNT_STATS";
+/// `logcount run`: no progress and no timing summary on stderr.
+pub const QUIET: &str = "LOGCOUNT_QUIET";
 /// Where the process executor finds the step binaries.
 pub const BIN_DIR: &str = "LOGCOUNT_BIN_DIR";
 /// The log filter (`debug`, `info`, `warn`, ...).
