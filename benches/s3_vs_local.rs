@@ -70,6 +70,7 @@ fn main() {
                 None,
             ),
             materialize: false,
+            ..Default::default()
         },
         count: CountOptions::default(),
         jobs: cores,

@@ -449,6 +449,7 @@ async fn a_run_never_merges_a_job_that_another_run_split() {
             parts: 2,
             counting: Counting::default(),
             materialize: false,
+            ..Default::default()
         },
         count: CountOptions::default(),
         jobs: 2,

@@ -26,6 +26,7 @@ fn split_opts(parts: usize, keywords: &Keywords) -> SplitOptions {
             None,
         ),
         materialize: false,
+        ..Default::default()
     }
 }
 

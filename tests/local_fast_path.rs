@@ -28,6 +28,7 @@ fn run_options() -> RunOptions {
             parts: 3,
             counting: logcount::spec::Counting::default(),
             materialize: true,
+            ..Default::default()
         },
         count: CountOptions::default(),
         jobs: 3,

@@ -142,6 +142,7 @@ async fn pipeline(
             parts,
             counting: logcount::spec::Counting::for_keywords(k.clone(), o, None),
             materialize: false,
+            ..Default::default()
         },
         count: CountOptions {
             block_size,

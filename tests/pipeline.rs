@@ -24,6 +24,7 @@ fn opts(parts: usize, keywords: &Keywords) -> RunOptions {
                 None,
             ),
             materialize: false,
+            ..Default::default()
         },
         count: CountOptions::default(),
         jobs: 3,
@@ -182,6 +183,7 @@ fn split_opts(parts: usize, k: &Keywords) -> SplitOptions {
         parts,
         counting: logcount::spec::Counting::for_keywords(k.clone(), Default::default(), None),
         materialize: false,
+        ..Default::default()
     }
 }
 

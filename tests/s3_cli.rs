@@ -227,6 +227,7 @@ fn dataset_prefix_equals_objects_one_by_one() {
                     None,
                 ),
                 materialize: false,
+                ..Default::default()
             },
             count: CountOptions::default(),
             jobs: 2,
@@ -324,6 +325,7 @@ async fn oss_virtual_hosted() {
             parts: 3,
             counting: logcount::spec::Counting::for_keywords(k.clone(), Default::default(), None),
             materialize: false,
+            ..Default::default()
         },
         count: CountOptions::default(),
         jobs: 2,

@@ -23,6 +23,7 @@ fn opts(parts: usize, k: &Keywords, block: usize, materialize: bool) -> RunOptio
             parts,
             counting: logcount::spec::Counting::for_keywords(k.clone(), Default::default(), None),
             materialize,
+            ..Default::default()
         },
         count: CountOptions {
             block_size: block,

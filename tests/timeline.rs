@@ -119,6 +119,7 @@ fn opts(parts: usize, k: &Keywords, by: Option<TimeUnit>, block: usize) -> RunOp
                 by,
             ),
             materialize: false,
+            ..Default::default()
         },
         count: CountOptions {
             block_size: block,

@@ -72,6 +72,7 @@ fn opts(parts: usize, block: usize) -> RunOptions {
             parts,
             counting: logcount::spec::Counting::Words,
             materialize: false,
+            ..Default::default()
         },
         count,
         jobs: 3,

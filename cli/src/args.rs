@@ -13,6 +13,7 @@ use logcount::error::{Error, Result};
 use logcount::keywords::Keywords;
 use logcount::named::Named;
 use logcount::run::{Retry, RunOptions, RunPlan};
+use logcount::spec::dataset::{Filters, GroupBy, DEFAULT_MAX_PARTS};
 use logcount::spec::env;
 use logcount::spec::Counting;
 use logcount::spec::Mode;
@@ -103,6 +104,59 @@ impl CountingArgs {
     }
 }
 
+/// Which objects split takes, how it sizes parts and what parts may mix.
+#[derive(Debug, Clone, Args)]
+pub struct DatasetArgs {
+    /// Cut parts of about this size (512MiB, 1GiB, ...) instead of a fixed number: the fan-out
+    /// follows the data, at most --max-parts parts.
+    #[arg(long, env = env::PART_SIZE, value_parser = parse_part_size, conflicts_with = "parts")]
+    pub part_size: Option<u64>,
+    /// With --part-size: the most parts.
+    #[arg(long, env = env::MAX_PARTS, default_value_t = DEFAULT_MAX_PARTS)]
+    pub max_parts: usize,
+    /// Parts never mix two groups, and merge also writes groups.json (each group's counts):
+    /// `dir` or `dir:DEPTH` (the first DEPTH folders of each object's key), or `object`.
+    #[arg(long, env = env::GROUP_BY, value_name = "dir[:DEPTH]|object")]
+    pub group_by: Option<GroupBy>,
+    /// Take only objects whose key (path below the input) matches this glob (repeatable;
+    /// `*.log`, `2024-*/**/*.gz`; without a '/' it matches the file name at any depth;
+    /// `!GLOB` excludes). The variable holds one glob per line.
+    #[arg(long, env = env::INCLUDE, value_name = "GLOB", value_delimiter = '\n')]
+    pub include: Vec<String>,
+    /// Leave out objects whose key matches this glob (repeatable; `_SUCCESS`, `tmp/**`).
+    #[arg(long, env = env::EXCLUDE, value_name = "GLOB", value_delimiter = '\n')]
+    pub exclude: Vec<String>,
+}
+
+impl DatasetArgs {
+    /// Split's options with `parts` (used when no --part-size is given).
+    pub fn options(
+        &self,
+        parts: usize,
+        counting: Counting,
+        materialize: bool,
+    ) -> Result<SplitOptions> {
+        let nonempty =
+            |v: &[String]| -> Vec<String> { v.iter().filter(|g| !g.is_empty()).cloned().collect() };
+        Ok(SplitOptions {
+            parts,
+            part_size: self.part_size,
+            max_parts: self.max_parts,
+            group_by: self.group_by,
+            filters: Filters::new(&nonempty(&self.include), &nonempty(&self.exclude))?,
+            counting,
+            materialize,
+        })
+    }
+}
+
+fn parse_part_size(s: &str) -> Result<u64, String> {
+    match logcount::gen::parse_size(s)? {
+        0 => Err(format!("{s:?}: a part holds at least 1 byte")),
+        n => Ok(n),
+    }
+}
+
 /// `logcount-split`: cut the input into parts, write the manifest, print the part ids.
 #[derive(Debug, Clone, Args)]
 pub struct SplitArgs {
@@ -124,6 +178,9 @@ pub struct SplitArgs {
     /// Also write each part to <work>/split-output/<id>.txt, like the reference.
     #[arg(long, env = env::MATERIALIZE, value_parser = BoolishValueParser::new())]
     pub materialize: bool,
+    /// Which objects, how big the parts, what parts may mix.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
 }
 
 impl SplitArgs {
@@ -147,11 +204,8 @@ impl SplitArgs {
 
     /// Split's options.
     pub async fn options(&self, stores: &Stores) -> Result<SplitOptions> {
-        Ok(SplitOptions {
-            parts: self.parts,
-            counting: self.counting.counting(stores).await?,
-            materialize: self.materialize,
-        })
+        let counting = self.counting.counting(stores).await?;
+        self.dataset.options(self.parts, counting, self.materialize)
     }
 }
 
@@ -304,6 +358,9 @@ pub struct RunArgs {
     /// Also write each part to <work>/split-output/<id>.txt.
     #[arg(long, env = env::MATERIALIZE, value_parser = BoolishValueParser::new())]
     pub materialize: bool,
+    /// Which objects, how big the parts, what parts may mix.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
     /// Words mode: print only the K most frequent words (result.json keeps them all).
     #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
     pub top: Option<usize>,
@@ -369,6 +426,10 @@ impl RunArgs {
     pub fn check_stream_options(&self) -> Result<()> {
         let refused = [
             (self.parts.is_some(), "--parts"),
+            (self.dataset.part_size.is_some(), "--part-size"),
+            (self.dataset.group_by.is_some(), "--group-by"),
+            (!self.dataset.include.is_empty(), "--include"),
+            (!self.dataset.exclude.is_empty(), "--exclude"),
             (self.materialize, "--materialize"),
             (self.executor == ExecutorKind::Process, "--executor process"),
         ];
@@ -389,11 +450,11 @@ impl RunArgs {
             inputs: inputs.to_vec(),
             work: work.to_string(),
             options: RunOptions {
-                split: SplitOptions {
-                    parts: self.parts.unwrap_or(cores),
-                    counting: self.counting.counting(stores).await?,
-                    materialize: self.materialize,
-                },
+                split: self.dataset.options(
+                    self.parts.unwrap_or(cores),
+                    self.counting.counting(stores).await?,
+                    self.materialize,
+                )?,
                 count: self.tuning.options(jobs),
                 jobs,
             },

@@ -60,10 +60,12 @@ fn run(keywords: &[(&str, u64)]) -> RunReport {
                     id: id.into(),
                     bytes,
                     segments: vec![],
+                    group: None,
                 })
                 .collect(),
             materialized: false,
             stream: false,
+            group_by: None,
             no_other_fields: Default::default(),
         },
         result: KeywordCounts::new(keywords.iter().map(|&(k, v)| (k.into(), v)).collect()),

@@ -23,6 +23,7 @@ use crate::spec::env::{
 };
 use crate::spec::Mode;
 use crate::steps::count::CountOptions;
+use crate::steps::split::SplitOptions;
 use crate::store::Stores;
 use crate::wire::{KeywordCounts, Manifest};
 use std::path::{Path, PathBuf};
@@ -36,7 +37,8 @@ pub struct ChildProcesses {
     bin_dir: PathBuf,
     input: String,
     work: String,
-    parts: usize,
+    /// NUM_PARTS, when the run fixes the number of parts.
+    parts: Option<usize>,
     /// `(KEYWORDS, list)`, or `(KEYWORDS_FILE, a file in scratch)` when a
     /// keyword holds a comma.
     keywords: (&'static str, String),
@@ -87,13 +89,15 @@ impl ChildProcesses {
         if split.materialize {
             split_env.push((env::MATERIALIZE, "true".into()));
         }
+        split_env.extend(dataset_env(split)?);
         Ok(ChildProcesses {
             stores: stores.clone(),
             bin_dir,
             // Split's INPUT holds several inputs one a line.
             input: plan.inputs.join("\n"),
             work: plan.work.clone(),
-            parts: split.parts,
+            // Sized by bytes, or at least a part per group: split decides.
+            parts: (split.part_size.is_none() && split.group_by.is_none()).then_some(split.parts),
             keywords,
             split_env,
             count_env: tuning_env(&plan.options.count),
@@ -122,7 +126,11 @@ impl ChildProcesses {
             let (name, value) = match var.source {
                 EnvSource::Param(Param::Input) => (var.name, self.input.clone()),
                 EnvSource::Param(Param::Work) => (var.name, self.work.clone()),
-                EnvSource::Param(Param::Parts) => (var.name, self.parts.to_string()),
+                // Sized by bytes: no fixed number for split to cut or merge to expect.
+                EnvSource::Param(Param::Parts) => match self.parts {
+                    Some(n) => (var.name, n.to_string()),
+                    None => continue,
+                },
                 EnvSource::Param(Param::Keywords) => self.keywords.clone(),
                 EnvSource::PartId => (var.name, part_id.expect("count has a part id").into()),
                 EnvSource::ResultCopy => (var.name, self.result_copy().display().to_string()),
@@ -212,6 +220,28 @@ fn die_with_parent(cmd: &mut tokio::process::Command) {
 
 #[cfg(not(target_os = "linux"))]
 fn die_with_parent(_cmd: &mut tokio::process::Command) {}
+
+/// How split sizes, groups and filters the dataset, as its variables.
+fn dataset_env(split: &SplitOptions) -> Result<Vec<(&'static str, String)>> {
+    let mut vars = Vec::new();
+    if let Some(size) = split.part_size {
+        vars.push((env::PART_SIZE, size.to_string()));
+        vars.push((env::MAX_PARTS, split.max_parts.to_string()));
+    }
+    if let Some(by) = split.group_by {
+        vars.push((env::GROUP_BY, by.to_string()));
+    }
+    let (include, exclude) = split.filters.globs();
+    for (name, globs) in [(env::INCLUDE, include), (env::EXCLUDE, exclude)] {
+        if globs.iter().any(|g| g.contains('\n')) {
+            return Err(Error::invalid(name, "a glob holds a line break"));
+        }
+        if !globs.is_empty() {
+            vars.push((name, globs.join("\n")));
+        }
+    }
+    Ok(vars)
+}
 
 /// The count step's tuning, as its variables.
 fn tuning_env(count: &CountOptions) -> Vec<(&'static str, String)> {
@@ -325,6 +355,7 @@ mod tests {
                     parts: 7,
                     counting,
                     materialize: false,
+                    ..Default::default()
                 },
                 count: CountOptions {
                     strategy: crate::engine::StrategyKind::AhoOverlapping,

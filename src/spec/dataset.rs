@@ -57,25 +57,29 @@ impl Sizing {
                 max_parts,
             } => {
                 let n = total.div_ceil(part_size.max(1)).max(1);
-                usize::try_from(n).unwrap_or(usize::MAX).min(max_parts.max(1))
+                usize::try_from(n)
+                    .unwrap_or(usize::MAX)
+                    .min(max_parts.max(1))
             }
         }
     }
 
     /// The parts of each group, given each group's bytes: by size, each
     /// group's own count; with a fixed count, that count shared in
-    /// proportion to bytes (largest remainder), each group at least one.
+    /// proportion to bytes (largest remainder), each group at least one (so
+    /// more groups than parts give a part per group). More groups than
+    /// `max_parts` is an error.
     pub fn parts_per_group(self, bytes: &[u64]) -> Result<Vec<usize>> {
         let groups = bytes.len();
         let limit = match self {
-            Sizing::Parts(n) => n,
+            Sizing::Parts(n) => n.max(groups),
             Sizing::PartSize { max_parts, .. } => max_parts,
         };
         if groups > limit {
             return Err(Error::invalid(
                 "group-by",
                 format!(
-                    "the dataset has {groups} groups, more than the {limit} parts allowed \
+                    "the dataset has {groups} groups, more than --max-parts {limit} \
                      (each group needs a part of its own)"
                 ),
             ));
@@ -200,6 +204,8 @@ impl<'de> Deserialize<'de> for GroupBy {
 pub struct Filters {
     include: Option<GlobSet>,
     exclude: Option<GlobSet>,
+    /// The include and exclude globs as given (`!` ones with the excludes).
+    globs: (Vec<String>, Vec<String>),
     given: Vec<String>,
 }
 
@@ -228,7 +234,9 @@ impl Filters {
                 let glob = GlobBuilder::new(&pattern)
                     .literal_separator(true)
                     .build()
-                    .map_err(|e| Error::invalid(format!("{what} glob {g:?}"), e.kind().to_string()))?;
+                    .map_err(|e| {
+                        Error::invalid(format!("{what} glob {g:?}"), e.kind().to_string())
+                    })?;
                 b.add(glob);
             }
             b.build()
@@ -240,6 +248,10 @@ impl Filters {
         Ok(Filters {
             include: set(&inc, "include")?,
             exclude: set(&exc, "exclude")?,
+            globs: (
+                inc.iter().map(|g| g.to_string()).collect(),
+                exc.iter().map(|g| g.to_string()).collect(),
+            ),
             given,
         })
     }
@@ -248,6 +260,11 @@ impl Filters {
     pub fn admits(&self, key: &str) -> bool {
         self.include.as_ref().is_none_or(|s| s.is_match(key))
             && self.exclude.as_ref().is_none_or(|s| !s.is_match(key))
+    }
+
+    /// The include globs, then the exclude globs, as given.
+    pub fn globs(&self) -> (&[String], &[String]) {
+        (&self.globs.0, &self.globs.1)
     }
 
     /// Whether any filter was given.
@@ -324,11 +341,31 @@ mod tests {
         assert_eq!(by(100, 10).parts_for(100_000), 10);
         assert_eq!(Sizing::Parts(7).parts_for(1), 7);
         // Per group.
-        assert_eq!(by(100, 10).parts_per_group(&[250, 0, 100]).unwrap(), [3, 1, 1]);
-        assert_eq!(by(100, 4).parts_per_group(&[250, 0, 100]).unwrap(), [2, 1, 1]);
-        assert_eq!(Sizing::Parts(10).parts_per_group(&[900, 100]).unwrap(), [9, 1]);
-        assert_eq!(Sizing::Parts(4).parts_per_group(&[1, 1, 1, 1]).unwrap(), [1, 1, 1, 1]);
-        assert_eq!(Sizing::Parts(5).parts_per_group(&[0, 0]).unwrap().iter().sum::<usize>(), 5);
-        assert!(Sizing::Parts(2).parts_per_group(&[1, 1, 1]).is_err());
+        assert_eq!(
+            by(100, 10).parts_per_group(&[250, 0, 100]).unwrap(),
+            [3, 1, 1]
+        );
+        assert_eq!(
+            by(100, 4).parts_per_group(&[250, 0, 100]).unwrap(),
+            [2, 1, 1]
+        );
+        assert_eq!(
+            Sizing::Parts(10).parts_per_group(&[900, 100]).unwrap(),
+            [9, 1]
+        );
+        assert_eq!(
+            Sizing::Parts(4).parts_per_group(&[1, 1, 1, 1]).unwrap(),
+            [1, 1, 1, 1]
+        );
+        assert_eq!(
+            Sizing::Parts(5)
+                .parts_per_group(&[0, 0])
+                .unwrap()
+                .iter()
+                .sum::<usize>(),
+            5
+        );
+        assert_eq!(Sizing::Parts(2).parts_per_group(&[1, 1, 1]).unwrap(), [1, 1, 1]);
+        assert!(by(1, 2).parts_per_group(&[1, 1, 1]).is_err());
     }
 }

@@ -57,6 +57,16 @@ pub const EXECUTOR: &str = "LOGCOUNT_EXECUTOR";
 pub const RETRIES: &str = "LOGCOUNT_RETRIES";
 /// `logcount run`: a file to write the timing summary to, as JSON.
 pub const STATS: &str = "LOGCOUNT_STATS";
+/// Split: cut parts of about this size (`512MiB`) instead of [`NUM_PARTS`].
+pub const PART_SIZE: &str = "PART_SIZE";
+/// Split with [`PART_SIZE`]: the most parts.
+pub const MAX_PARTS: &str = "MAX_PARTS";
+/// Split: parts never mix two groups of objects (`dir`, `dir:DEPTH`, `object`).
+pub const GROUP_BY: &str = "GROUP_BY";
+/// Split: take only objects whose key matches one of these globs (one per line).
+pub const INCLUDE: &str = "LOGCOUNT_INCLUDE";
+/// Split: leave out objects whose key matches one of these globs (one per line).
+pub const EXCLUDE: &str = "LOGCOUNT_EXCLUDE";
 /// `logcount run`: no progress and no timing summary on stderr.
 pub const QUIET: &str = "LOGCOUNT_QUIET";
 /// Where the process executor finds the step binaries.
@@ -108,6 +118,11 @@ pub const STEP_VARS: &[&str] = &[
     IGNORE_CASE,
     WHOLE_WORD,
     BY,
+    PART_SIZE,
+    MAX_PARTS,
+    GROUP_BY,
+    INCLUDE,
+    EXCLUDE,
 ];
 
 /// The three steps of the DAG.

@@ -21,6 +21,7 @@
 //! assert!(Counting::new(Mode::Words, Some(k), MatchOptions::default(), None).is_err());
 //! ```
 
+pub mod dataset;
 pub mod env;
 
 use crate::engine::MatchOptions;

@@ -13,8 +13,8 @@ use crate::steps::read_manifest;
 use crate::store::{self, Location, Stores};
 use crate::timeline::Timeline;
 use crate::wire::{
-    self, CountOutput, KeywordCounts, Manifest, Part, TimelineFile, COUNT_DIR,
-    COUNT_OUTPUT_VERSION, RESULT_FILE, TIMELINE_FILE,
+    self, CountOutput, GroupCounts, GroupsFile, KeywordCounts, Manifest, Part, TimelineFile,
+    COUNT_DIR, COUNT_OUTPUT_VERSION, GROUPS_FILE, GROUPS_VERSION, RESULT_FILE, TIMELINE_FILE,
 };
 use crate::words::{encode_word, WordCounts};
 use futures::{StreamExt, TryStreamExt};
@@ -40,6 +40,8 @@ pub struct Merged {
     pub parts: usize,
     /// `--by` jobs: the counts per time bucket, the contents of `timeline.json`.
     pub timeline: Option<TimelineFile>,
+    /// `--group-by` jobs: the counts per group, the contents of `groups.json`.
+    pub groups: Option<GroupsFile>,
 }
 
 /// Runs merge; `expected_parts` (from `NUM_PARTS`) must agree with the manifest.
@@ -100,6 +102,11 @@ pub async fn merge_job(
         let mut body = serde_json::to_vec(timeline).expect("timeline serializes");
         body.push(b'\n');
         store::write_once(&work.join(TIMELINE_FILE), bytes::Bytes::from(body)).await?;
+    }
+    if let Some(groups) = &merged.groups {
+        let mut body = serde_json::to_vec(groups).expect("groups serialize");
+        body.push(b'\n');
+        store::write_once(&work.join(GROUPS_FILE), bytes::Bytes::from(body)).await?;
     }
     let mut body = serde_json::to_vec(&merged.result).expect("counts serialize");
     body.push(b'\n');
@@ -197,6 +204,46 @@ fn sum_with(
         lines,
         parts: outputs.len(),
         timeline: sum_timeline(manifest, outputs)?,
+        groups: sum_groups(manifest, outputs),
+    })
+}
+
+/// The counts per group of a `--group-by` job (outputs already checked
+/// against their parts), in the order the parts cover the groups.
+fn sum_groups(manifest: &Manifest, outputs: &[CountOutput]) -> Option<GroupsFile> {
+    let group_by = manifest.group_by?;
+    let names = keyword_names(manifest);
+    let mut groups: Vec<GroupCounts> = Vec::new();
+    let mut counts: Vec<Vec<u64>> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for (part, out) in manifest.parts.iter().zip(outputs) {
+        let name = part.group.clone().unwrap_or_default();
+        let i = *index.entry(name.clone()).or_insert_with(|| {
+            groups.push(GroupCounts {
+                group: name,
+                bytes: 0,
+                lines: 0,
+                parts: 0,
+                counts: KeywordCounts::default(),
+            });
+            counts.push(vec![0; names.len()]);
+            groups.len() - 1
+        });
+        let g = &mut groups[i];
+        g.bytes += out.bytes;
+        g.lines += out.lines;
+        g.parts += 1;
+        for (c, v) in counts[i].iter_mut().zip(out.counts.values()) {
+            *c += v;
+        }
+    }
+    for (g, c) in groups.iter_mut().zip(counts) {
+        g.counts = KeywordCounts::new(names.iter().cloned().zip(c).collect());
+    }
+    Some(GroupsFile {
+        version: GROUPS_VERSION,
+        group_by,
+        groups,
     })
 }
 

@@ -7,11 +7,12 @@
 
 use crate::cut::{self, MAX_PARTS};
 use crate::error::{Error, Result};
-use crate::spec::Counting;
+use crate::spec::dataset::{Filters, GroupBy, Sizing, DEFAULT_MAX_PARTS};
+use crate::spec::{Counting, Mode};
 use crate::store::{self, Location};
 use crate::wire::{
-    self, InputObject, Manifest, Part, COUNT_DIR, MANIFEST_FILE, MANIFEST_VERSION, RESULT_FILE,
-    SPLIT_DIR, TIMELINE_FILE,
+    self, InputObject, Manifest, Part, COUNT_DIR, GROUPS_FILE, MANIFEST_FILE, MANIFEST_VERSION,
+    RESULT_FILE, SPLIT_DIR, TIMELINE_FILE,
 };
 use futures::{StreamExt, TryStreamExt};
 
@@ -28,12 +29,50 @@ use object_store::ObjectMeta;
 /// What split needs besides its input and work locations.
 #[derive(Debug, Clone)]
 pub struct SplitOptions {
-    /// How many parts to cut the input into (for compressed input a maximum).
+    /// How many parts to cut the input into (for compressed input a
+    /// maximum), unless `part_size` is given.
     pub parts: usize,
+    /// Cut parts of about this many bytes instead: the number of parts
+    /// follows the data, at most `max_parts`.
+    pub part_size: Option<u64>,
+    /// The most parts `part_size` gives
+    /// [default: [`DEFAULT_MAX_PARTS`](crate::spec::dataset::DEFAULT_MAX_PARTS)].
+    pub max_parts: usize,
+    /// Parts never mix two groups of objects; merge also counts per group.
+    pub group_by: Option<GroupBy>,
+    /// Which objects of the inputs to take.
+    pub filters: Filters,
     /// What the job counts (recorded in the manifest).
     pub counting: Counting,
     /// Also write each part to `split-output/<id>.txt`.
     pub materialize: bool,
+}
+
+impl Default for SplitOptions {
+    fn default() -> Self {
+        SplitOptions {
+            parts: 1,
+            part_size: None,
+            max_parts: DEFAULT_MAX_PARTS,
+            group_by: None,
+            filters: Filters::default(),
+            counting: Counting::default(),
+            materialize: false,
+        }
+    }
+}
+
+impl SplitOptions {
+    /// How the number of parts is chosen.
+    pub fn sizing(&self) -> Sizing {
+        match self.part_size {
+            Some(part_size) => Sizing::PartSize {
+                part_size,
+                max_parts: self.max_parts,
+            },
+            None => Sizing::Parts(self.parts),
+        }
+    }
 }
 
 /// How many parts `materialize` writes at once.
@@ -59,30 +98,50 @@ pub async fn split_inputs(
 ) -> Result<Manifest> {
     let work = &work.confined();
     let input = inputs.first();
-    if opts.parts == 0 || opts.parts > MAX_PARTS {
+    check_sizing(opts)?;
+    if opts.group_by.is_some() && opts.counting.mode() == Mode::Words {
         return Err(Error::invalid(
-            "number of parts",
-            format!("{} (it must be between 1 and {MAX_PARTS})", opts.parts),
+            "group-by",
+            "words mode counts one vocabulary for the whole dataset; group-by is for keyword \
+             counts (and --by)",
         ));
     }
-    let objects = inputs.find_objects(work).await?;
+    let mut found = inputs.find_objects(work, &opts.filters).await?;
+    // Each group's objects lie together, in path order within the group.
+    let groups: Vec<String> = match opts.group_by {
+        Some(by) => {
+            found.sort_by_cached_key(|f| (by.group_of(&f.key), f.meta.location.clone()));
+            found.iter().map(|f| by.group_of(&f.key)).collect()
+        }
+        None => Vec::new(),
+    };
+    let objects: Vec<ObjectMeta> = found.into_iter().map(|f| f.meta).collect();
     let sizes: Vec<u64> = objects.iter().map(|m| m.size).collect();
     let total: u64 = sizes.iter().sum();
-    tracing::info!(input = %input, objects = objects.len(), bytes = total, parts = opts.parts, "splitting");
+    let aimed = aim(opts, &groups, &sizes)?;
+    let planned = aimed.targets.len() + 1;
+    tracing::info!(input = %input, objects = objects.len(), bytes = total, parts = planned, "splitting");
 
     let root = input.at(Path::default());
-    let layout = compressed::Layout::inspect(&root, &objects, total, opts.parts).await?;
-    let cuts = align_cuts(&root, &objects, &layout, total, opts.parts).await?;
-    let mut parts = cut::parts_from_cuts(&sizes, &cuts);
+    let layout = compressed::Layout::inspect(&root, &objects, total, planned).await?;
+    let cuts = align_cuts(&root, &objects, &layout, total, &aimed.targets).await?;
+    let mut parts: Vec<(Vec<cut::Segment>, Option<String>)> = cut::parts_from_cuts(&sizes, &cuts)
+        .into_iter()
+        .zip(aimed.groups)
+        .collect();
     if layout.any_compressed() {
         // Compressed objects are cut only where a unit starts: `parts` is a
         // maximum, and parts left empty are dropped (one part remains).
-        parts.retain(|p| !p.is_empty());
+        parts.retain(|(p, _)| !p.is_empty());
         if parts.is_empty() {
-            parts.push(Vec::new());
+            parts.push((Vec::new(), None));
         }
     }
-    let parts = Part::numbered(parts);
+    let (segments, part_groups): (Vec<_>, Vec<_>) = parts.into_iter().unzip();
+    let mut parts = Part::numbered(segments);
+    for (part, group) in parts.iter_mut().zip(part_groups) {
+        part.group = group;
+    }
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         job_id: new_job_id(),
@@ -104,6 +163,7 @@ pub async fn split_inputs(
         parts,
         materialized: opts.materialize,
         stream: false,
+        group_by: opts.group_by,
         no_other_fields: Default::default(),
     };
     manifest
@@ -127,13 +187,83 @@ pub async fn split_inputs(
 /// for the next job's.
 pub(super) async fn retire_earlier_job(work: &Location, materialized: bool) -> Result<()> {
     store::retire_own_files(&work.join(COUNT_DIR), wire::is_count_output_name).await?;
-    for file in [TIMELINE_FILE, RESULT_FILE] {
+    for file in [TIMELINE_FILE, GROUPS_FILE, RESULT_FILE] {
         store::delete_if_exists(&work.join(file)).await?;
     }
     if materialized {
         store::retire_own_files(&work.join(SPLIT_DIR), wire::is_split_output_name).await?;
     }
     Ok(())
+}
+
+/// Refuses a number or size of parts out of range.
+fn check_sizing(opts: &SplitOptions) -> Result<()> {
+    match opts.part_size {
+        None if opts.parts == 0 || opts.parts > MAX_PARTS => Err(Error::invalid(
+            "number of parts",
+            format!("{} (it must be between 1 and {MAX_PARTS})", opts.parts),
+        )),
+        Some(0) => Err(Error::invalid(
+            "part size",
+            "0 (it must be at least 1 byte)",
+        )),
+        Some(_) if opts.max_parts == 0 || opts.max_parts > MAX_PARTS => Err(Error::invalid(
+            "maximum number of parts",
+            format!("{} (it must be between 1 and {MAX_PARTS})", opts.max_parts),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Where the cuts are aimed, and each part's group.
+struct Aimed {
+    /// The cuts' targets in the byte space, before alignment.
+    targets: Vec<u64>,
+    /// Each part's group (`targets.len() + 1` of them), or `None`s.
+    groups: Vec<Option<String>>,
+}
+
+/// Aims the cuts: over the whole byte space, or with groups (`groups[i]`,
+/// object `i`'s, objects of a group together) within each group's range,
+/// with a cut at every group boundary.
+fn aim(opts: &SplitOptions, groups: &[String], sizes: &[u64]) -> Result<Aimed> {
+    let sizing = opts.sizing();
+    let total: u64 = sizes.iter().sum();
+    if groups.is_empty() {
+        let parts = sizing.parts_for(total);
+        return Ok(Aimed {
+            targets: cut::aim(total, parts),
+            groups: vec![None; parts],
+        });
+    }
+    // Each group's name and byte range, in order.
+    let mut ranges: Vec<(&str, u64, u64)> = Vec::new();
+    let mut at = 0;
+    for (g, &size) in groups.iter().zip(sizes) {
+        match ranges.last_mut() {
+            Some((name, _, end)) if *name == g.as_str() => *end += size,
+            _ => ranges.push((g.as_str(), at, at + size)),
+        }
+        at += size;
+    }
+    let bytes: Vec<u64> = ranges.iter().map(|&(_, s, e)| e - s).collect();
+    let per_group = sizing.parts_per_group(&bytes)?;
+    let mut aimed = Aimed {
+        targets: Vec::new(),
+        groups: Vec::new(),
+    };
+    for (i, (&(name, start, end), &n)) in ranges.iter().zip(&per_group).enumerate() {
+        aimed
+            .targets
+            .extend(cut::aim(end - start, n).into_iter().map(|t| start + t));
+        if i + 1 < ranges.len() {
+            aimed.targets.push(end);
+        }
+        aimed
+            .groups
+            .extend(std::iter::repeat_n(Some(name.to_string()), n));
+    }
+    Ok(aimed)
 }
 
 /// Aims the cuts and moves each to the next line start, reading around it
@@ -143,12 +273,10 @@ async fn align_cuts(
     objects: &[ObjectMeta],
     layout: &compressed::Layout,
     total: u64,
-    parts: usize,
+    targets: &[u64],
 ) -> Result<Vec<u64>> {
     let sizes: Vec<u64> = objects.iter().map(|m| m.size).collect();
     let sizes = &sizes;
-    let targets = cut::aim(total, parts);
-    let targets = &targets;
     // Each search stops at the next target: when a line runs past it, this
     // cut lands where the next one does (its part gets no bytes), so a file
     // that is one long line is read once in all, not once per cut.

@@ -12,6 +12,7 @@
 
 use super::PROBE_CONCURRENCY;
 use crate::error::{Error, Result};
+use crate::spec::dataset::Filters;
 use crate::store::{self, Location, Stores};
 use futures::{StreamExt, TryStreamExt};
 use globset::{GlobBuilder, GlobMatcher};
@@ -89,16 +90,50 @@ impl Inputs {
             .join(" ")
     }
 
-    /// Every object the inputs name, in path order, each once, without the
-    /// work prefix's own files.
-    pub(super) async fn find_objects(&self, work: &Location) -> Result<Vec<ObjectMeta>> {
+    /// Every object the inputs name that `filters` admit, in path order,
+    /// each once, without the work prefix's own files. An input that names
+    /// nothing is an error, and so are filters that leave nothing.
+    pub(super) async fn find_objects(
+        &self,
+        work: &Location,
+        filters: &Filters,
+    ) -> Result<Vec<Found>> {
         let mut all = Vec::new();
         for input in &self.0 {
-            all.extend(find_objects(input, work).await?);
+            all.extend(find_objects(input, work, filters).await?);
         }
-        all.sort_by(|a, b| a.location.cmp(&b.location));
-        all.dedup_by(|a, b| a.location == b.location);
+        if all.is_empty() {
+            return Err(Error::invalid(
+                "input",
+                format!(
+                    "no object of {} passes {}",
+                    self.describe(),
+                    filters.describe()
+                ),
+            ));
+        }
+        all.sort_by(|a, b| a.meta.location.cmp(&b.meta.location));
+        all.dedup_by(|a, b| a.meta.location == b.meta.location);
         Ok(all)
+    }
+}
+
+/// An object found, with its key: its path relative to the input it was
+/// found under (for an input naming one object, its file name).
+#[derive(Debug, Clone)]
+pub(super) struct Found {
+    /// The object as the store lists it.
+    pub(super) meta: ObjectMeta,
+    /// Its key, what filters and groups look at.
+    pub(super) key: String,
+}
+
+/// The key of `path` found under `base` (a prefix or object path).
+fn key_of(base: &str, path: &str) -> String {
+    match path.strip_prefix(base) {
+        Some(rest) if base.is_empty() => rest.to_string(),
+        Some(rest) if rest.starts_with('/') => rest[1..].to_string(),
+        _ => path.rsplit('/').next().unwrap_or(path).to_string(),
     }
 }
 
@@ -152,11 +187,19 @@ fn open_one(stores: &Stores, given: &str) -> Result<Input> {
 /// The objects of one input: one object, or every object below a prefix (a
 /// dataset), or those of a glob's folder that match it, in path order. A
 /// dataset leaves out the work prefix, should it lie inside.
-async fn find_objects(given: &Input, work: &Location) -> Result<Vec<ObjectMeta>> {
+async fn find_objects(given: &Input, work: &Location, filters: &Filters) -> Result<Vec<Found>> {
     let input = &given.location;
+    let base = input.path.as_ref();
     if !input.is_prefix() && given.glob.is_none() {
         match store::head(input).await {
-            Ok(meta) => return Ok(vec![meta]),
+            Ok(meta) => {
+                let key = key_of(base, meta.location.as_ref());
+                return Ok(if filters.admits(&key) {
+                    vec![Found { meta, key }]
+                } else {
+                    Vec::new()
+                });
+            }
             Err(Error::NotFound { .. }) => {} // maybe a directory or prefix given without '/'
             Err(e) => return Err(e),
         }
@@ -168,6 +211,7 @@ async fn find_objects(given: &Input, work: &Location) -> Result<Vec<ObjectMeta>>
     let work_dir = work
         .local_path()
         .and_then(|p| std::fs::canonicalize(p).ok());
+    let mut listed_any = false;
     let mut objects: Vec<ObjectMeta> = input
         .store
         .list(Some(&input.path))
@@ -183,13 +227,16 @@ async fn find_objects(given: &Input, work: &Location) -> Result<Vec<ObjectMeta>>
                     _ => false,
                 }
             };
-            let wanted = given.glob.as_ref().is_none_or(|(_, g)| g.is_match(p));
-            futures::future::ready(wanted && !in_work && !really_in_work())
+            let wanted = given.glob.as_ref().is_none_or(|(_, g)| g.is_match(p))
+                && !in_work
+                && !really_in_work();
+            listed_any |= wanted;
+            futures::future::ready(wanted && filters.admits(&key_of(base, p)))
         })
         .try_collect()
         .await
         .map_err(|source| listing_error(input, source))?;
-    if objects.is_empty() {
+    if !listed_any {
         return Err(match &given.glob {
             None => Error::NotFound {
                 what: "input",
@@ -219,7 +266,13 @@ async fn find_objects(given: &Input, work: &Location) -> Result<Vec<ObjectMeta>>
             .try_collect()
             .await?;
     }
-    Ok(objects)
+    Ok(objects
+        .into_iter()
+        .map(|meta| Found {
+            key: key_of(base, meta.location.as_ref()),
+            meta,
+        })
+        .collect())
 }
 
 /// A failed listing of the dataset: transient, but for a local symlink loop,
@@ -285,8 +338,11 @@ mod tests {
             let given: Vec<String> = given.iter().map(|g| format!("memory:///{g}")).collect();
             let inputs = Inputs::open(&stores, &given)?;
             let work = stores.open("memory:///work/")?;
-            let objects = inputs.find_objects(&work).await?;
-            Ok(objects.iter().map(|m| m.location.to_string()).collect())
+            let objects = inputs.find_objects(&work, &Filters::default()).await?;
+            Ok(objects
+                .iter()
+                .map(|m| m.meta.location.to_string())
+                .collect())
         })
     }
 

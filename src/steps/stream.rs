@@ -140,6 +140,7 @@ fn stream_manifest(counting: &Counting, seen: Read0) -> Manifest {
         }]]),
         materialized: false,
         stream: true,
+        group_by: None,
         no_other_fields: Default::default(),
     }
 }

@@ -33,6 +33,10 @@ pub struct Manifest {
     /// read again, so count refuses its part and merge does not look for it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stream: bool,
+    /// `--group-by`: no part mixes two groups, and each part names its
+    /// group; merge also writes `groups.json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_by: Option<crate::spec::dataset::GroupBy>,
     /// Refuses fields this build does not know (serde's
     /// `deny_unknown_fields` does not combine with `flatten`).
     #[serde(flatten, skip_serializing)]
@@ -73,6 +77,9 @@ pub struct Part {
     pub bytes: u64,
     /// The object ranges it counts, in byte-space order; may be empty.
     pub segments: Vec<Segment>,
+    /// With `--group-by`, the group of every object it counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 impl Part {
@@ -82,6 +89,7 @@ impl Part {
             .into_iter()
             .enumerate()
             .map(|(i, segments)| Part {
+                group: None,
                 id: i.to_string(),
                 bytes: segments.iter().map(Segment::len).sum(),
                 segments,
@@ -155,6 +163,44 @@ impl Manifest {
             ));
         }
         self.check_tiling()?;
+        self.check_groups()
+    }
+
+    /// Checks that parts name their groups exactly when the job groups,
+    /// and that no object is counted in two groups.
+    fn check_groups(&self) -> Result<(), String> {
+        let mut group_of_object: Vec<Option<&str>> = vec![None; self.objects.len()];
+        for p in &self.parts {
+            match (self.group_by, &p.group) {
+                (None, Some(g)) => {
+                    return Err(format!(
+                        "part {} names group {g:?} in a job without groups",
+                        p.id
+                    ))
+                }
+                (Some(by), None) => {
+                    return Err(format!(
+                        "part {} names no group in a job grouped by {by}",
+                        p.id
+                    ))
+                }
+                _ => {}
+            }
+            let Some(group) = p.group.as_deref() else {
+                continue;
+            };
+            for s in &p.segments {
+                match group_of_object[s.object] {
+                    Some(other) if other != group => {
+                        return Err(format!(
+                            "{} is in groups {other:?} and {group:?}",
+                            self.objects[s.object].path
+                        ))
+                    }
+                    _ => group_of_object[s.object] = Some(group),
+                }
+            }
+        }
         Ok(())
     }
 

@@ -2,7 +2,8 @@
 //! with its name and format version. Split writes the [`Manifest`]; each
 //! count writes a [`CountOutput`]; merge writes `result.json` (a
 //! [`KeywordCounts`]) and, for a `--by` job, `timeline.json` (a
-//! [`TimelineFile`]). The manifest carries a job id that every count output
+//! [`TimelineFile`]), for a `--group-by` job `groups.json` (a
+//! [`GroupsFile`]). The manifest carries a job id that every count output
 //! repeats, so outputs of two jobs sharing a work prefix never mix. The
 //! report reads these same types.
 //!
@@ -15,11 +16,13 @@
 
 mod count_output;
 mod counts;
+mod groups;
 mod manifest;
 mod timeline;
 
 pub use count_output::CountOutput;
 pub use counts::KeywordCounts;
+pub use groups::{GroupCounts, GroupsFile};
 pub use manifest::{InputObject, Manifest, Part};
 pub use timeline::{Bucket, TimelineCounts, TimelineFile, Untimed};
 
@@ -29,6 +32,8 @@ pub const MANIFEST_VERSION: u32 = 1;
 pub const COUNT_OUTPUT_VERSION: u32 = 1;
 /// The `timeline.json` format this build writes.
 pub const TIMELINE_VERSION: u32 = 1;
+/// The `groups.json` format this build writes.
+pub const GROUPS_VERSION: u32 = 1;
 
 /// The manifest split writes in the work prefix.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -40,6 +45,8 @@ pub const SPLIT_DIR: &str = "split-output";
 pub const RESULT_FILE: &str = "result.json";
 /// The counts per time bucket merge writes for a `--by` job.
 pub const TIMELINE_FILE: &str = "timeline.json";
+/// The counts per group merge writes for a `--group-by` job.
+pub const GROUPS_FILE: &str = "groups.json";
 
 /// The count output of a part: `count-output/<id>.json`.
 pub fn count_output_file(part_id: &str) -> String {
