@@ -86,7 +86,7 @@ impl Sizing {
         }
         let want: Vec<usize> = match self {
             Sizing::PartSize { .. } => bytes.iter().map(|&b| self.parts_for(b)).collect(),
-            Sizing::Parts(n) => apportion(n, bytes),
+            Sizing::Parts(_) => apportion(limit, bytes),
         };
         let sum: usize = want.iter().sum();
         if sum <= limit {
@@ -98,30 +98,51 @@ impl Sizing {
 }
 
 /// `n ≥ bytes.len()` parts shared by groups in proportion to their bytes,
-/// each at least one (largest remainder).
+/// each at least one: each group's quota rounded down (at least one), then
+/// the parts left over to the largest remainders (or the parts over taken
+/// from the smallest).
 fn apportion(n: usize, bytes: &[u64]) -> Vec<usize> {
     let groups = bytes.len();
-    let spare = n.saturating_sub(groups) as u128;
-    let total: u128 = bytes.iter().map(|&b| u128::from(b)).sum::<u128>().max(1);
-    let mut out: Vec<usize> = Vec::with_capacity(groups);
-    let mut rems: Vec<(u128, usize)> = Vec::with_capacity(groups);
-    for (i, &b) in bytes.iter().enumerate() {
-        let exact = spare * u128::from(b);
-        out.push(1 + (exact / total) as usize);
-        rems.push((exact % total, i));
+    if groups == 0 {
+        return Vec::new();
     }
-    let given: usize = out.iter().sum();
-    rems.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    for &(_, i) in rems.iter().take(n.saturating_sub(given)) {
-        out[i] += 1;
+    let n = n.max(groups);
+    let total: u64 = bytes.iter().sum();
+    let quota: Vec<f64> = bytes
+        .iter()
+        .map(|&b| match total {
+            0 => n as f64 / groups as f64,
+            t => n as f64 * b as f64 / t as f64,
+        })
+        .collect();
+    let mut out: Vec<usize> = quota.iter().map(|q| (q.floor() as usize).max(1)).collect();
+    let mut order: Vec<usize> = (0..groups).collect();
+    let left = |out: &[usize], i: usize| quota[i] - out[i] as f64;
+    loop {
+        let sum: usize = out.iter().sum();
+        if sum == n {
+            return out;
+        }
+        if sum < n {
+            order.sort_by(|&a, &b| left(&out, b).total_cmp(&left(&out, a)).then(a.cmp(&b)));
+            for &i in order.iter().take(n - sum) {
+                out[i] += 1;
+            }
+        } else {
+            order.sort_by(|&a, &b| left(&out, a).total_cmp(&left(&out, b)).then(a.cmp(&b)));
+            let over = sum - n;
+            let mut taken = 0;
+            for &i in &order {
+                if taken == over {
+                    break;
+                }
+                if out[i] > 1 {
+                    out[i] -= 1;
+                    taken += 1;
+                }
+            }
+        }
     }
-    // Groups of no bytes at all share what is left in turn.
-    let mut i = 0;
-    while out.iter().sum::<usize>() < n && groups > 0 {
-        out[i % groups] += 1;
-        i += 1;
-    }
-    out
 }
 
 /// Which objects may share a part: those of one group.
@@ -330,6 +351,29 @@ mod tests {
     }
 
     #[test]
+    fn apportion_gives_every_part_and_each_group_one() {
+        let shapes: &[&[u64]] = &[
+            &[0],
+            &[5],
+            &[0, 0, 0],
+            &[1, 1_000_000],
+            &[7, 0, 3, 900, 1],
+            &[u64::MAX / 8, 1],
+        ];
+        for bytes in shapes {
+            for n in 0..40 {
+                let got = apportion(n, bytes);
+                assert_eq!(
+                    got.iter().sum::<usize>(),
+                    n.max(bytes.len()),
+                    "{n} {bytes:?}"
+                );
+                assert!(got.iter().all(|&p| p >= 1), "{n} {bytes:?}: {got:?}");
+            }
+        }
+    }
+
+    #[test]
     fn sizing_table() {
         let by = |part_size, max_parts| Sizing::PartSize {
             part_size,
@@ -365,7 +409,10 @@ mod tests {
                 .sum::<usize>(),
             5
         );
-        assert_eq!(Sizing::Parts(2).parts_per_group(&[1, 1, 1]).unwrap(), [1, 1, 1]);
+        assert_eq!(
+            Sizing::Parts(2).parts_per_group(&[1, 1, 1]).unwrap(),
+            [1, 1, 1]
+        );
         assert!(by(1, 2).parts_per_group(&[1, 1, 1]).is_err());
     }
 }
