@@ -134,6 +134,8 @@ fn check(c: &Case) {
         counting: Counting::default(),
         parts: Part::numbered(ps),
         materialized: false,
+        stream: false,
+        group_by: None,
         no_other_fields: Default::default(),
     };
     manifest.validate().expect("the plan is a valid manifest");
