@@ -15,5 +15,7 @@ fi
 # The container tests (tests/containers.rs) build the image themselves with workloads/image.sh,
 # which installs the rustup musl target and Debian's musl-tools when missing; without a Docker
 # engine they skip loudly (fail under CI=true).
+# The fuzz targets (fuzz/, outside the workspace) build against the library: check them first.
+cargo check --quiet --manifest-path fuzz/Cargo.toml --bins
 cargo test --release --workspace --all-targets "$@"
 cargo test --release --workspace --doc "$@"
