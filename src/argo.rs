@@ -32,7 +32,8 @@ pub use yaml::{to_yaml, Y};
 use crate::cut::MAX_PARTS;
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
-use crate::spec::env::{Credentials, Param, Step};
+use crate::spec::dataset::{Filters, GroupBy, Sizing, DEFAULT_MAX_PARTS};
+use crate::spec::env::{self, Credentials, Param, Step};
 use crate::spec::Counting;
 use container::container;
 use yaml::{l, m, s};
@@ -75,8 +76,16 @@ pub struct WorkflowOptions {
     pub image: String,
     /// Where the input and the work prefix live.
     pub storage: Storage,
-    /// Default of the `parts` parameter.
-    pub parts: usize,
+    /// How split sizes the parts: the default of the `parts` parameter
+    /// (a number), or of the `part-size` parameter (bytes; the fan-out then
+    /// follows each run's data) with `max_parts` fixed on split; the other
+    /// parameter is empty [default: parts of [`DEFAULT_PART_SIZE`]].
+    pub sizing: Sizing,
+    /// Parts never mix two groups of objects (fixed on split; merge also
+    /// writes `groups.json`).
+    pub group_by: Option<GroupBy>,
+    /// Which objects of the input split takes (fixed on split).
+    pub filters: Filters,
     /// Default of the `input` parameter [volume mode: `/mnt/vol/log-count-data.txt`].
     pub input: Option<String>,
     /// Default of the `work` parameter [volume mode: `/mnt/vol`].
@@ -109,7 +118,12 @@ impl WorkflowOptions {
             name: "logcount".into(),
             image: default_image(),
             storage,
-            parts: 5,
+            sizing: Sizing::PartSize {
+                part_size: DEFAULT_PART_SIZE,
+                max_parts: DEFAULT_MAX_PARTS,
+            },
+            group_by: None,
+            filters: Filters::default(),
             input: None,
             work: None,
             counting: Counting::default(),
@@ -122,6 +136,9 @@ impl WorkflowOptions {
         }
     }
 }
+
+/// The part size a generated workflow aims at unless told otherwise.
+pub const DEFAULT_PART_SIZE: u64 = 512 << 20;
 
 /// The image the Dockerfile builds, tagged with this version.
 pub fn default_image() -> String {
@@ -160,8 +177,20 @@ pub fn workflow(opts: &WorkflowOptions) -> Result<Y> {
         ),
         (
             Param::Parts,
-            opts.parts.to_string(),
-            "How many parts (map pods) to cut the input into.",
+            match opts.sizing {
+                Sizing::Parts(n) => n.to_string(),
+                Sizing::PartSize { .. } => String::new(),
+            },
+            "How many parts (map pods) to cut the input into; empty: split decides from part-size.",
+        ),
+        (
+            Param::PartSize,
+            match opts.sizing {
+                Sizing::Parts(_) => String::new(),
+                Sizing::PartSize { part_size, .. } => part_size.to_string(),
+            },
+            "Bytes per part (512MiB, 1GiB): split starts as many map pods as the input needs; \
+             empty when parts is set.",
         ),
         (
             Param::Keywords,
@@ -238,10 +267,29 @@ pub fn workflow(opts: &WorkflowOptions) -> Result<Y> {
 /// Checks the options; returns the input and work defaults and the credentials kind.
 fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)> {
     let bad = |what: &str, reason: String| Err(Error::invalid(what.to_string(), reason));
-    if opts.parts == 0 || opts.parts > MAX_PARTS {
+    match opts.sizing {
+        Sizing::Parts(n) if n == 0 || n > MAX_PARTS => {
+            return bad(
+                "number of parts",
+                format!("{n} (it must be between 1 and {MAX_PARTS})"),
+            )
+        }
+        Sizing::PartSize { part_size: 0, .. } => {
+            return bad("part size", "0 (it must be at least 1 byte)".into())
+        }
+        Sizing::PartSize { max_parts, .. } if max_parts == 0 || max_parts > MAX_PARTS => {
+            return bad(
+                "maximum number of parts",
+                format!("{max_parts} (it must be between 1 and {MAX_PARTS})"),
+            )
+        }
+        _ => {}
+    }
+    env::dataset_env(None, opts.group_by, &opts.filters)?;
+    if opts.group_by.is_some() && opts.counting.mode() == crate::spec::Mode::Words {
         return bad(
-            "number of parts",
-            format!("{} (it must be between 1 and {MAX_PARTS})", opts.parts),
+            "group-by",
+            "words mode counts one vocabulary for the whole dataset".into(),
         );
     }
     if opts.max_parallel == 0 {
@@ -429,7 +477,13 @@ mod tests {
             ..WorkflowOptions::new(Storage::ObjectStore { secret: "s".into() })
         };
         let cases: Vec<(WorkflowOptions, &str)> = vec![
-            (WorkflowOptions { parts: 0, ..vol() }, "number of parts"),
+            (
+                WorkflowOptions {
+                    sizing: Sizing::Parts(0),
+                    ..vol()
+                },
+                "number of parts",
+            ),
             (
                 WorkflowOptions {
                     max_parallel: 0,

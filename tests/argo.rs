@@ -12,6 +12,7 @@
 //! `LOGCOUNT_BLESS=1 cargo test --release --test tests argo::`.
 
 use logcount::argo::{workflow, Storage, WorkflowOptions};
+use logcount::spec::dataset::{Filters, GroupBy, Sizing};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -30,7 +31,7 @@ fn cases() -> Vec<(&'static str, Vec<&'static str>, WorkflowOptions)> {
     let s3 = WorkflowOptions {
         input: Some(S3_INPUT.into()),
         work: Some(S3_WORK.into()),
-        parts: 100,
+        sizing: Sizing::Parts(100),
         ..WorkflowOptions::new(Storage::ObjectStore {
             secret: SECRET.into(),
         })
@@ -73,6 +74,39 @@ fn cases() -> Vec<(&'static str, Vec<&'static str>, WorkflowOptions)> {
         ),
         ("workflow-s3.yaml", s3_args.clone(), s3.clone()),
         (
+            "workflow-s3-by-size.yaml",
+            vec![
+                "--s3-secret",
+                SECRET,
+                "--input",
+                S3_INPUT,
+                "--work",
+                S3_WORK,
+                "--part-size",
+                "1GiB",
+                "--max-parts",
+                "2000",
+                "--group-by",
+                "dir:1",
+                "--include",
+                "*.log",
+                "--include",
+                "*.gz",
+                "--exclude",
+                "_SUCCESS",
+            ],
+            WorkflowOptions {
+                sizing: Sizing::PartSize {
+                    part_size: 1 << 30,
+                    max_parts: 2000,
+                },
+                group_by: Some("dir:1".parse::<GroupBy>().unwrap()),
+                filters: Filters::new(&["*.log".into(), "*.gz".into()], &["_SUCCESS".into()])
+                    .unwrap(),
+                ..s3.clone()
+            },
+        ),
+        (
             "template-s3.yaml",
             with(s3_args, "--template"),
             WorkflowOptions {
@@ -90,6 +124,11 @@ fn logcount_workflow(args: &[&str]) -> std::process::Output {
     for var in [
         "LOGCOUNT_IMAGE",
         "NUM_PARTS",
+        "PART_SIZE",
+        "MAX_PARTS",
+        "GROUP_BY",
+        "LOGCOUNT_INCLUDE",
+        "LOGCOUNT_EXCLUDE",
         "LOGCOUNT_VOLUME_CLAIM",
         "LOGCOUNT_S3_SECRET",
         "LOGCOUNT_MAX_PARALLEL",
@@ -446,4 +485,71 @@ fn every_container_is_hardened_and_the_result_artifact_is_opt_in() {
         // The output parameter is there either way.
         assert!(text.contains("path: \"/tmp/result.json\""), "{file}");
     }
+}
+
+#[test]
+fn a_workflow_sized_by_bytes_takes_its_fan_out_from_split_alone() {
+    let (_, _, opts) = cases()
+        .into_iter()
+        .find(|(f, _, _)| *f == "workflow-s3-by-size.yaml")
+        .unwrap();
+    let doc = workflow(&opts).unwrap().to_json();
+    let spec = &doc["spec"];
+    let params = spec["arguments"]["parameters"].as_array().unwrap();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} parameter"))["value"]
+            .clone()
+    };
+    // No number of parts is fixed at submission: only the part size.
+    assert_eq!(param("parts"), "");
+    assert_eq!(param("part-size"), (1u64 << 30).to_string());
+    let templates = spec["templates"].as_array().unwrap();
+    let env_of = |name: &str| -> Vec<(String, String)> {
+        let t = templates.iter().find(|t| t["name"] == name).unwrap();
+        t["container"]["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|e| {
+                Some((
+                    e["name"].as_str()?.to_string(),
+                    e["value"].as_str()?.to_string(),
+                ))
+            })
+            .collect()
+    };
+    let split = env_of("split");
+    for (var, value) in [
+        ("PART_SIZE", "{{workflow.parameters.part-size}}"),
+        ("NUM_PARTS", "{{workflow.parameters.parts}}"),
+        ("MAX_PARTS", "2000"),
+        ("GROUP_BY", "dir:1"),
+        ("LOGCOUNT_INCLUDE", "*.log\n*.gz"),
+        ("LOGCOUNT_EXCLUDE", "_SUCCESS"),
+    ] {
+        assert!(
+            split.iter().any(|(k, v)| k == var && v == value),
+            "split sets {var}={value}: {split:?}"
+        );
+    }
+    // A map takes no part count from the submission (merge's NUM_PARTS is
+    // only a check, and an empty value leaves the count to the manifest).
+    assert!(!env_of("count")
+        .iter()
+        .any(|(_, v)| v.contains("parameters.parts")));
+    // The one fan-out is over split's printed list.
+    let dag = templates
+        .iter()
+        .find_map(|t| t.get("dag"))
+        .expect("a dag template");
+    let fan: Vec<_> = dag["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.get("withParam"))
+        .collect();
+    assert_eq!(fan, [&serde_json::json!("{{tasks.split.outputs.result}}")]);
 }

@@ -391,3 +391,81 @@ fn the_one_binary_is_each_step_under_its_name() {
         "{help}"
     );
 }
+
+/// The dataset options as Argo passes them: PART_SIZE and GROUP_BY from the
+/// environment decide the fan-out (empty NUM_PARTS, as an unset workflow
+/// parameter, means "not given"), merge writes groups.json, and bad
+/// combinations are exit 2 naming what is wrong.
+#[test]
+fn split_sized_by_bytes_and_grouped_through_the_environment() {
+    let vol = tempfile::tempdir().unwrap();
+    let logs = vol.path().join("logs");
+    for (dir, n) in [("api", 3000), ("db", 1000)] {
+        std::fs::create_dir_all(logs.join(dir)).unwrap();
+        let text = "INFO a\nERROR b\n".repeat(n);
+        std::fs::write(logs.join(dir).join("app.log"), text).unwrap();
+    }
+    std::fs::write(logs.join("_SUCCESS"), "WARN\n").unwrap();
+    let input = format!("{}/", logs.display());
+    let work = vol.path().join("w");
+    let split = |envs: &[(&str, &str)]| {
+        let mut c = step("logcount-split");
+        c.env("WORK_DIR", &work).env("INPUT", &input);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        run(&mut c)
+    };
+    // api: 42,000 bytes, db: 14,000; parts of 10,000 bytes: 5 + 2.
+    let ids = ok(&split(&[
+        ("NUM_PARTS", ""),
+        ("PART_SIZE", "10000"),
+        ("GROUP_BY", "dir"),
+        ("LOGCOUNT_EXCLUDE", "_SUCCESS"),
+    ]));
+    let ids: Vec<String> = serde_json::from_str(ids.trim()).unwrap();
+    assert_eq!(ids.len(), 7, "{ids:?}");
+    for id in &ids {
+        ok(&run(step("logcount-count")
+            .env("WORK_DIR", &work)
+            .env("PART_ID", id)));
+    }
+    let result = ok(&run(step("logcount-merge")
+        .env("WORK_DIR", &work)
+        .env("NUM_PARTS", "")));
+    assert_eq!(result, "{\"INFO\":4000,\"WARN\":0,\"ERROR\":4000,\"DEBUG\":0}\n");
+    let groups: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.join("groups.json")).unwrap()).unwrap();
+    let got: Vec<(String, u64, u64)> = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["group"].as_str().unwrap().to_string(),
+                g["parts"].as_u64().unwrap(),
+                g["counts"]["INFO"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("api".into(), 5, 3000), ("db".into(), 2, 1000)]);
+
+    fails(
+        &split(&[("NUM_PARTS", "3"), ("PART_SIZE", "1MiB")]),
+        2,
+        &["--parts", "--part-size"],
+    );
+    fails(&split(&[("PART_SIZE", "0")]), 2, &["--part-size", "at least 1 byte"]);
+    fails(&split(&[("GROUP_BY", "dir:0")]), 2, &["dir:0"]);
+    fails(
+        &split(&[("LOGCOUNT_INCLUDE", "*.gz")]),
+        2,
+        &[input.as_str(), "*.gz"],
+    );
+    // Groups are counted per keyword job only.
+    fails(
+        &split(&[("GROUP_BY", "dir"), ("LOGCOUNT_MODE", "words")]),
+        2,
+        &["words"],
+    );
+}

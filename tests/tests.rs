@@ -27,6 +27,7 @@ mod cli_inputs;
 mod cli_output;
 mod compressed;
 mod containers;
+mod datasets;
 mod golden;
 mod hostile;
 mod local_fast_path;

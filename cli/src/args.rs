@@ -13,7 +13,7 @@ use logcount::error::{Error, Result};
 use logcount::keywords::Keywords;
 use logcount::named::Named;
 use logcount::run::{Retry, RunOptions, RunPlan};
-use logcount::spec::dataset::{Filters, GroupBy, DEFAULT_MAX_PARTS};
+use logcount::spec::dataset::{Filters, GroupBy, Sizing, DEFAULT_MAX_PARTS};
 use logcount::spec::env;
 use logcount::spec::Counting;
 use logcount::spec::Mode;
@@ -108,9 +108,9 @@ impl CountingArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DatasetArgs {
     /// Cut parts of about this size (512MiB, 1GiB, ...) instead of a fixed number: the fan-out
-    /// follows the data, at most --max-parts parts.
-    #[arg(long, env = env::PART_SIZE, value_parser = parse_part_size, conflicts_with = "parts")]
-    pub part_size: Option<u64>,
+    /// follows the data, at most --max-parts parts. Not with --parts; an empty value is none.
+    #[arg(long, env = env::PART_SIZE, value_name = "SIZE")]
+    pub part_size: Option<String>,
     /// With --part-size: the most parts.
     #[arg(long, env = env::MAX_PARTS, default_value_t = DEFAULT_MAX_PARTS)]
     pub max_parts: usize,
@@ -129,25 +129,74 @@ pub struct DatasetArgs {
 }
 
 impl DatasetArgs {
-    /// Split's options with `parts` (used when no --part-size is given).
+    /// `--part-size`, parsed; an empty value (an Argo parameter left empty) is none.
+    pub fn part_size(&self) -> Result<Option<u64>> {
+        blank_or(
+            self.part_size.as_deref(),
+            &format!("part size (--part-size, {})", env::PART_SIZE),
+            parse_part_size,
+        )
+    }
+
+    /// `--include` and `--exclude`.
+    pub fn filters(&self) -> Result<Filters> {
+        let nonempty =
+            |v: &[String]| -> Vec<String> { v.iter().filter(|g| !g.is_empty()).cloned().collect() };
+        Filters::new(&nonempty(&self.include), &nonempty(&self.exclude))
+    }
+
+    /// Split's options: `parts` when given (`None`: `default_parts`, unless
+    /// --part-size sizes the parts); both is an error.
     pub fn options(
         &self,
-        parts: usize,
+        parts: Option<usize>,
+        default_parts: usize,
         counting: Counting,
         materialize: bool,
     ) -> Result<SplitOptions> {
-        let nonempty =
-            |v: &[String]| -> Vec<String> { v.iter().filter(|g| !g.is_empty()).cloned().collect() };
+        let part_size = self.part_size()?;
+        if parts.is_some() && part_size.is_some() {
+            return Err(Error::invalid(
+                "parts",
+                "give a number of parts (--parts, NUM_PARTS) or a part size (--part-size, \
+                 PART_SIZE), not both",
+            ));
+        }
         Ok(SplitOptions {
-            parts,
-            part_size: self.part_size,
+            parts: parts.unwrap_or(default_parts),
+            part_size,
             max_parts: self.max_parts,
             group_by: self.group_by,
-            filters: Filters::new(&nonempty(&self.include), &nonempty(&self.exclude))?,
+            filters: self.filters()?,
             counting,
             materialize,
         })
     }
+}
+
+/// A value that may be given empty (an Argo parameter left empty): `None`
+/// then; otherwise parsed, its error naming `what`.
+pub fn blank_or<T>(
+    given: Option<&str>,
+    what: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Option<T>> {
+    match given.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => parse(v)
+            .map(Some)
+            .map_err(|reason| Error::invalid(what, reason)),
+    }
+}
+
+/// How a bad number of parts is named: the flag and its variable.
+fn parts_flag() -> String {
+    format!("number of parts (--parts, {})", env::NUM_PARTS)
+}
+
+fn parse_parts(s: &str) -> Result<usize, String> {
+    s.parse()
+        .map_err(|_| format!("{s:?} is not a number of parts"))
 }
 
 fn parse_part_size(s: &str) -> Result<u64, String> {
@@ -169,9 +218,10 @@ pub struct SplitArgs {
     #[arg(long = "work", env = env::WORK_DIR, default_value = DEFAULT_WORK)]
     pub work: String,
     /// How many parts to cut the input into (for gzip / zstd inputs a maximum:
-    /// a part is at least one independently decodable member or frame).
-    #[arg(long, env = env::NUM_PARTS, default_value_t = 5)]
-    pub parts: usize,
+    /// a part is at least one independently decodable member or frame) [default: 5, unless
+    /// --part-size]. An empty value is none.
+    #[arg(long, env = env::NUM_PARTS, value_name = "N")]
+    pub parts: Option<String>,
     /// What the job counts; recorded in the manifest.
     #[command(flatten)]
     pub counting: CountingArgs,
@@ -205,7 +255,8 @@ impl SplitArgs {
     /// Split's options.
     pub async fn options(&self, stores: &Stores) -> Result<SplitOptions> {
         let counting = self.counting.counting(stores).await?;
-        self.dataset.options(self.parts, counting, self.materialize)
+        let parts = blank_or(self.parts.as_deref(), &parts_flag(), parse_parts)?;
+        self.dataset.options(parts, 5, counting, self.materialize)
     }
 }
 
@@ -269,9 +320,10 @@ pub struct MergeArgs {
     /// The work prefix holding the manifest and count outputs (a path or URL).
     #[arg(long = "work", env = env::WORK_DIR, default_value = DEFAULT_WORK)]
     pub work: String,
-    /// The number of parts expected; an error when the manifest disagrees.
-    #[arg(long, env = env::NUM_PARTS)]
-    pub parts: Option<usize>,
+    /// The number of parts expected; an error when the manifest disagrees (an empty value
+    /// checks nothing).
+    #[arg(long, env = env::NUM_PARTS, value_name = "N")]
+    pub parts: Option<String>,
     /// Also write the result to this local file (for a workflow engine to
     /// collect as an output parameter or artifact).
     #[arg(long, env = env::RESULT_COPY)]
@@ -284,6 +336,13 @@ pub struct MergeArgs {
     /// in the table and are what csv and tsv print; json is result.json's either way.
     #[arg(long, env = env::FORMAT, value_parser = named::<Format>())]
     pub format: Option<Format>,
+}
+
+impl MergeArgs {
+    /// The number of parts expected, if any.
+    pub fn parts(&self) -> Result<Option<usize>> {
+        blank_or(self.parts.as_deref(), &parts_flag(), parse_parts)
+    }
 }
 
 fn parse_top(s: &str) -> Result<usize, String> {
@@ -451,7 +510,8 @@ impl RunArgs {
             work: work.to_string(),
             options: RunOptions {
                 split: self.dataset.options(
-                    self.parts.unwrap_or(cores),
+                    self.parts,
+                    cores,
                     self.counting.counting(stores).await?,
                     self.materialize,
                 )?,
@@ -473,9 +533,14 @@ pub struct WorkflowArgs {
     /// The container image holding the step binaries.
     #[arg(long, env = env::IMAGE, default_value_t = logcount::argo::default_image())]
     pub image: String,
-    /// Default number of parts (map pods); `-p parts=N` at submit time overrides it.
-    #[arg(long, env = env::NUM_PARTS, default_value_t = 5)]
-    pub parts: usize,
+    /// A fixed number of parts (map pods) by default, instead of --part-size; `-p parts=N
+    /// -p part-size=` at submit time overrides it.
+    #[arg(long, env = env::NUM_PARTS)]
+    pub parts: Option<usize>,
+    /// Which objects, how big the parts [default: --part-size 512MiB, so that the fan-out
+    /// follows each run's data], what parts may mix.
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
     /// Volume mode: the PersistentVolumeClaim mounted at /mnt/vol in every pod.
     #[arg(long, env = env::VOLUME_CLAIM)]
     pub volume_claim: Option<String>,
@@ -549,7 +614,21 @@ impl WorkflowArgs {
             name: self.name.clone(),
             image: self.image.clone(),
             storage,
-            parts: self.parts,
+            sizing: match (self.parts, self.dataset.part_size()?) {
+                (Some(_), Some(_)) => {
+                    return Err(Error::invalid(
+                        "parts",
+                        "give --parts or --part-size, not both",
+                    ))
+                }
+                (Some(n), None) => Sizing::Parts(n),
+                (None, size) => Sizing::PartSize {
+                    part_size: size.unwrap_or(logcount::argo::DEFAULT_PART_SIZE),
+                    max_parts: self.dataset.max_parts,
+                },
+            },
+            group_by: self.dataset.group_by,
+            filters: self.dataset.filters()?,
             input: self.input.clone(),
             work: self.work.clone(),
             counting: self.counting.counting(stores).await?,

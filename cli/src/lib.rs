@@ -129,7 +129,7 @@ pub async fn count(stores: &Stores, args: &CountArgs) -> Result<()> {
 /// `merge`: prints the result (the contents of result.json).
 pub async fn merge(stores: &Stores, args: &MergeArgs) -> Result<()> {
     let work = stores.open(&args.work)?;
-    let merged = logcount::steps::merge::merge(stores, &work, args.parts).await?;
+    let merged = logcount::steps::merge::merge(stores, &work, args.parts()?).await?;
     if let Some(path) = &args.result_copy {
         // Written whole then renamed: a reader never sees half a result.
         let text = serde_json::to_string(&merged.result).expect("counts serialize");

@@ -5,6 +5,7 @@
 
 use super::yaml::{l, m, s, Y};
 use super::{Storage, WorkflowOptions, NONROOT_UID, RESULT_PATH, TMP_MOUNT, VOLUME_MOUNT};
+use crate::spec::dataset::Sizing;
 use crate::spec::env::{self, counting_env, step_env, Credentials, EnvSource, Step};
 
 /// The container template of one step.
@@ -40,7 +41,17 @@ pub(super) fn container(opts: &WorkflowOptions, step: Step, credentials: Option<
         .collect();
     let mut fixed = Vec::new();
     match step {
-        Step::Split => fixed = counting_env(&opts.counting),
+        Step::Split => {
+            fixed = counting_env(&opts.counting);
+            let max_parts = match opts.sizing {
+                Sizing::PartSize { max_parts, .. } => Some(max_parts),
+                Sizing::Parts(_) => None,
+            };
+            // Checked by `check` before any template is built.
+            fixed.extend(
+                env::dataset_env(max_parts, opts.group_by, &opts.filters).expect("globs checked"),
+            );
+        }
         Step::Merge => fixed.extend(opts.top.map(|k| (env::TOP, k.to_string()))),
         Step::Count => {}
     }

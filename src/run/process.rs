@@ -23,7 +23,6 @@ use crate::spec::env::{
 };
 use crate::spec::Mode;
 use crate::steps::count::CountOptions;
-use crate::steps::split::SplitOptions;
 use crate::store::Stores;
 use crate::wire::{KeywordCounts, Manifest};
 use std::path::{Path, PathBuf};
@@ -39,6 +38,8 @@ pub struct ChildProcesses {
     work: String,
     /// NUM_PARTS, when the run fixes the number of parts.
     parts: Option<usize>,
+    /// PART_SIZE, when the run sizes parts by bytes.
+    part_size: Option<u64>,
     /// `(KEYWORDS, list)`, or `(KEYWORDS_FILE, a file in scratch)` when a
     /// keyword holds a comma.
     keywords: (&'static str, String),
@@ -89,7 +90,8 @@ impl ChildProcesses {
         if split.materialize {
             split_env.push((env::MATERIALIZE, "true".into()));
         }
-        split_env.extend(dataset_env(split)?);
+        let max_parts = split.part_size.map(|_| split.max_parts);
+        split_env.extend(env::dataset_env(max_parts, split.group_by, &split.filters)?);
         Ok(ChildProcesses {
             stores: stores.clone(),
             bin_dir,
@@ -98,6 +100,7 @@ impl ChildProcesses {
             work: plan.work.clone(),
             // Sized by bytes, or at least a part per group: split decides.
             parts: (split.part_size.is_none() && split.group_by.is_none()).then_some(split.parts),
+            part_size: split.part_size,
             keywords,
             split_env,
             count_env: tuning_env(&plan.options.count),
@@ -128,6 +131,10 @@ impl ChildProcesses {
                 EnvSource::Param(Param::Work) => (var.name, self.work.clone()),
                 // Sized by bytes: no fixed number for split to cut or merge to expect.
                 EnvSource::Param(Param::Parts) => match self.parts {
+                    Some(n) => (var.name, n.to_string()),
+                    None => continue,
+                },
+                EnvSource::Param(Param::PartSize) => match self.part_size {
                     Some(n) => (var.name, n.to_string()),
                     None => continue,
                 },
@@ -220,28 +227,6 @@ fn die_with_parent(cmd: &mut tokio::process::Command) {
 
 #[cfg(not(target_os = "linux"))]
 fn die_with_parent(_cmd: &mut tokio::process::Command) {}
-
-/// How split sizes, groups and filters the dataset, as its variables.
-fn dataset_env(split: &SplitOptions) -> Result<Vec<(&'static str, String)>> {
-    let mut vars = Vec::new();
-    if let Some(size) = split.part_size {
-        vars.push((env::PART_SIZE, size.to_string()));
-        vars.push((env::MAX_PARTS, split.max_parts.to_string()));
-    }
-    if let Some(by) = split.group_by {
-        vars.push((env::GROUP_BY, by.to_string()));
-    }
-    let (include, exclude) = split.filters.globs();
-    for (name, globs) in [(env::INCLUDE, include), (env::EXCLUDE, exclude)] {
-        if globs.iter().any(|g| g.contains('\n')) {
-            return Err(Error::invalid(name, "a glob holds a line break"));
-        }
-        if !globs.is_empty() {
-            vars.push((name, globs.join("\n")));
-        }
-    }
-    Ok(vars)
-}
 
 /// The count step's tuning, as its variables.
 fn tuning_env(count: &CountOptions) -> Vec<(&'static str, String)> {
@@ -409,9 +394,30 @@ mod tests {
                 .map(|(k, _)| k)
                 .collect();
             for v in step_env(step, None) {
+                // Split is sized one way: NUM_PARTS here, so PART_SIZE is left out.
+                if step == Step::Split && v.name == env::PART_SIZE {
+                    assert!(!local.iter().any(|k| k == v.name));
+                    continue;
+                }
                 assert!(local.iter().any(|k| k == v.name), "{step:?} {}", v.name);
             }
         }
+    }
+
+    #[test]
+    fn a_run_sized_by_bytes_passes_part_size_and_max_parts_not_num_parts() {
+        let k = Keywords::parse_list("A").unwrap();
+        let mut plan = plan(Counting::for_keywords(k, Default::default(), None));
+        plan.options.split.part_size = Some(1 << 20);
+        plan.options.split.max_parts = 9;
+        let run = ChildProcesses::new(&Stores::new(), &plan, "/bin".into()).unwrap();
+        let split = run.render_env(Step::Split, None);
+        assert!(split.contains(&(env::PART_SIZE.into(), "1048576".into())));
+        assert!(split.contains(&(env::MAX_PARTS.into(), "9".into())));
+        assert!(!split.iter().any(|(k, _)| k == env::NUM_PARTS));
+        // Merge learns the number of parts from the manifest, not from the run.
+        let merge = run.render_env(Step::Merge, None);
+        assert!(!merge.iter().any(|(k, _)| k == env::NUM_PARTS));
     }
 
     #[test]

@@ -213,6 +213,14 @@ impl<'de> Deserialize<'de> for GroupBy {
     }
 }
 
+impl PartialEq for Filters {
+    fn eq(&self, other: &Self) -> bool {
+        self.globs == other.globs
+    }
+}
+
+impl Eq for Filters {}
+
 /// Which objects of the inputs split takes: those whose key matches an
 /// `--include` glob (all, when none is given) and no `--exclude` glob.
 ///

@@ -177,13 +177,21 @@ pub enum Param {
     Work,
     /// [`NUM_PARTS`].
     Parts,
+    /// [`PART_SIZE`].
+    PartSize,
     /// [`KEYWORDS`].
     Keywords,
 }
 
 impl Param {
     /// Every parameter, in the workflow's order.
-    pub const ALL: [Param; 4] = [Param::Input, Param::Work, Param::Parts, Param::Keywords];
+    pub const ALL: [Param; 5] = [
+        Param::Input,
+        Param::Work,
+        Param::Parts,
+        Param::PartSize,
+        Param::Keywords,
+    ];
 
     /// The parameter's name in the workflow.
     pub fn name(self) -> &'static str {
@@ -191,6 +199,7 @@ impl Param {
             Param::Input => "input",
             Param::Work => "work",
             Param::Parts => "parts",
+            Param::PartSize => "part-size",
             Param::Keywords => "keywords",
         }
     }
@@ -282,6 +291,7 @@ pub fn step_env(step: Step, credentials: Option<Credentials>) -> Vec<EnvVar> {
             p(INPUT, Param::Input),
             p(WORK_DIR, Param::Work),
             p(NUM_PARTS, Param::Parts),
+            p(PART_SIZE, Param::PartSize),
             p(KEYWORDS, Param::Keywords),
         ],
         Step::Count => vec![
@@ -341,4 +351,43 @@ pub fn counting_env(counting: &super::Counting) -> Vec<(&'static str, String)> {
         env.push((BY, by.to_string()));
     }
     env
+}
+
+/// How split shapes the dataset beyond its number or size of parts, as
+/// split's variables: [`MAX_PARTS`] (with a part size), [`GROUP_BY`],
+/// [`INCLUDE`] and [`EXCLUDE`] (one glob per line; a glob holding a line
+/// break cannot be passed).
+///
+/// ```
+/// use logcount::spec::dataset::Filters;
+/// use logcount::spec::env;
+/// let f = Filters::new(&["*.log".into()], &["_SUCCESS".into()]).unwrap();
+/// let vars = env::dataset_env(None, Some("dir:2".parse().unwrap()), &f).unwrap();
+/// assert_eq!(vars, [(env::GROUP_BY, "dir:2".to_string()), (env::INCLUDE, "*.log".into()), (env::EXCLUDE, "_SUCCESS".into())]);
+/// ```
+pub fn dataset_env(
+    max_parts: Option<usize>,
+    group_by: Option<super::dataset::GroupBy>,
+    filters: &super::dataset::Filters,
+) -> crate::error::Result<Vec<(&'static str, String)>> {
+    let mut vars = Vec::new();
+    if let Some(n) = max_parts {
+        vars.push((MAX_PARTS, n.to_string()));
+    }
+    if let Some(by) = group_by {
+        vars.push((GROUP_BY, by.to_string()));
+    }
+    let (include, exclude) = filters.globs();
+    for (name, globs) in [(INCLUDE, include), (EXCLUDE, exclude)] {
+        if globs.iter().any(|g| g.contains('\n')) {
+            return Err(crate::error::Error::invalid(
+                name,
+                "a glob holds a line break",
+            ));
+        }
+        if !globs.is_empty() {
+            vars.push((name, globs.join("\n")));
+        }
+    }
+    Ok(vars)
 }

@@ -92,6 +92,16 @@ impl Backend {
         url
     }
 
+    /// Reads an object, or `None` when there is none.
+    pub async fn get_opt(&self, name: &str) -> Option<Vec<u8>> {
+        let loc = self.stores.open(&self.url(name)).unwrap();
+        match store::read_all(&loc).await {
+            Ok(b) => Some(b.to_vec()),
+            Err(logcount::Error::NotFound { .. }) => None,
+            Err(e) => panic!("reading {name}: {e:#}"),
+        }
+    }
+
     /// Reads an object.
     pub async fn get(&self, name: &str) -> Vec<u8> {
         let loc = self.stores.open(&self.url(name)).unwrap();
