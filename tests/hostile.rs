@@ -190,6 +190,87 @@ fn tamper(s: &Sandbox, f: impl FnOnce(&mut serde_json::Value)) {
     std::fs::write(path, serde_json::to_vec(&m).unwrap()).unwrap();
 }
 
+fn tamper_plan(s: &Sandbox, id: &str, f: impl FnOnce(&mut serde_json::Value)) {
+    let path = s.work().join(format!("plan/{id}.json"));
+    let mut p: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    f(&mut p);
+    std::fs::write(path, serde_json::to_vec(&p).unwrap()).unwrap();
+}
+
+/// A part's plan is all its count reads: a broken one is refused, exit 2,
+/// naming the plan, and nothing is written.
+#[test]
+fn broken_plans_are_refused_by_count() {
+    type Tamper = Box<dyn Fn(&Sandbox)>;
+    let raw = |body: &'static [u8]| -> Tamper {
+        Box::new(move |s: &Sandbox| std::fs::write(s.work().join("plan/1.json"), body).unwrap())
+    };
+    let json = |f: fn(&mut serde_json::Value)| -> Tamper {
+        Box::new(move |s: &Sandbox| tamper_plan(s, "1", f))
+    };
+    let cases: Vec<(&str, Tamper, &[&str])> = vec![
+        ("empty file", raw(b""), &["not a valid part plan", "EOF"]),
+        (
+            "truncated",
+            raw(b"{\"version\":1,\"job"),
+            &["not a valid part plan"],
+        ),
+        (
+            "another version",
+            json(|p| p["version"] = 2.into()),
+            &["version 2"],
+        ),
+        (
+            "unknown field",
+            json(|p| p["extra"] = true.into()),
+            &["unknown field `extra`"],
+        ),
+        (
+            "another part's plan",
+            json(|p| p["part"]["id"] = "0".into()),
+            &["part \"0\"'s plan"],
+        ),
+        (
+            "a range past the object's end",
+            json(|p| p["part"]["segments"][0]["end"] = 1_000_000.into()),
+            &["lies outside", "log-count-data.txt"],
+        ),
+        (
+            "bytes that disagree with the ranges",
+            json(|p| p["part"]["bytes"] = 1.into()),
+            &["says 1 bytes"],
+        ),
+        (
+            "an object that is not listed",
+            json(|p| p["part"]["segments"][0]["object"] = 3.into()),
+            &["names object #3 of 1"],
+        ),
+    ];
+    for (name, apply, needles) in cases {
+        let s = Sandbox::new(LOG);
+        s.split(2);
+        apply(&s);
+        let before = snapshot(s.root.path());
+        let mut all = vec!["plan/1.json"];
+        all.extend_from_slice(needles);
+        let o = s.count("1");
+        assert_eq!(
+            o.status.code(),
+            Some(2),
+            "{name}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        fails(&o, 2, &all);
+        assert_eq!(
+            snapshot(s.root.path()),
+            before,
+            "{name}: a refused count wrote something"
+        );
+        // The other part's plan is its own: part 0 still counts.
+        ok(&s.count("0"));
+    }
+}
+
 #[test]
 fn broken_manifests_are_refused_by_count_and_merge() {
     type Tamper = Box<dyn Fn(&Sandbox)>;
@@ -308,6 +389,9 @@ fn broken_manifests_are_refused_by_count_and_merge() {
     for (name, apply, needles) in cases {
         let s = Sandbox::new(LOG);
         s.split(2);
+        // Without plans (a work prefix split before they were written),
+        // count reads the manifest.
+        std::fs::remove_dir_all(s.work().join("plan")).unwrap();
         apply(&s);
         let before = snapshot(s.root.path());
         for o in [s.count("0"), s.count("1"), s.merge()] {
@@ -333,6 +417,13 @@ fn a_manifest_bigger_than_the_input_is_caught_when_reading() {
         m["parts"][1]["segments"][0]["end"] =
             (m["parts"][1]["segments"][0]["end"].as_u64().unwrap() + 100).into();
         m["parts"][1]["bytes"] = (m["parts"][1]["bytes"].as_u64().unwrap() + 100).into();
+    });
+    // Part 1's plan says the same.
+    tamper_plan(&s, "1", |p| {
+        p["objects"][0]["size"] = (LOG.len() as u64 + 100).into();
+        p["part"]["segments"][0]["end"] =
+            (p["part"]["segments"][0]["end"].as_u64().unwrap() + 100).into();
+        p["part"]["bytes"] = (p["part"]["bytes"].as_u64().unwrap() + 100).into();
     });
     ok(&s.count("0"));
     fails(

@@ -72,8 +72,33 @@ pub async fn count(
     opts: &CountOptions,
 ) -> Result<CountOutput> {
     let work = &work.confined();
-    let manifest = read_manifest(work).await?;
+    let manifest = match read_plan(work, part_id).await? {
+        Some(plan) => plan,
+        // A work prefix split before plans were written, or a stream's record.
+        None => read_manifest(work).await?,
+    };
     count_with_manifest(stores, work, &manifest, part_id, opts).await
+}
+
+/// Part `part_id`'s plan (`plan/<id>.json`), as a one-part manifest; `None`
+/// when split wrote none for it (the manifest then says whether it exists).
+async fn read_plan(work: &Location, part_id: &str) -> Result<Option<Manifest>> {
+    if !crate::wire::is_part_id(part_id) {
+        return Ok(None); // not a file name: the manifest's error names the known parts
+    }
+    let loc = work.join(&crate::wire::plan_file(part_id));
+    let plan: crate::wire::PartPlan = match store::read_json(&loc, "part plan").await {
+        Ok(plan) => plan,
+        Err(Error::NotFound { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    plan.validate(part_id).map_err(|reason| Error::Corrupt {
+        what: "part plan",
+        url: loc.url.to_string(),
+        reason,
+    })?;
+    tracing::debug!(part = part_id, objects = plan.objects.len(), "plan read");
+    Ok(Some(plan.into_manifest()))
 }
 
 /// Runs count with a manifest already read (the in-process orchestrator).

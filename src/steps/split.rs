@@ -177,9 +177,34 @@ pub async fn split_inputs(
     if opts.materialize {
         materialize(&root, &manifest, work).await?;
     }
+    write_plans(work, &manifest).await?;
+    // Last: the manifest marks a finished split.
     store::write_json(&work.join(MANIFEST_FILE), &manifest).await?;
-    tracing::info!(job_id = %manifest.job_id, "manifest written");
+    tracing::info!(job_id = %manifest.job_id, parts = manifest.parts.len(), "manifest written");
     Ok(manifest)
+}
+
+/// Plans written at once (a PUT each on object storage).
+const PLAN_WRITE_CONCURRENCY: usize = 64;
+
+/// Writes `plan/<id>.json` for every part: what its count task reads.
+async fn write_plans(work: &Location, manifest: &Manifest) -> Result<()> {
+    use futures::{StreamExt, TryStreamExt};
+    futures::stream::iter(&manifest.parts)
+        .map(|part| async move {
+            let plan = wire::PartPlan::of(manifest, part);
+            // Compact: the bytes each map task reads.
+            let mut body = serde_json::to_vec(&plan).expect("plans serialize");
+            body.push(b'\n');
+            store::write_once(
+                &work.join(&wire::plan_file(&part.id)),
+                bytes::Bytes::from(body),
+            )
+            .await
+        })
+        .buffer_unordered(PLAN_WRITE_CONCURRENCY)
+        .try_collect::<()>()
+        .await
 }
 
 /// Removes what an earlier job wrote in `work` (count outputs, results; the
@@ -187,6 +212,7 @@ pub async fn split_inputs(
 /// for the next job's.
 pub(super) async fn retire_earlier_job(work: &Location, materialized: bool) -> Result<()> {
     store::retire_own_files(&work.join(COUNT_DIR), wire::is_count_output_name).await?;
+    store::retire_own_files(&work.join(wire::PLAN_DIR), wire::is_plan_name).await?;
     for file in [TIMELINE_FILE, GROUPS_FILE, RESULT_FILE] {
         store::delete_if_exists(&work.join(file)).await?;
     }

@@ -1,5 +1,6 @@
 //! The wire format: every file the steps exchange through the work prefix,
-//! with its name and format version. Split writes the [`Manifest`]; each
+//! with its name and format version. Split writes the [`Manifest`] and
+//! a [`PartPlan`] per part (all a count task reads); each
 //! count writes a [`CountOutput`]; merge writes `result.json` (a
 //! [`KeywordCounts`]) and, for a `--by` job, `timeline.json` (a
 //! [`TimelineFile`]), for a `--group-by` job `groups.json` (a
@@ -18,12 +19,14 @@ mod count_output;
 mod counts;
 mod groups;
 mod manifest;
+mod plan;
 mod timeline;
 
 pub use count_output::CountOutput;
 pub use counts::KeywordCounts;
 pub use groups::{GroupCounts, GroupsFile};
 pub use manifest::{InputObject, Manifest, Part};
+pub use plan::PartPlan;
 pub use timeline::{Bucket, TimelineCounts, TimelineFile, Untimed};
 
 /// The manifest format this build writes and reads.
@@ -34,11 +37,15 @@ pub const COUNT_OUTPUT_VERSION: u32 = 1;
 pub const TIMELINE_VERSION: u32 = 1;
 /// The `groups.json` format this build writes.
 pub const GROUPS_VERSION: u32 = 1;
+/// The part-plan format (`plan/<id>.json`) this build writes and reads.
+pub const PLAN_VERSION: u32 = 1;
 
 /// The manifest split writes in the work prefix.
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The folder of the count outputs, `count-output/<part id>.json`.
 pub const COUNT_DIR: &str = "count-output";
+/// The folder of the parts' plans, `plan/<part id>.json` (see [`PartPlan`]).
+pub const PLAN_DIR: &str = "plan";
 /// The folder of the parts' copies, `split-output/<part id>.txt` (`--materialize`).
 pub const SPLIT_DIR: &str = "split-output";
 /// The result merge writes: keyword → count, the reference's shape.
@@ -51,6 +58,11 @@ pub const GROUPS_FILE: &str = "groups.json";
 /// The count output of a part: `count-output/<id>.json`.
 pub fn count_output_file(part_id: &str) -> String {
     format!("{COUNT_DIR}/{part_id}.json")
+}
+
+/// The plan of a part: `plan/<id>.json`.
+pub fn plan_file(part_id: &str) -> String {
+    format!("{PLAN_DIR}/{part_id}.json")
 }
 
 /// The copy of a part: `split-output/<id>.txt`.
@@ -76,6 +88,11 @@ pub fn is_part_id(id: &str) -> bool {
 /// (`<part id>.json`), so that a new split may retire it.
 pub fn is_count_output_name(name: &str) -> bool {
     name.strip_suffix(".json").is_some_and(is_part_id)
+}
+
+/// Whether a file directly in [`PLAN_DIR`] is one split writes (`<part id>.json`).
+pub fn is_plan_name(name: &str) -> bool {
+    is_count_output_name(name)
 }
 
 /// Whether a file directly in [`SPLIT_DIR`] is one a materializing split
