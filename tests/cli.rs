@@ -252,7 +252,9 @@ fn bad_input_exits_2_with_a_clear_message() {
         &["3 given", "2 parts"],
     );
     // Without plans, count reads the manifest.
-    std::fs::remove_dir_all(v.join("plan")).unwrap();
+    for f in ["plans.idx", "plans.jsonl"] {
+        std::fs::remove_file(v.join(f)).unwrap();
+    }
     std::fs::write(v.join("manifest.json"), "{\"version\": 1, \"job").unwrap();
     fails(&count("0"), 2, &["manifest.json", "not a valid manifest"]);
     std::fs::write(v.join("manifest.json"), "{\"version\": 2}").unwrap();

@@ -191,10 +191,31 @@ fn tamper(s: &Sandbox, f: impl FnOnce(&mut serde_json::Value)) {
 }
 
 fn tamper_plan(s: &Sandbox, id: &str, f: impl FnOnce(&mut serde_json::Value)) {
-    let path = s.work().join(format!("plan/{id}.json"));
-    let mut p: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    f(&mut p);
-    std::fs::write(path, serde_json::to_vec(&p).unwrap()).unwrap();
+    rewrite_plan(s, id, |line| {
+        let mut p: serde_json::Value = serde_json::from_slice(line).unwrap();
+        f(&mut p);
+        serde_json::to_vec(&p).unwrap()
+    });
+}
+
+/// Replaces part `id`'s line of plans.jsonl and writes the index anew.
+fn rewrite_plan(s: &Sandbox, id: &str, f: impl FnOnce(&[u8]) -> Vec<u8>) {
+    let path = s.work().join("plans.jsonl");
+    let text = std::fs::read(&path).unwrap();
+    let mut lines: Vec<Vec<u8>> = text
+        .split_inclusive(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\n").unwrap().to_vec())
+        .collect();
+    let i: usize = id.parse().unwrap();
+    lines[i] = f(&lines[i]);
+    let (mut plans, mut index) = (Vec::new(), String::new());
+    for l in lines {
+        index.push_str(&format!("{:020} {:010}\n", plans.len(), l.len() + 1));
+        plans.extend_from_slice(&l);
+        plans.push(b'\n');
+    }
+    std::fs::write(path, plans).unwrap();
+    std::fs::write(s.work().join("plans.idx"), index).unwrap();
 }
 
 /// A part's plan is all its count reads: a broken one is refused, exit 2,
@@ -203,7 +224,7 @@ fn tamper_plan(s: &Sandbox, id: &str, f: impl FnOnce(&mut serde_json::Value)) {
 fn broken_plans_are_refused_by_count() {
     type Tamper = Box<dyn Fn(&Sandbox)>;
     let raw = |body: &'static [u8]| -> Tamper {
-        Box::new(move |s: &Sandbox| std::fs::write(s.work().join("plan/1.json"), body).unwrap())
+        Box::new(move |s: &Sandbox| rewrite_plan(s, "1", |_| body.to_vec()))
     };
     let json = |f: fn(&mut serde_json::Value)| -> Tamper {
         Box::new(move |s: &Sandbox| tamper_plan(s, "1", f))
@@ -251,7 +272,7 @@ fn broken_plans_are_refused_by_count() {
         s.split(2);
         apply(&s);
         let before = snapshot(s.root.path());
-        let mut all = vec!["plan/1.json"];
+        let mut all = vec!["plans.jsonl", "part 1"];
         all.extend_from_slice(needles);
         let o = s.count("1");
         assert_eq!(
@@ -269,6 +290,21 @@ fn broken_plans_are_refused_by_count() {
         // The other part's plan is its own: part 0 still counts.
         ok(&s.count("0"));
     }
+}
+
+/// A broken index record is refused naming the index; a part past the
+/// index's end is an unknown part, as the manifest says.
+#[test]
+fn a_broken_plan_index_is_refused_by_count() {
+    let s = Sandbox::new(LOG);
+    s.split(2);
+    let idx = s.work().join("plans.idx");
+    let mut text = std::fs::read(&idx).unwrap();
+    text[32..64].copy_from_slice(b"not an offset and a length.....\n");
+    std::fs::write(&idx, text).unwrap();
+    fails(&s.count("1"), 2, &["plans.idx", "record 1"]);
+    ok(&s.count("0"));
+    fails(&s.count("2"), 2, &["2"]);
 }
 
 #[test]
@@ -391,7 +427,9 @@ fn broken_manifests_are_refused_by_count_and_merge() {
         s.split(2);
         // Without plans (a work prefix split before they were written),
         // count reads the manifest.
-        std::fs::remove_dir_all(s.work().join("plan")).unwrap();
+        for f in ["plans.idx", "plans.jsonl"] {
+            std::fs::remove_file(s.work().join(f)).unwrap();
+        }
         apply(&s);
         let before = snapshot(s.root.path());
         for o in [s.count("0"), s.count("1"), s.merge()] {
@@ -553,4 +591,20 @@ fn a_new_split_retires_the_previous_result() {
         "split left the previous job's result.json"
     );
     assert!(!s.work().join("count-output/0.json").exists());
+}
+
+/// Count reads its own plan and never the manifest: with the manifest
+/// unreadable while the counts run, every part still counts, and merge
+/// (which reads the manifest) gives the result once it is back.
+#[test]
+fn count_reads_its_plan_and_not_the_manifest() {
+    let s = Sandbox::new(LOG);
+    s.split(2);
+    let manifest = s.work().join("manifest.json");
+    let kept = std::fs::read(&manifest).unwrap();
+    std::fs::write(&manifest, b"not a manifest").unwrap();
+    ok(&s.count("0"));
+    ok(&s.count("1"));
+    std::fs::write(&manifest, kept).unwrap();
+    ok(&s.merge());
 }

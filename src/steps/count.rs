@@ -80,24 +80,74 @@ pub async fn count(
     count_with_manifest(stores, work, &manifest, part_id, opts).await
 }
 
-/// Part `part_id`'s plan (`plan/<id>.json`), as a one-part manifest; `None`
-/// when split wrote none for it (the manifest then says whether it exists).
+/// Part `part_id`'s plan, as a one-part manifest: its record in
+/// `plans.idx`, then its line of `plans.jsonl` (two ranged reads). `None`
+/// when split wrote no plan for it (the manifest then says whether the part
+/// exists).
 async fn read_plan(work: &Location, part_id: &str) -> Result<Option<Manifest>> {
-    if !crate::wire::is_part_id(part_id) {
-        return Ok(None); // not a file name: the manifest's error names the known parts
-    }
-    let loc = work.join(&crate::wire::plan_file(part_id));
-    let plan: crate::wire::PartPlan = match store::read_json(&loc, "part plan").await {
-        Ok(plan) => plan,
+    use crate::wire::{
+        parse_index_record, PartPlan, PLANS_FILE, PLAN_INDEX_FILE, PLAN_INDEX_RECORD,
+    };
+    // Split numbers its parts: only such an id has a record.
+    let Some(n) = part_id
+        .parse::<u64>()
+        .ok()
+        .filter(|n| n.to_string() == part_id)
+    else {
+        return Ok(None);
+    };
+    let index = work.join(PLAN_INDEX_FILE);
+    let meta = match store::head(&index).await {
+        Ok(meta) => meta,
         Err(Error::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(e),
     };
-    plan.validate(part_id).map_err(|reason| Error::Corrupt {
+    let at = n.saturating_mul(PLAN_INDEX_RECORD);
+    if at.saturating_add(PLAN_INDEX_RECORD) > meta.size {
+        return Ok(None); // not a part of this job
+    }
+    let corrupt = |url: &str, reason: String| Error::Corrupt {
         what: "part plan",
-        url: loc.url.to_string(),
+        url: url.to_string(),
         reason,
+    };
+    let record =
+        store::read_range(&index, at..at + PLAN_INDEX_RECORD, meta.e_tag.as_deref()).await?;
+    let range = parse_index_record(&record).ok_or_else(|| {
+        corrupt(
+            index.url.as_str(),
+            format!(
+                "record {n} is not \"OFFSET LENGTH\": {:?}",
+                String::from_utf8_lossy(&record)
+            ),
+        )
     })?;
-    tracing::debug!(part = part_id, objects = plan.objects.len(), "plan read");
+    let plans = work.join(PLANS_FILE);
+    let line = store::read_range(&plans, range.clone(), None).await?;
+    let plan: PartPlan = serde_json::from_slice(&line).map_err(|e| {
+        corrupt(
+            plans.url.as_str(),
+            format!(
+                "bytes {}..{} (part {part_id}) are not a valid part plan: {e}",
+                range.start, range.end
+            ),
+        )
+    })?;
+    plan.validate(part_id).map_err(|reason| {
+        corrupt(
+            plans.url.as_str(),
+            format!(
+                "part {part_id}'s plan (bytes {}..{}): {reason}",
+                range.start, range.end
+            ),
+        )
+    })?;
+    tracing::debug!(
+        part = part_id,
+        bytes = PLAN_INDEX_RECORD + line.len() as u64,
+        objects = plan.objects.len(),
+        "plan read"
+    );
     Ok(Some(plan.into_manifest()))
 }
 

@@ -184,27 +184,12 @@ pub async fn split_inputs(
     Ok(manifest)
 }
 
-/// Plans written at once (a PUT each on object storage).
-const PLAN_WRITE_CONCURRENCY: usize = 64;
-
-/// Writes `plan/<id>.json` for every part: what its count task reads.
+/// Writes every part's plan, what its count task reads: `plans.jsonl`,
+/// then its index `plans.idx` (see [`wire::PartPlan`]).
 async fn write_plans(work: &Location, manifest: &Manifest) -> Result<()> {
-    use futures::{StreamExt, TryStreamExt};
-    futures::stream::iter(&manifest.parts)
-        .map(|part| async move {
-            let plan = wire::PartPlan::of(manifest, part);
-            // Compact: the bytes each map task reads.
-            let mut body = serde_json::to_vec(&plan).expect("plans serialize");
-            body.push(b'\n');
-            store::write_once(
-                &work.join(&wire::plan_file(&part.id)),
-                bytes::Bytes::from(body),
-            )
-            .await
-        })
-        .buffer_unordered(PLAN_WRITE_CONCURRENCY)
-        .try_collect::<()>()
-        .await
+    let (plans, index) = wire::plans_and_index(manifest);
+    store::write_once(&work.join(wire::PLANS_FILE), bytes::Bytes::from(plans)).await?;
+    store::write_once(&work.join(wire::PLAN_INDEX_FILE), bytes::Bytes::from(index)).await
 }
 
 /// Removes what an earlier job wrote in `work` (count outputs, results; the
@@ -212,8 +197,13 @@ async fn write_plans(work: &Location, manifest: &Manifest) -> Result<()> {
 /// for the next job's.
 pub(super) async fn retire_earlier_job(work: &Location, materialized: bool) -> Result<()> {
     store::retire_own_files(&work.join(COUNT_DIR), wire::is_count_output_name).await?;
-    store::retire_own_files(&work.join(wire::PLAN_DIR), wire::is_plan_name).await?;
-    for file in [TIMELINE_FILE, GROUPS_FILE, RESULT_FILE] {
+    for file in [
+        TIMELINE_FILE,
+        GROUPS_FILE,
+        RESULT_FILE,
+        wire::PLAN_INDEX_FILE,
+        wire::PLANS_FILE,
+    ] {
         store::delete_if_exists(&work.join(file)).await?;
     }
     if materialized {

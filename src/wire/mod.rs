@@ -26,7 +26,7 @@ pub use count_output::CountOutput;
 pub use counts::KeywordCounts;
 pub use groups::{GroupCounts, GroupsFile};
 pub use manifest::{InputObject, Manifest, Part};
-pub use plan::PartPlan;
+pub use plan::{parse_index_record, plans_and_index, PartPlan, PLAN_INDEX_RECORD};
 pub use timeline::{Bucket, TimelineCounts, TimelineFile, Untimed};
 
 /// The manifest format this build writes and reads.
@@ -44,8 +44,10 @@ pub const PLAN_VERSION: u32 = 1;
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The folder of the count outputs, `count-output/<part id>.json`.
 pub const COUNT_DIR: &str = "count-output";
-/// The folder of the parts' plans, `plan/<part id>.json` (see [`PartPlan`]).
-pub const PLAN_DIR: &str = "plan";
+/// Every part's plan, a line each (see [`PartPlan`]).
+pub const PLANS_FILE: &str = "plans.jsonl";
+/// Where each part's plan lies in [`PLANS_FILE`] (see [`PartPlan`]).
+pub const PLAN_INDEX_FILE: &str = "plans.idx";
 /// The folder of the parts' copies, `split-output/<part id>.txt` (`--materialize`).
 pub const SPLIT_DIR: &str = "split-output";
 /// The result merge writes: keyword → count, the reference's shape.
@@ -58,11 +60,6 @@ pub const GROUPS_FILE: &str = "groups.json";
 /// The count output of a part: `count-output/<id>.json`.
 pub fn count_output_file(part_id: &str) -> String {
     format!("{COUNT_DIR}/{part_id}.json")
-}
-
-/// The plan of a part: `plan/<id>.json`.
-pub fn plan_file(part_id: &str) -> String {
-    format!("{PLAN_DIR}/{part_id}.json")
 }
 
 /// The copy of a part: `split-output/<id>.txt`.
@@ -88,11 +85,6 @@ pub fn is_part_id(id: &str) -> bool {
 /// (`<part id>.json`), so that a new split may retire it.
 pub fn is_count_output_name(name: &str) -> bool {
     name.strip_suffix(".json").is_some_and(is_part_id)
-}
-
-/// Whether a file directly in [`PLAN_DIR`] is one split writes (`<part id>.json`).
-pub fn is_plan_name(name: &str) -> bool {
-    is_count_output_name(name)
 }
 
 /// Whether a file directly in [`SPLIT_DIR`] is one a materializing split

@@ -1,7 +1,16 @@
-//! `plan/<id>.json`: one part's plan, all that its count task reads. Split
-//! writes one per part beside the manifest (before it), so a map task of a
-//! job with 10,000 parts over 100,000 objects reads the objects of its own
-//! part, not the whole manifest: its read does not grow with the dataset.
+//! The parts' plans: each part's plan is all its count task reads, so a map
+//! task of a job with 10,000 parts over 100,000 objects reads the objects of
+//! its own part, not the whole manifest: its read does not grow with the
+//! dataset.
+//!
+//! Split writes them beside the manifest (before it) as two objects, not one
+//! per part (10,000 PUTs):
+//! - `plans.jsonl`: line `i` is part `i`'s [`PartPlan`], compact JSON;
+//! - `plans.idx`: a fixed-width record per part, [`PLAN_INDEX_RECORD`] bytes
+//!   (`offset length` in decimal, zero-padded, then a newline), so part `i`'s
+//!   record is bytes `32·i .. 32·i+32`.
+//!
+//! Count reads its record with one ranged GET and its plan with another.
 //!
 //! ```
 //! use logcount::cut::Segment;
@@ -33,6 +42,35 @@ use super::{InputObject, Manifest, Part, PLAN_VERSION};
 use crate::spec::dataset::GroupBy;
 use crate::spec::Counting;
 use serde::{Deserialize, Serialize};
+
+/// Bytes of one record of `plans.idx`: 20 digits of offset, a space, 10
+/// digits of length, a newline.
+pub const PLAN_INDEX_RECORD: u64 = 32;
+
+/// `plans.jsonl` and `plans.idx` for `manifest`'s parts, in order.
+pub fn plans_and_index(manifest: &Manifest) -> (Vec<u8>, Vec<u8>) {
+    let mut plans = Vec::new();
+    let mut index = Vec::with_capacity(manifest.parts.len() * PLAN_INDEX_RECORD as usize);
+    for part in &manifest.parts {
+        let start = plans.len();
+        serde_json::to_writer(&mut plans, &PartPlan::of(manifest, part)).expect("plans serialize");
+        plans.push(b'\n');
+        index.extend_from_slice(format!("{start:020} {:010}\n", plans.len() - start).as_bytes());
+    }
+    (plans, index)
+}
+
+/// The byte range of a plan in `plans.jsonl`, from its `plans.idx` record.
+pub fn parse_index_record(record: &[u8]) -> Option<std::ops::Range<u64>> {
+    let text = std::str::from_utf8(record).ok()?.strip_suffix('\n')?;
+    let (offset, len) = text.split_once(' ')?;
+    if offset.len() != 20 || len.len() != 10 {
+        return None;
+    }
+    let offset: u64 = offset.parse().ok()?;
+    let len: u64 = len.parse().ok()?;
+    Some(offset..offset.checked_add(len)?)
+}
 
 /// One part and what counting it needs from the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,6 +236,29 @@ mod tests {
             let one = back.into_manifest();
             assert_eq!(one.part(&part.id), Some(&plan.part));
             assert_eq!(one.job_id, "job");
+        }
+    }
+
+    #[test]
+    fn the_index_finds_every_plan() {
+        let m = manifest();
+        let (plans, index) = plans_and_index(&m);
+        assert_eq!(index.len() as u64, PLAN_INDEX_RECORD * m.parts.len() as u64);
+        for (i, part) in m.parts.iter().enumerate() {
+            let at = i * PLAN_INDEX_RECORD as usize;
+            let range = parse_index_record(&index[at..at + PLAN_INDEX_RECORD as usize]).unwrap();
+            let line = &plans[range.start as usize..range.end as usize];
+            assert_eq!(line.last(), Some(&b'\n'));
+            let plan: PartPlan = serde_json::from_slice(line).unwrap();
+            assert_eq!(plan, PartPlan::of(&m, part));
+        }
+        for bad in [
+            &b""[..],
+            b"00000000000000000001 0000000002",
+            b"1 2\n",
+            b"0000000000000000000x 0000000002\n",
+        ] {
+            assert_eq!(parse_index_record(bad), None, "{bad:?}");
         }
     }
 
