@@ -314,6 +314,17 @@ async fn shaped_datasets(b: &Backend) {
         }
         assert_eq!(sum, totals, "{what}: the groups add up to the totals");
         assert_eq!(parts, out.merged.parts, "{what}");
+        // The report shows a row per group and finds they add up.
+        let page =
+            logcount::report::render(&logcount::report::load::load(&work, 30).await.unwrap());
+        assert!(page.contains("The groups add up to the totals."), "{what}");
+        for g in &groups.groups {
+            let name = logcount::report::html::esc(&g.group);
+            assert!(
+                page.contains(&format!("data-group=\"{name}\"")),
+                "{what}: {name}"
+            );
+        }
         // result.json keeps the reference's shape: the totals alone.
         let result: Value =
             serde_json::from_slice(&b.get(&format!("w{i}/result.json")).await).unwrap();

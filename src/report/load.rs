@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::steps::read_manifest;
 use crate::store::{self, Location};
 use crate::wire::{
-    count_output_file, CountOutput, KeywordCounts, TimelineFile, RESULT_FILE, TIMELINE_FILE,
+    count_output_file, CountOutput, GroupsFile, KeywordCounts, TimelineFile, GROUPS_FILE,
+    RESULT_FILE, TIMELINE_FILE,
 };
 use futures::{StreamExt, TryStreamExt};
 
@@ -61,6 +62,12 @@ pub async fn load(work: &Location, top: usize) -> Result<RunReport> {
         None => None,
     };
 
+    let gloc = work.join(GROUPS_FILE);
+    let groups: Option<GroupsFile> = match read_opt(&gloc).await? {
+        Some(b) => Some(parse(&b, "groups", &gloc)?),
+        None => None,
+    };
+
     let parts: Vec<PartRow> = futures::stream::iter(&manifest.parts)
         .map(|part| async move {
             let loc = work.join(&count_output_file(&part.id));
@@ -83,6 +90,7 @@ pub async fn load(work: &Location, top: usize) -> Result<RunReport> {
         manifest,
         result,
         timeline,
+        groups,
         parts,
         top,
     })

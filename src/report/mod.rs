@@ -1,6 +1,7 @@
 //! `logcount report`: one self-contained HTML page describing a finished run
 //! — its inputs and options, the totals, a bar per keyword (or the top words),
-//! the counts over time when the run bucketed by time, and every part's
+//! the counts over time when the run bucketed by time, a table and a bar
+//! per group when it grouped its objects (`--group-by`), and every part's
 //! bytes and timings. Inline CSS and inline SVG only: no script, no network.
 //!
 //! [`render`] is pure (a [`RunReport`] in, HTML out); [`load::load`] reads a
@@ -19,7 +20,7 @@
 //!     work: "file:///w/".into(),
 //!     manifest,
 //!     result: KeywordCounts::new(vec![("INFO".into(), 2460)]),
-//!     timeline: None, parts: vec![], top: 30,
+//!     timeline: None, groups: None, parts: vec![], top: 30,
 //! };
 //! let html = render(&r);
 //! assert!(html.contains(r#"data-keyword="INFO" data-value="2460""#));
@@ -34,7 +35,7 @@ pub mod svg;
 use crate::error::Result;
 use crate::spec::Mode;
 use crate::store::{self, Location};
-use crate::wire::{CountOutput, KeywordCounts, Manifest, TimelineFile};
+use crate::wire::{CountOutput, GroupsFile, KeywordCounts, Manifest, TimelineFile};
 use html::{bytes, esc, num, thousands};
 use std::fmt::Write;
 
@@ -55,6 +56,8 @@ pub struct RunReport {
     pub result: KeywordCounts,
     /// `timeline.json`, when the run bucketed by time.
     pub timeline: Option<TimelineFile>,
+    /// `groups.json`, when the run grouped its objects.
+    pub groups: Option<GroupsFile>,
     /// The manifest's parts with their count outputs.
     pub parts: Vec<PartRow>,
     /// How many words words mode shows.
@@ -118,6 +121,11 @@ pub fn render(r: &RunReport) -> String {
         timeline_section(&mut s, t, &r.result);
     } else if let Some(by) = m.counting.by() {
         writeln!(s, "<h2>Over time</h2><p class=\"warn\">The run was split with <code>--by {}</code> but the work prefix holds no timeline.json.</p>", esc(&by.to_string())).unwrap();
+    }
+    if let Some(g) = &r.groups {
+        groups_section(&mut s, g, &r.result);
+    } else if let Some(by) = m.group_by {
+        writeln!(s, "<h2>By group</h2><p class=\"warn\">The run was split with <code>--group-by {by}</code> but the work prefix holds no groups.json.</p>").unwrap();
     }
     parts_section(&mut s, r);
     inputs_section(&mut s, r);
@@ -315,6 +323,72 @@ fn timeline_section(s: &mut String, t: &TimelineFile, result: &KeywordCounts) {
     }
     row(s, "untimed", t.untimed.lines, &t.untimed.counts);
     s.push_str("</table></details>\n");
+}
+
+/// A bar per group (its matches, all keywords) and a table of every
+/// group's bytes, lines, parts and counts; a warning when the groups do not
+/// add up to `result.json`.
+fn groups_section(s: &mut String, g: &GroupsFile, result: &KeywordCounts) {
+    write!(
+        s,
+        "<h2>By group ({} groups, by {})</h2><p>Matches per group, all keywords:</p>",
+        num(g.groups.len() as u64),
+        esc(&g.group_by.to_string())
+    )
+    .unwrap();
+    let mut bars: Vec<(String, u64)> = g
+        .groups
+        .iter()
+        .map(|x| (x.group.clone(), x.counts.values().sum()))
+        .collect();
+    if bars.len() > MAX_BARS {
+        bars.sort_by_key(|b| std::cmp::Reverse(b.1));
+        bars.truncate(MAX_BARS);
+        write!(s, "<p>The {MAX_BARS} groups with the most matches:</p>").unwrap();
+    }
+    s.push_str(&svg::hbars("group-chart", &bars));
+    s.push_str("\n<table id=\"groups\"><tr><th>group</th><th class=\"r\">bytes</th><th class=\"r\">lines</th><th class=\"r\">parts</th>");
+    for k in result.keys() {
+        write!(s, "<th class=\"r\">{}</th>", esc(k)).unwrap();
+    }
+    s.push_str("</tr>");
+    for x in &g.groups {
+        write!(
+            s,
+            "<tr data-group=\"{grp}\"><td><code>{grp}</code></td><td class=\"r\">{}</td><td class=\"r\">{}</td><td class=\"r\">{}</td>",
+            bytes(x.bytes),
+            num(x.lines),
+            num(x.parts as u64),
+            grp = esc(&x.group)
+        )
+        .unwrap();
+        for k in result.keys() {
+            let v = x.counts.get(k).unwrap_or(0);
+            write!(s, "<td class=\"r\" data-value=\"{v}\">{}</td>", num(v)).unwrap();
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</table>\n");
+    let mismatched: Vec<&str> = result
+        .keys()
+        .filter(|k| {
+            g.groups
+                .iter()
+                .map(|x| x.counts.get(k).unwrap_or(0))
+                .sum::<u64>()
+                != result.get(k).unwrap_or(0)
+        })
+        .collect();
+    if mismatched.is_empty() {
+        s.push_str("<p>The groups add up to the totals.</p>\n");
+    } else {
+        writeln!(
+            s,
+            "<p class=\"warn\">The groups do not add up to result.json for: {}</p>",
+            esc(&mismatched.join(", "))
+        )
+        .unwrap();
+    }
 }
 
 fn parts_section(s: &mut String, r: &RunReport) {

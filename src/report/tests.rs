@@ -70,6 +70,7 @@ fn run(keywords: &[(&str, u64)]) -> RunReport {
         },
         result: KeywordCounts::new(keywords.iter().map(|&(k, v)| (k.into(), v)).collect()),
         timeline: None,
+        groups: None,
         parts: parts
             .iter()
             .map(|&(id, bytes, lines, ms)| part(id, bytes, lines, ms))
@@ -412,4 +413,87 @@ fn page_is_self_contained() {
     }
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.trim_end().ends_with("</html>"));
+}
+
+/// A grouped run: the seed's counts shared by three groups (one with a
+/// hostile name), as `groups.json` holds them.
+fn grouped_run() -> RunReport {
+    let mut r = run(&SEED);
+    r.manifest.group_by = Some("dir:1".parse().unwrap());
+    let shares = [("service=api", 3u64), ("service=db", 1), ("<b>&x", 0)];
+    let groups = shares
+        .iter()
+        .enumerate()
+        .map(|(i, &(g, share))| crate::wire::GroupCounts {
+            group: g.into(),
+            bytes: 1000 * (i as u64 + 1),
+            lines: 10 * (i as u64 + 1),
+            parts: i + 1,
+            counts: KeywordCounts::new(
+                SEED.iter()
+                    .map(|&(k, v)| {
+                        (
+                            k.into(),
+                            match share {
+                                3 => v - v / 4,
+                                1 => v / 4,
+                                _ => 0,
+                            },
+                        )
+                    })
+                    .collect(),
+            ),
+        })
+        .collect();
+    r.groups = Some(crate::wire::GroupsFile {
+        version: crate::wire::GROUPS_VERSION,
+        group_by: "dir:1".parse().unwrap(),
+        groups,
+    });
+    r
+}
+
+#[test]
+fn a_bar_and_a_row_per_group_with_exact_values() {
+    let r = grouped_run();
+    let html = render(&r);
+    let g = r.groups.as_ref().unwrap();
+    // The groups add up to the totals (the fixture is built so).
+    for (k, v) in SEED {
+        let sum: u64 = g.groups.iter().map(|x| x.counts.get(k).unwrap()).sum();
+        assert_eq!(sum, v, "{k}");
+    }
+    assert!(html.contains("The groups add up to the totals."));
+    let chart = element(&html, "svg", "group-chart");
+    assert_eq!(chart.matches("<rect class=\"bar\"").count(), 3);
+    let table = element(&html, "table", "groups");
+    for x in &g.groups {
+        let all: u64 = x.counts.values().sum();
+        let label = crate::report::html::esc(&x.group);
+        assert!(
+            chart.contains(&format!("data-label=\"{label}\" data-value=\"{all}\"")),
+            "bar {label}={all}"
+        );
+        assert!(
+            table.contains(&format!("data-group=\"{label}\"")),
+            "row {label}"
+        );
+        for (k, _) in SEED {
+            let v = x.counts.get(k).unwrap();
+            assert!(
+                table.contains(&format!("data-value=\"{v}\"")),
+                "{label} {k}={v}"
+            );
+        }
+    }
+    assert!(!html.contains("<b>&x"), "group names are escaped");
+}
+
+#[test]
+fn groups_that_disagree_with_result_are_flagged_and_a_missing_file_said() {
+    let mut r = grouped_run();
+    r.result.0[1].1 += 1;
+    assert!(render(&r).contains("do not add up to result.json for: WARN"));
+    r.groups = None;
+    assert!(render(&r).contains("holds no groups.json"));
 }
