@@ -4,6 +4,7 @@
 //! after Ctrl-C, unless `--keep`.
 
 use crate::common;
+use crate::common::ok;
 use logcount::keywords::Keywords;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,17 +16,6 @@ fn logcount(tmp: &Path, cwd: &Path) -> Command {
     let mut c = common::step_binary("logcount", "warn");
     c.env("TMPDIR", tmp).current_dir(cwd);
     c
-}
-
-#[track_caller]
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "failed: {:?}\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).unwrap()
 }
 
 /// The contract's JSON line for `texts` counted as one dataset.

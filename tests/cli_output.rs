@@ -5,22 +5,12 @@
 //! and the man page come from the same flags.
 
 use crate::common;
+use crate::common::ok;
 use logcount::keywords::Keywords;
-use std::process::{Command, Output};
+use std::process::Command;
 
 fn logcount() -> Command {
     common::step_binary("logcount", "warn")
-}
-
-#[track_caller]
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "failed: {:?}\n{}",
-        o.status,
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout.clone()).unwrap()
 }
 
 /// A generated log in a temp dir and its exact keyword counts.

@@ -5,7 +5,8 @@
 //! at once, then merge, each under the template's limits and security
 //! context. Volume mode counts the reference's sample in a docker volume;
 //! S3 mode reads from an S3 server in its own container on a private
-//! network. Faults end with the exact result after the retries the
+//! network; a dataset of folders there is sized by bytes, grouped and
+//! filtered. Faults end with the exact result after the retries the
 //! workflow's `retryStrategy` allows: a count killed mid-part, the S3 server
 //! cut off the network during counts (the counts exit 1 within the store's
 //! retry bound), 64 counting threads in a 256 MiB container.
@@ -375,6 +376,11 @@ impl S3 {
     /// Puts `input` at s3://input/logs/app.log, through the API (the server
     /// then keeps its ETag rather than hashing the file at every read).
     fn put_input(&self, input: &Path) {
+        self.put("s3://input/logs/app.log", input);
+    }
+
+    /// Puts the file `input` at `url`, through the API.
+    fn put(&self, url: &str, input: &Path) {
         let mut vars: Vec<(String, String)> = S3::secret().into_iter().collect();
         vars.retain(|(k, _)| k != "AWS_ENDPOINT_URL");
         vars.push(("AWS_ENDPOINT_URL".into(), self.endpoint_on_host.clone()));
@@ -383,7 +389,7 @@ impl S3 {
         );
         let rt = tokio::runtime::Runtime::new().unwrap();
         let data = std::fs::read(input).unwrap();
-        let loc = stores.open("s3://input/logs/app.log").unwrap();
+        let loc = stores.open(url).unwrap();
         rt.block_on(logcount::store::write_once(&loc, bytes::Bytes::from(data)))
             .unwrap();
     }
@@ -426,6 +432,114 @@ fn s3_mode_reads_from_a_server_in_its_own_container() {
     s3.put_input(&input);
     let wf = s3_workflow(&tag, "4");
     assert_eq!(run_dag(&wf, &s3.cluster(), &mut cl), oracle(&input));
+}
+
+/// A dataset of folders in S3, sized by bytes, grouped by folder and
+/// filtered, as the generated workflow passes those options to split: as
+/// many map pods as the bytes need (from split's output alone), the totals
+/// of `logcount run` on the host, and `groups.json` per folder.
+#[test]
+fn a_dataset_sized_by_bytes_grouped_and_filtered_runs_as_containers() {
+    let test = "a_dataset_sized_by_bytes_grouped_and_filtered_runs_as_containers";
+    let Some((tag, _guard)) = ready(test) else {
+        return;
+    };
+    let mut cl = Cleanup::default();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    let files = [
+        ("api/a.log", "11MiB", 1),
+        ("api/b.log", "7MiB", 2),
+        ("db/c.log", "5MiB", 3),
+    ];
+    for (key, size, seed) in files {
+        let path = logs.join(key);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        generate(&path, &["--size", size, "--seed", &seed.to_string()]);
+    }
+    std::fs::write(logs.join("api/_SUCCESS"), "ERROR marker\n").unwrap();
+    let s3 = S3::start(&mut cl);
+    for key in ["api/a.log", "api/b.log", "db/c.log", "api/_SUCCESS"] {
+        s3.put(&format!("s3://input/logs/{key}"), &logs.join(key));
+    }
+    let part_size = 8u64 << 20;
+    let wf = workflow(
+        &tag,
+        &[
+            "--s3-secret",
+            SECRET,
+            "--input",
+            "s3://input/logs/",
+            "--work",
+            "s3://work/run/",
+            "--part-size",
+            "8MiB",
+            "--group-by",
+            "dir",
+            "--exclude",
+            "_SUCCESS",
+        ],
+    );
+    let bytes = |keys: &[&str]| -> u64 {
+        keys.iter()
+            .map(|k| std::fs::metadata(logs.join(k)).unwrap().len())
+            .sum()
+    };
+    let (api, db) = (bytes(&["api/a.log", "api/b.log"]), bytes(&["db/c.log"]));
+    let (split, count, merge) = templates(&wf);
+    let c = s3.cluster();
+    let ids = split_ids(&wf, &split, &c, &mut cl);
+    assert_eq!(
+        ids.len() as u64,
+        api.div_ceil(part_size) + db.div_ceil(part_size),
+        "{ids:?}"
+    );
+    let counted = count_all(&wf, &count, &ids, &c, &mut cl, |_| {});
+    for (id, f) in ids.iter().zip(&counted) {
+        assert_eq!(f.code, 0, "count {id}: {}", f.stderr);
+    }
+    let result = merged(&wf, &merge, &c, &mut cl);
+    // The same dataset and filter on the host.
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg("run")
+        .arg(format!("{}/", logs.display()))
+        .args(["--exclude", "_SUCCESS", "--format", "json", "--work"])
+        .arg(work.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result, want);
+    let groups: Value = serde_json::from_slice(
+        &std::fs::read(s3._root.path().join("work/run/groups.json")).unwrap(),
+    )
+    .unwrap();
+    let groups = groups["groups"].as_array().unwrap();
+    let names: Vec<&str> = groups
+        .iter()
+        .map(|g| g["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["api", "db"]);
+    assert_eq!(groups[0]["bytes"], api);
+    assert_eq!(groups[1]["bytes"], db);
+    assert_eq!(groups[0]["parts"], api.div_ceil(part_size));
+    for k in ["INFO", "WARN", "ERROR", "DEBUG"] {
+        let sum: u64 = groups
+            .iter()
+            .map(|g| g["counts"][k].as_u64().unwrap())
+            .sum();
+        assert_eq!(
+            Value::from(sum),
+            result[k],
+            "{k}: the groups add up to the totals"
+        );
+    }
 }
 
 #[test]

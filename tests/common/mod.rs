@@ -109,6 +109,19 @@ impl Backend {
     }
 }
 
+/// The stdout of a command that must have succeeded (its status and
+/// stderr in the panic otherwise).
+#[track_caller]
+pub fn ok(o: &std::process::Output) -> String {
+    assert!(
+        o.status.success(),
+        "failed: {:?}\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
 /// The naive expected counts of `keywords` in the concatenation of `texts`
 /// (each text counted on its own, as separate objects are).
 pub fn expected(texts: &[&[u8]], keywords: &Keywords) -> Vec<u64> {
