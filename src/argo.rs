@@ -29,7 +29,6 @@ mod yaml;
 
 pub use yaml::{to_yaml, Y};
 
-use crate::cut::MAX_PARTS;
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
 use crate::spec::dataset::{Filters, GroupBy, Sizing, DEFAULT_MAX_PARTS};
@@ -267,31 +266,9 @@ pub fn workflow(opts: &WorkflowOptions) -> Result<Y> {
 /// Checks the options; returns the input and work defaults and the credentials kind.
 fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)> {
     let bad = |what: &str, reason: String| Err(Error::invalid(what.to_string(), reason));
-    match opts.sizing {
-        Sizing::Parts(n) if n == 0 || n > MAX_PARTS => {
-            return bad(
-                "number of parts",
-                format!("{n} (it must be between 1 and {MAX_PARTS})"),
-            )
-        }
-        Sizing::PartSize { part_size: 0, .. } => {
-            return bad("part size", "0 (it must be at least 1 byte)".into())
-        }
-        Sizing::PartSize { max_parts, .. } if max_parts == 0 || max_parts > MAX_PARTS => {
-            return bad(
-                "maximum number of parts",
-                format!("{max_parts} (it must be between 1 and {MAX_PARTS})"),
-            )
-        }
-        _ => {}
-    }
+    opts.sizing.check()?;
     env::dataset_env(None, opts.group_by, &opts.filters)?;
-    if opts.group_by.is_some() && opts.counting.mode() == crate::spec::Mode::Words {
-        return bad(
-            "group-by",
-            "words mode counts one vocabulary for the whole dataset".into(),
-        );
-    }
+    crate::spec::dataset::check_group_by(opts.group_by, opts.counting.mode())?;
     if opts.max_parallel == 0 {
         return bad("pod parallelism", "0 (it must be at least 1)".into());
     }

@@ -138,6 +138,23 @@ impl DatasetArgs {
         )
     }
 
+    /// `--part-size`, refused when `--parts` is given too (`parts`).
+    fn part_size_unless(&self, parts: Option<usize>) -> Result<Option<u64>> {
+        let part_size = self.part_size()?;
+        if parts.is_some() && part_size.is_some() {
+            return Err(Error::invalid(
+                "parts",
+                format!(
+                    "give a number of parts (--parts, {}) or a part size (--part-size, {}), \
+                     not both",
+                    env::NUM_PARTS,
+                    env::PART_SIZE
+                ),
+            ));
+        }
+        Ok(part_size)
+    }
+
     /// `--include` and `--exclude`.
     pub fn filters(&self) -> Result<Filters> {
         let nonempty =
@@ -154,14 +171,7 @@ impl DatasetArgs {
         counting: Counting,
         materialize: bool,
     ) -> Result<SplitOptions> {
-        let part_size = self.part_size()?;
-        if parts.is_some() && part_size.is_some() {
-            return Err(Error::invalid(
-                "parts",
-                "give a number of parts (--parts, NUM_PARTS) or a part size (--part-size, \
-                 PART_SIZE), not both",
-            ));
-        }
+        let part_size = self.part_size_unless(parts)?;
         Ok(SplitOptions {
             parts: parts.unwrap_or(default_parts),
             part_size,
@@ -614,14 +624,8 @@ impl WorkflowArgs {
             name: self.name.clone(),
             image: self.image.clone(),
             storage,
-            sizing: match (self.parts, self.dataset.part_size()?) {
-                (Some(_), Some(_)) => {
-                    return Err(Error::invalid(
-                        "parts",
-                        "give --parts or --part-size, not both",
-                    ))
-                }
-                (Some(n), None) => Sizing::Parts(n),
+            sizing: match (self.parts, self.dataset.part_size_unless(self.parts)?) {
+                (Some(n), _) => Sizing::Parts(n),
                 (None, size) => Sizing::PartSize {
                     part_size: size.unwrap_or(logcount::argo::DEFAULT_PART_SIZE),
                     max_parts: self.dataset.max_parts,

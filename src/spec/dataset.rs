@@ -48,6 +48,29 @@ impl Default for Sizing {
 }
 
 impl Sizing {
+    /// Refuses a number or size of parts out of range (at most
+    /// [`crate::cut::MAX_PARTS`] parts).
+    pub fn check(self) -> Result<()> {
+        use crate::cut::MAX_PARTS;
+        match self {
+            Sizing::Parts(n) if n == 0 || n > MAX_PARTS => Err(Error::invalid(
+                "number of parts",
+                format!("{n} (it must be between 1 and {MAX_PARTS})"),
+            )),
+            Sizing::PartSize { part_size: 0, .. } => Err(Error::invalid(
+                "part size",
+                "0 (it must be at least 1 byte)",
+            )),
+            Sizing::PartSize { max_parts, .. } if max_parts == 0 || max_parts > MAX_PARTS => {
+                Err(Error::invalid(
+                    "maximum number of parts",
+                    format!("{max_parts} (it must be between 1 and {MAX_PARTS})"),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The parts for `total` bytes.
     pub fn parts_for(self, total: u64) -> usize {
         match self {
@@ -143,6 +166,19 @@ fn apportion(n: usize, bytes: &[u64]) -> Vec<usize> {
             }
         }
     }
+}
+
+/// Refuses `--group-by` for a words job: a word count is one vocabulary
+/// over the whole dataset.
+pub fn check_group_by(group_by: Option<GroupBy>, mode: super::Mode) -> Result<()> {
+    if group_by.is_some() && mode == super::Mode::Words {
+        return Err(Error::invalid(
+            "group-by",
+            "words mode counts one vocabulary for the whole dataset; group-by is for keyword \
+             counts (and --by)",
+        ));
+    }
+    Ok(())
 }
 
 /// Which objects may share a part: those of one group.

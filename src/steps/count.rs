@@ -128,7 +128,7 @@ async fn read_plan(work: &Location, part_id: &str) -> Result<Option<Manifest>> {
         corrupt(
             plans.url.as_str(),
             format!(
-                "bytes {}..{} (part {part_id}) are not a valid part plan: {e}",
+                "part {part_id} at bytes {}..{}: {e}",
                 range.start, range.end
             ),
         )
@@ -137,7 +137,7 @@ async fn read_plan(work: &Location, part_id: &str) -> Result<Option<Manifest>> {
         corrupt(
             plans.url.as_str(),
             format!(
-                "part {part_id}'s plan (bytes {}..{}): {reason}",
+                "part {part_id} at bytes {}..{}: {reason}",
                 range.start, range.end
             ),
         )

@@ -5,10 +5,10 @@
 //! the next line start. With `materialize`, it also writes each part's bytes to
 //! `split-output/<id>.txt`, as the reference workflow does.
 
-use crate::cut::{self, MAX_PARTS};
+use crate::cut;
 use crate::error::{Error, Result};
 use crate::spec::dataset::{Filters, GroupBy, Sizing, DEFAULT_MAX_PARTS};
-use crate::spec::{Counting, Mode};
+use crate::spec::Counting;
 use crate::store::{self, Location};
 use crate::wire::{
     self, InputObject, Manifest, Part, COUNT_DIR, GROUPS_FILE, MANIFEST_FILE, MANIFEST_VERSION,
@@ -98,14 +98,8 @@ pub async fn split_inputs(
 ) -> Result<Manifest> {
     let work = &work.confined();
     let input = inputs.first();
-    check_sizing(opts)?;
-    if opts.group_by.is_some() && opts.counting.mode() == Mode::Words {
-        return Err(Error::invalid(
-            "group-by",
-            "words mode counts one vocabulary for the whole dataset; group-by is for keyword \
-             counts (and --by)",
-        ));
-    }
+    opts.sizing().check()?;
+    crate::spec::dataset::check_group_by(opts.group_by, opts.counting.mode())?;
     let mut found = inputs.find_objects(work, &opts.filters).await?;
     // Each group's objects lie together, in path order within the group.
     let groups: Vec<String> = match opts.group_by {
@@ -210,25 +204,6 @@ pub(super) async fn retire_earlier_job(work: &Location, materialized: bool) -> R
         store::retire_own_files(&work.join(SPLIT_DIR), wire::is_split_output_name).await?;
     }
     Ok(())
-}
-
-/// Refuses a number or size of parts out of range.
-fn check_sizing(opts: &SplitOptions) -> Result<()> {
-    match opts.part_size {
-        None if opts.parts == 0 || opts.parts > MAX_PARTS => Err(Error::invalid(
-            "number of parts",
-            format!("{} (it must be between 1 and {MAX_PARTS})", opts.parts),
-        )),
-        Some(0) => Err(Error::invalid(
-            "part size",
-            "0 (it must be at least 1 byte)",
-        )),
-        Some(_) if opts.max_parts == 0 || opts.max_parts > MAX_PARTS => Err(Error::invalid(
-            "maximum number of parts",
-            format!("{} (it must be between 1 and {MAX_PARTS})", opts.max_parts),
-        )),
-        _ => Ok(()),
-    }
 }
 
 /// Where the cuts are aimed, and each part's group.

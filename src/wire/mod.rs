@@ -37,7 +37,7 @@ pub const COUNT_OUTPUT_VERSION: u32 = 1;
 pub const TIMELINE_VERSION: u32 = 1;
 /// The `groups.json` format this build writes.
 pub const GROUPS_VERSION: u32 = 1;
-/// The part-plan format (`plan/<id>.json`) this build writes and reads.
+/// The part-plan format (a line of [`PLANS_FILE`]) this build writes and reads.
 pub const PLAN_VERSION: u32 = 1;
 
 /// The manifest split writes in the work prefix.
