@@ -45,6 +45,7 @@ mod scrub;
 mod stream_writer;
 #[cfg(test)]
 mod tests;
+pub mod walk;
 
 pub use names::parse_location;
 use names::{decoded_path, url_of, url_segments};

@@ -31,6 +31,9 @@ pub struct Input {
 #[derive(Debug, Clone)]
 pub struct Inputs(Vec<Input>);
 
+/// The most objects listed without an ETag that split asks for theirs.
+const HEAD_FOR_E_TAG_MAX: usize = 1_000;
+
 /// The bytes that make an input a glob.
 const GLOB_CHARS: &[char] = &['*', '?', '[', '{'];
 
@@ -211,11 +214,18 @@ async fn find_objects(given: &Input, work: &Location, filters: &Filters) -> Resu
     let work_dir = work
         .local_path()
         .and_then(|p| std::fs::canonicalize(p).ok());
+    // Local listings are directory walks without round trips; a store
+    // listing (S3, memory) goes folder by folder, many folders at once.
+    let listed: Vec<ObjectMeta> = if input.local_path().is_some() {
+        input.store.list(Some(&input.path)).try_collect().await
+    } else {
+        store::walk::list_tree(input.store.as_ref(), &input.path).await
+    }
+    .map_err(|source| listing_error(input, source))?;
     let mut listed_any = false;
-    let mut objects: Vec<ObjectMeta> = input
-        .store
-        .list(Some(&input.path))
-        .try_filter(|m| {
+    let mut objects: Vec<ObjectMeta> = listed
+        .into_iter()
+        .filter(|m| {
             let p = m.location.as_ref();
             let in_work = same_store
                 && !work_prefix.is_empty()
@@ -231,11 +241,9 @@ async fn find_objects(given: &Input, work: &Location, filters: &Filters) -> Resu
                 && !in_work
                 && !really_in_work();
             listed_any |= wanted;
-            futures::future::ready(wanted && filters.admits(&key_of(base, p)))
+            wanted && filters.admits(&key_of(base, p))
         })
-        .try_collect()
-        .await
-        .map_err(|source| listing_error(input, source))?;
+        .collect();
     if !listed_any {
         return Err(match &given.glob {
             None => Error::NotFound {
@@ -252,9 +260,18 @@ async fn find_objects(given: &Input, work: &Location, filters: &Filters) -> Resu
         });
     }
     objects.sort_by(|a, b| a.location.cmp(&b.location));
-    // Some S3-compatible servers list objects without ETags: ask each one, so
-    // that count and merge can still refuse changed input.
-    if objects.iter().any(|m| m.e_tag.is_none()) {
+    // Some S3-compatible servers list objects without ETags. A few such
+    // objects are each asked for theirs, so that count reads them only while
+    // unchanged; for more, the requests would cost more than the listing, and
+    // they are pinned by size and last-modified time, which merge checks.
+    let without_e_tag = objects.iter().filter(|m| m.e_tag.is_none()).count();
+    if without_e_tag > HEAD_FOR_E_TAG_MAX {
+        tracing::warn!(
+            objects = without_e_tag,
+            "the store lists no ETags: these objects are pinned by size and last-modified \
+             time, not by ETag"
+        );
+    } else if without_e_tag > 0 {
         objects = futures::stream::iter(objects)
             .map(|m| async move {
                 if m.e_tag.is_some() {
