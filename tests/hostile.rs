@@ -355,6 +355,11 @@ fn broken_manifests_are_refused_by_count_and_merge() {
             &["range 40..30 lies outside"],
         ),
         (
+            "an object left to count whole, yet cut",
+            json(|m| m["objects"][0]["sniffed_by_count"] = true.into()),
+            &["an object left to count whole", "log-count-data.txt"],
+        ),
+        (
             "an object that is not listed",
             json(|m| m["parts"][0]["segments"][0]["object"] = 7.into()),
             &["names object #7 of 1"],

@@ -128,6 +128,7 @@ fn check(c: &Case) {
                 e_tag: None,
                 last_modified: String::new(),
                 compression: None,
+                sniffed_by_count: false,
                 changed: None,
             })
             .collect(),

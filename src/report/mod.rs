@@ -510,7 +510,11 @@ fn inputs_section(s: &mut String, r: &RunReport) {
             esc(&o.path),
             bytes(o.size),
             esc(o.e_tag.as_deref().unwrap_or("")),
-            esc(&o.compression.map_or("none".into(), |c| c.to_string()))
+            match (o.compression, o.sniffed_by_count) {
+                (Some(c), _) => c.to_string(),
+                (None, true) => "sniffed by count".into(),
+                (None, false) => "none".into(),
+            }
         )
         .unwrap();
     }

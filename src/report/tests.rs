@@ -51,6 +51,7 @@ fn run(keywords: &[(&str, u64)]) -> RunReport {
                 e_tag: Some("\"e1\"".into()),
                 last_modified: "2024-01-01T00:00:00Z".into(),
                 compression: None,
+                sniffed_by_count: false,
                 changed: None,
             }],
             counting: keyword_job(keywords, MatchOptions::default(), None),

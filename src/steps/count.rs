@@ -12,6 +12,7 @@
 //! stitching and counting are the same for every backend.
 
 use crate::aggregate::{Counter, Detail, LineStitcher, Tally};
+use crate::decompress::Compression;
 use crate::engine::{Engine, StrategyKind};
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
@@ -20,7 +21,7 @@ use crate::steps::{on_rayon, read_manifest};
 use crate::store::{self, Location, Stores};
 use crate::wire::{CountOutput, KeywordCounts, Manifest, Part, COUNT_OUTPUT_VERSION};
 use futures::stream::FuturesUnordered;
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -38,6 +39,8 @@ const LOCAL_WINDOW: usize = 16;
 pub const DEFAULT_FETCH_CONCURRENCY: usize = 4;
 /// The longest partial line held in memory before it is counted as it streams.
 pub(super) const LINE_LIMIT: usize = 1 << 20;
+/// How many objects of a part are sniffed at once.
+const SNIFF_CONCURRENCY: usize = 16;
 
 /// How to count.
 #[derive(Debug, Clone)]
@@ -293,6 +296,27 @@ pub(super) fn read_ahead(opts: &CountOptions) -> crate::budget::ReadAhead {
     ahead
 }
 
+/// Each segment's compression: the manifest's, or for an object split left
+/// to count, what its first bytes show (a few objects at once).
+async fn compressions_of(
+    root: &Location,
+    manifest: &Manifest,
+    part: &Part,
+) -> Result<Vec<Option<Compression>>> {
+    futures::stream::iter(&part.segments)
+        .map(|seg| async move {
+            let obj = &manifest.objects[seg.object];
+            if !obj.sniffed_by_count {
+                return Ok(obj.compression);
+            }
+            let loc = root.at(store::object_path(&obj.path)?);
+            super::sniff(&loc, obj.size, obj.e_tag.as_deref()).await
+        })
+        .buffered(SNIFF_CONCURRENCY)
+        .try_collect()
+        .await
+}
+
 /// Counts a part's segments: fetch, stitch, count in parallel, add up.
 /// The tally's `bytes` are the input bytes read (compressed bytes for
 /// compressed objects); with compressed ranges, also the text bytes counted.
@@ -314,6 +338,7 @@ pub async fn count_part(
     let fetches = (ahead.blocks / 2).clamp(1, opts.fetch_concurrency.max(1));
     let max_units = ahead.blocks.saturating_sub(fetches).max(1);
     let pool = local::Pool::new(local_block as usize);
+    let compressions = compressions_of(root, manifest, part).await?;
     // Per segment: its object's location, ETag, and open file on the local fast path.
     let mut segs = Vec::new();
     // Every block read of the part, in order: (segment index, range).
@@ -325,7 +350,7 @@ pub async fn count_part(
         let file = local::open(&loc);
         let block = if file.is_some() { local_block } else { block };
         segs.push((loc, e_tag, file));
-        if obj.compression.is_some() {
+        if compressions[i].is_some() {
             continue; // decompressed and counted by `compressed`
         }
         // A read: one block, or on the local fast path a window of blocks.
@@ -427,7 +452,7 @@ pub async fn count_part(
     while let Some(t) = units.next().await {
         total.add(&t);
     }
-    match compressed::count_compressed(root, manifest, part, counter, opts).await? {
+    match compressed::count_compressed(root, manifest, part, &compressions, counter, opts).await? {
         Some(d) => {
             let text = total.bytes + d.text_bytes;
             total.add(&d.tally);

@@ -9,6 +9,7 @@
 use super::{CountOptions, LINE_LIMIT};
 use crate::aggregate::{Counter, LineStitcher, Tally};
 use crate::decompress::decode::{decompressed_blocks, Fetch, Segment};
+use crate::decompress::Compression;
 use crate::error::Result;
 use crate::steps::on_rayon;
 use crate::store::{self, Location};
@@ -32,13 +33,14 @@ pub(super) async fn count_compressed(
     root: &Location,
     manifest: &Manifest,
     part: &Part,
+    compressions: &[Option<Compression>],
     counter: &Counter,
     opts: &CountOptions,
 ) -> Result<Option<Decompressed>> {
     let mut segments = Vec::new();
-    for seg in &part.segments {
+    for (seg, &compression) in part.segments.iter().zip(compressions) {
         let obj = &manifest.objects[seg.object];
-        let Some(compression) = obj.compression else {
+        let Some(compression) = compression else {
             continue;
         };
         let loc = Arc::new(root.at(store::object_path(&obj.path)?));

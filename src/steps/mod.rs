@@ -11,8 +11,9 @@ pub mod merge;
 pub mod split;
 pub mod stream;
 
+use crate::decompress::{detect, Compression, MAGIC_LEN};
 use crate::error::{Error, Result};
-use crate::store::{read_json, Location};
+use crate::store::{self, read_json, Location};
 use crate::wire::{Manifest, MANIFEST_FILE};
 
 /// Reads and validates the manifest of a work prefix.
@@ -44,4 +45,22 @@ where
         let _ = tx.send(f());
     });
     rx.await.expect("a counting task panicked")
+}
+
+/// The compression of the object at `loc` (`size` bytes), from its first
+/// bytes (logging a name that says otherwise).
+pub(crate) async fn sniff(
+    loc: &Location,
+    size: u64,
+    e_tag: Option<&str>,
+) -> Result<Option<Compression>> {
+    if size == 0 {
+        return Ok(None);
+    }
+    let head = store::read_range(loc, 0..size.min(MAGIC_LEN as u64), e_tag).await?;
+    let (compression, warning) = detect(loc.path.as_ref(), &head);
+    if let Some(w) = warning {
+        tracing::warn!("{w}");
+    }
+    Ok(compression)
 }

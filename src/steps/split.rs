@@ -117,7 +117,8 @@ pub async fn split_inputs(
     tracing::info!(input = %input, objects = objects.len(), bytes = total, parts = planned, "splitting");
 
     let root = input.at(Path::default());
-    let layout = compressed::Layout::inspect(&root, &objects, total, planned).await?;
+    let layout =
+        compressed::Layout::inspect(&root, &objects, total, planned, opts.materialize).await?;
     let cuts = align_cuts(&root, &objects, &layout, total, &aimed.targets).await?;
     let mut parts: Vec<(Vec<cut::Segment>, Option<String>)> = cut::parts_from_cuts(&sizes, &cuts)
         .into_iter()
@@ -150,6 +151,7 @@ pub async fn split_inputs(
                 e_tag: m.e_tag.clone(),
                 last_modified: m.last_modified.to_rfc3339(),
                 compression: layout.compression(i),
+                sniffed_by_count: layout.left_to_count(i),
                 changed: store::local_change_time(&root.at(m.location.clone())),
             })
             .collect(),

@@ -2,37 +2,53 @@
 //! first bytes decide, see [`crate::decompress`]) and where their units
 //! (gzip members, zstd frames) start, so that cuts land only there.
 //!
-//! Every non-empty object costs one 4-byte ranged read (16 at once). The
-//! units of a compressed object are looked for only when the job has more
-//! than one part and the object is at least half a part's share of the
-//! input: a smaller object is never worth cutting, and stays one unit.
+//! An object is worth cutting when the job has more than one part and the
+//! object is at least half a part's share of the input. Only those are
+//! looked at: one 4-byte ranged read each (16 at once; at most twice as many
+//! objects as parts), and for a compressed one, where its units start. A
+//! smaller object is never cut: a cut aimed inside it moves to its nearer
+//! end, so split needs none of its bytes, and the count that reads it sniffs
+//! its compression ([`crate::wire::InputObject::sniffed_by_count`]). A
+//! prefix of 100,000 small objects is thus planned from its listing alone.
 
 use crate::decompress::units::{self, Source};
-use crate::decompress::{detect, Compression, MAGIC_LEN};
+use crate::decompress::Compression;
 use crate::error::{Error, Result};
-use crate::store::{self, Location};
+use crate::store::Location;
 use futures::{StreamExt, TryStreamExt};
 use object_store::ObjectMeta;
 
 /// How many objects are inspected at once.
 const CONCURRENCY: usize = 16;
 
+/// What split knows of one input object.
+#[derive(Debug, Clone, Default)]
+struct Seen {
+    /// Its compression (`None`: plain, or not looked at).
+    compression: Option<Compression>,
+    /// Where its units start, for a compressed object worth cutting.
+    unit_starts: Vec<u64>,
+    /// Not looked at: never cut, sniffed by count.
+    left_to_count: bool,
+}
+
 /// The compression and unit starts of each input object.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Layout {
-    objects: Vec<(Option<Compression>, Vec<u64>)>,
+    objects: Vec<Seen>,
 }
 
 impl Layout {
-    /// Inspects every object of the input.
+    /// Inspects the objects worth cutting (every one with `all`).
     pub(super) async fn inspect(
         root: &Location,
         objects: &[ObjectMeta],
         total: u64,
         parts: usize,
+        all: bool,
     ) -> Result<Layout> {
         let objects = futures::stream::iter(objects)
-            .map(|m| inspect_one(root, m, total, parts))
+            .map(|m| inspect_one(root, m, total, parts, all))
             .buffered(CONCURRENCY)
             .try_collect()
             .await?;
@@ -40,26 +56,34 @@ impl Layout {
     }
 
     pub(super) fn compression(&self, object: usize) -> Option<Compression> {
-        self.objects[object].0
+        self.objects[object].compression
+    }
+
+    /// Whether the object's first bytes were left to count.
+    pub(super) fn left_to_count(&self, object: usize) -> bool {
+        self.objects[object].left_to_count
     }
 
     /// Whether any object is compressed (then `--parts` is a maximum).
     pub(super) fn any_compressed(&self) -> bool {
-        self.objects.iter().any(|(c, _)| c.is_some())
+        self.objects.iter().any(|o| o.compression.is_some())
     }
 
-    /// Where a cut aimed at `offset` of a compressed object goes: the nearest
-    /// unit start (or the object's start or end). `None` for a plain object.
+    /// Where a cut aimed at `offset` of an object that is not cut at a line
+    /// goes: in a compressed object, the nearest unit start (or the object's
+    /// start or end); in one never cut, its nearer end. `None` for a plain
+    /// object worth cutting.
     pub(super) fn snap(&self, object: usize, size: u64, offset: u64) -> Option<u64> {
-        let (c, starts) = &self.objects[object];
-        c.map(|_| units::nearest_start(starts, size, offset))
+        let o = &self.objects[object];
+        (o.compression.is_some() || o.left_to_count)
+            .then(|| units::nearest_start(&o.unit_starts, size, offset))
     }
 
     /// Refuses `--materialize` for compressed input: a part of a compressed
     /// object is compressed bytes, not the text the reference's
     /// `split-output/<id>.txt` holds.
     pub(super) fn refuse_materialize(&self, objects: &[ObjectMeta]) -> Result<()> {
-        let Some(i) = self.objects.iter().position(|(c, _)| c.is_some()) else {
+        let Some(i) = self.objects.iter().position(|o| o.compression.is_some()) else {
             return Ok(());
         };
         Err(Error::invalid(
@@ -68,7 +92,7 @@ impl Layout {
                 "input object {} is {}-compressed; materialized parts are not supported for \
                  compressed input (count reads it directly; drop --materialize)",
                 objects[i].location,
-                self.objects[i].0.expect("compressed")
+                self.objects[i].compression.expect("compressed")
             ),
         ))
     }
@@ -79,25 +103,35 @@ async fn inspect_one(
     meta: &ObjectMeta,
     total: u64,
     parts: usize,
-) -> Result<(Option<Compression>, Vec<u64>)> {
+    all: bool,
+) -> Result<Seen> {
     if meta.size == 0 {
-        return Ok((None, Vec::new()));
+        return Ok(Seen::default());
+    }
+    let worth_cutting = parts > 1 && (meta.size as u128) * 2 * (parts as u128) >= total as u128;
+    if !worth_cutting && !all {
+        return Ok(Seen {
+            left_to_count: true,
+            ..Seen::default()
+        });
     }
     let loc = root.at(meta.location.clone());
     let e_tag = meta.e_tag.as_deref();
-    let head = store::read_range(&loc, 0..meta.size.min(MAGIC_LEN as u64), e_tag).await?;
-    let (compression, warning) = detect(meta.location.as_ref(), &head);
-    if let Some(w) = warning {
-        tracing::warn!("{w}");
-    }
+    let compression = crate::steps::sniff(&loc, meta.size, e_tag).await?;
     let Some(c) = compression else {
-        return Ok((None, Vec::new()));
+        return Ok(Seen::default());
     };
-    let worth_cutting = parts > 1 && (meta.size as u128) * 2 * (parts as u128) >= total as u128;
     if !worth_cutting {
-        return Ok((Some(c), Vec::new()));
+        return Ok(Seen {
+            compression,
+            ..Seen::default()
+        });
     }
-    let starts = units::unit_starts(Source::Store { loc: &loc, e_tag }, meta.size, c).await?;
-    tracing::info!(object = %meta.location, compression = %c, units = starts.len() + 1, "compressed input");
-    Ok((Some(c), starts))
+    let unit_starts = units::unit_starts(Source::Store { loc: &loc, e_tag }, meta.size, c).await?;
+    tracing::info!(object = %meta.location, compression = %c, units = unit_starts.len() + 1, "compressed input");
+    Ok(Seen {
+        compression,
+        unit_starts,
+        left_to_count: false,
+    })
 }

@@ -130,6 +130,7 @@ fn stream_manifest(counting: &Counting, seen: Read0) -> Manifest {
             e_tag: None,
             last_modified: now_rfc3339(),
             compression: seen.compression,
+            sniffed_by_count: false,
             changed: None,
         }],
         counting: counting.clone(),

@@ -60,6 +60,12 @@ pub struct InputObject {
     /// start to another (see [`crate::decompress`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression: Option<crate::decompress::Compression>,
+    /// Split did not read the object's first bytes: no cut falls inside it
+    /// (it is smaller than half a part's share), so its compression does not
+    /// matter to the plan, and the count that reads it sniffs it first.
+    /// `compression` is then absent, and means "unknown".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sniffed_by_count: bool,
     /// For a local file, its status-change time (ctime) as `secs.nanos`.
     /// The ETag pins inode, size and mtime, but mtime can be set back
     /// (`touch -r`); ctime cannot, so an in-place rewrite is still seen.
@@ -144,6 +150,19 @@ impl Manifest {
                     return Err(format!(
                         "part {} range {}..{} lies outside {} ({} bytes)",
                         p.id, s.start, s.end, o.path, o.size
+                    ));
+                }
+                if o.sniffed_by_count && s.start < s.end && (s.start != 0 || s.end != o.size) {
+                    return Err(format!(
+                        "part {} has bytes {}..{} of {}, an object left to count whole \
+                         ({} bytes, not sniffed by split)",
+                        p.id, s.start, s.end, o.path, o.size
+                    ));
+                }
+                if o.sniffed_by_count && o.compression.is_some() {
+                    return Err(format!(
+                        "{} is left to count to sniff, yet has a compression",
+                        o.path
                     ));
                 }
                 bytes += s.len();
