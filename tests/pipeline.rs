@@ -149,6 +149,72 @@ async fn dataset_prefix(b: &Backend) {
     assert_eq!(got, expected(&texts, &k));
 }
 
+/// Split reads nothing of objects smaller than half a part's share: a cut
+/// aimed inside one moves to its nearer end, and count sniffs it (here a
+/// gzip object among plain ones). A big object is still cut at lines.
+async fn small_objects_left_to_count(b: &Backend) {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(b"ERROR zipped\nERROR zipped\n").unwrap();
+    let gz = gz.finish().unwrap();
+    let big = logcount::gen::generate(20_000, 4);
+    let mut texts: Vec<Vec<u8>> = Vec::new();
+    for i in 0..12 {
+        let text = format!("INFO {i}\nWARN w\n").repeat(3 + i).into_bytes();
+        b.put(&format!("small/s{i:02}.log"), &text).await;
+        texts.push(text);
+    }
+    b.put("small/t-zipped.log", &gz).await;
+    texts.push(b"ERROR zipped\nERROR zipped\n".to_vec());
+    b.put("small/u-big.log", &big).await;
+    texts.push(big.clone());
+    let k = Keywords::default_set();
+    let input = b.stores.open(&b.url("small/")).unwrap();
+    for parts in [1, 3, 7, 40] {
+        let work = b.stores.open(&b.url(&format!("small-w{parts}"))).unwrap();
+        let m = split(&input, &work, &split_opts(parts, &k)).await.unwrap();
+        let total = m.input_bytes();
+        for (i, o) in m.objects.iter().enumerate() {
+            let small = parts == 1 || o.size * 2 * (parts as u64) < total;
+            assert_eq!(o.sniffed_by_count, small, "object {i}, {parts} parts");
+            if small {
+                assert!(o.compression.is_none());
+                let pieces: Vec<_> = m
+                    .parts
+                    .iter()
+                    .flat_map(|p| &p.segments)
+                    .filter(|s| s.object == i)
+                    .collect();
+                assert_eq!(pieces.len(), 1, "object {i} is in one part ({parts} parts)");
+                assert_eq!((pieces[0].start, pieces[0].end), (0, o.size));
+            }
+        }
+        if parts > 1 {
+            let big_object = m.objects.len() - 1;
+            assert!(!m.objects[big_object].sniffed_by_count);
+            let cut = m
+                .parts
+                .iter()
+                .flat_map(|p| &p.segments)
+                .filter(|s| s.object == big_object);
+            assert!(cut.count() > 1, "the big object is cut ({parts} parts)");
+        }
+        for id in m.part_ids() {
+            count(&b.stores, &work, id, &CountOptions::default())
+                .await
+                .unwrap();
+        }
+        let merged = merge(&b.stores, &work, Some(m.parts.len())).await.unwrap();
+        let texts: Vec<&[u8]> = texts.iter().map(Vec::as_slice).collect();
+        assert_eq!(
+            merged.result.values().collect::<Vec<_>>(),
+            expected(&texts, &k),
+            "{parts} parts on {}",
+            b.name
+        );
+    }
+}
+
 /// Steps can be re-run: the second count of a part overwrites the first with
 /// the same content, and merge gives the same result.
 async fn steps_rerun(b: &Backend) {
@@ -314,6 +380,54 @@ async fn input_drift(b: &Backend) {
     assert!(matches!(e, Error::InputChanged { .. }), "{e:?}");
 }
 
+/// A dataset's objects that change or go after count are refused by merge,
+/// whether merge lists their folder (here 20 objects) or asks for a lone
+/// object (a HEAD).
+async fn dataset_drift(b: &Backend) {
+    let k = Keywords::default_set();
+    let line = |i: usize| format!("INFO {i:04}\nWARN x\n").into_bytes();
+    for (case, victim) in [
+        ("changed", "many/f07.log"),
+        ("deleted", "many/f13.log"),
+        ("changed", "lone/only.log"),
+    ] {
+        let root = format!("dd-{case}-{}", victim.replace('/', "-"));
+        for i in 0..20 {
+            b.put(&format!("{root}/many/f{i:02}.log"), &line(i)).await;
+        }
+        b.put(&format!("{root}/lone/only.log"), &line(99)).await;
+        let input = b.stores.open(&b.url(&format!("{root}/"))).unwrap();
+        let work = b.stores.open(&b.url(&format!("{root}-work"))).unwrap();
+        let m = split(&input, &work, &split_opts(3, &k)).await.unwrap();
+        assert_eq!(m.objects.len(), 21);
+        for id in m.part_ids() {
+            count(&b.stores, &work, id, &CountOptions::default())
+                .await
+                .unwrap();
+        }
+        let what = format!("{case} {victim} on {}", b.name);
+        let name = format!("{root}/{victim}");
+        if case == "deleted" {
+            let loc = b.stores.open(&b.url(&name)).unwrap();
+            logcount::store::delete_if_exists(&loc).await.unwrap();
+        } else {
+            let mut data = b.get(&name).await;
+            data[0] ^= 1; // same size, other bytes
+                          // Local file ETags include the modification time: make sure it moves.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            b.put(&name, &data).await;
+        }
+        let e = merge(&b.stores, &work, None).await.unwrap_err();
+        assert!(matches!(e, Error::InputChanged { .. }), "{what}: {e:?}");
+        let now = if case == "deleted" {
+            "deleted"
+        } else {
+            "bytes"
+        };
+        assert_refused(e, &[victim, "changed since split", now]);
+    }
+}
+
 /// `materialize` writes each part's bytes; together they are the input (a
 /// dataset of two objects, so parts span objects), and doing it again
 /// replaces them. Nothing else is left in split-output (no staged files).
@@ -401,11 +515,53 @@ async fn bad_requests(b: &Backend) {
     assert!(e.to_string().contains("manifest"), "{e}");
 }
 
+/// A store that lists no ETags (the test server), with more objects than
+/// split asks one by one: they are pinned by size and last-modified time,
+/// and merge, listing their folder, still refuses one rewritten since.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_objects_listed_without_e_tags_are_pinned_by_time() {
+    let b = Backend::s3();
+    let name = |i: usize| format!("noetag/f{i:04}.log");
+    futures::stream::iter(0..1001)
+        .map(|i| {
+            let b = &b;
+            async move { b.put(&name(i), format!("INFO {i:04}\n").as_bytes()).await }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<_>>()
+        .await;
+    let input = b.stores.open(&b.url("noetag/")).unwrap();
+    let work = b.stores.open(&b.url("noetag-work")).unwrap();
+    let k = Keywords::default_set();
+    let m = split(&input, &work, &split_opts(4, &k)).await.unwrap();
+    assert_eq!(m.objects.len(), 1001);
+    assert!(
+        m.objects.iter().all(|o| o.e_tag.is_none()),
+        "the server listed ETags"
+    );
+    for id in m.part_ids() {
+        count(&b.stores, &work, id, &CountOptions::default())
+            .await
+            .unwrap();
+    }
+    let merged = merge(&b.stores, &work, None).await.unwrap();
+    assert_eq!(merged.result.values().collect::<Vec<_>>(), [1001, 0, 0, 0]);
+
+    let mut data = b.get(&name(500)).await;
+    data[5] = b'9'; // same size, other bytes, a later second
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    b.put(&name(500), &data).await;
+    let e = merge(&b.stores, &work, None).await.unwrap_err();
+    assert!(matches!(e, Error::InputChanged { .. }), "{e:?}");
+    assert_refused(e, &["noetag/f0500.log", "changed since split", "modified"]);
+}
+
 macro_rules! all_tests {
     ($backend:ident: $make:expr) => {
         suite!($backend: $make;
-            seed_every_part_count, generated_logs, torture, dataset_prefix, steps_rerun,
-            merge_refusals, input_drift, materialized_parts, resplit_retires_old_outputs,
+            seed_every_part_count, generated_logs, torture, dataset_prefix,
+            small_objects_left_to_count, steps_rerun,
+            merge_refusals, input_drift, dataset_drift, materialized_parts, resplit_retires_old_outputs,
             bad_requests);
     };
 }

@@ -13,15 +13,22 @@ use crate::steps::read_manifest;
 use crate::store::{self, Location, Stores};
 use crate::timeline::Timeline;
 use crate::wire::{
-    self, CountOutput, GroupCounts, GroupsFile, KeywordCounts, Manifest, Part, TimelineFile,
-    COUNT_DIR, COUNT_OUTPUT_VERSION, GROUPS_FILE, GROUPS_VERSION, RESULT_FILE, TIMELINE_FILE,
+    self, CountOutput, GroupCounts, GroupsFile, InputObject, KeywordCounts, Manifest, Part,
+    TimelineFile, COUNT_DIR, COUNT_OUTPUT_VERSION, GROUPS_FILE, GROUPS_VERSION, RESULT_FILE,
+    TIMELINE_FILE,
 };
 use crate::words::{encode_word, WordCounts};
 use futures::{StreamExt, TryStreamExt};
-use std::collections::HashSet;
+use object_store::ObjectMeta;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// How many count outputs are read at once.
+/// How many count outputs are read (and input objects asked for) at once.
 const READ_CONCURRENCY: usize = 64;
+/// How many folders of the input are listed at once.
+const LIST_CONCURRENCY: usize = 16;
+/// A folder holding this many input objects is listed, not asked object by
+/// object, to see the input is unchanged.
+const LIST_FOLDER_FROM: usize = 16;
 
 /// What merge produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -333,15 +340,15 @@ async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Resul
         ));
     }
     // The text counted: the bytes read, or what they decompressed to.
-    let has_compressed = part
-        .segments
-        .iter()
-        .any(|s| manifest.objects[s.object].compression.is_some());
-    let text = match (has_compressed, out.decompressed_bytes) {
-        (false, None) => out.bytes,
-        (true, Some(text)) => text,
-        (false, Some(_)) => return bad("reports decompressed bytes for plain input".into()),
-        (true, None) => return bad("has no decompressed byte count for compressed input".into()),
+    // Objects split left to count are compressed or not, as count found.
+    let objects = || part.segments.iter().map(|s| &manifest.objects[s.object]);
+    let compressed = objects().any(|o| o.compression.is_some());
+    let maybe = objects().any(|o| o.sniffed_by_count);
+    let text = match (compressed, maybe, out.decompressed_bytes) {
+        (false, _, None) => out.bytes,
+        (true, _, Some(text)) | (false, true, Some(text)) => text,
+        (false, false, Some(_)) => return bad("reports decompressed bytes for plain input".into()),
+        (true, _, None) => return bad("has no decompressed byte count for compressed input".into()),
     };
     // Occurrences do not overlap, so each takes its keyword's length in bytes:
     // more is impossible (and bounds the sums merge adds up).
@@ -418,44 +425,110 @@ async fn check_no_extra_outputs(work: &Location, manifest: &Manifest) -> Result<
 }
 
 /// Refuses to merge when an input object changed since split.
+///
+/// A folder holding at least [`LIST_FOLDER_FROM`] of the input's objects is
+/// listed (one request per 1,000 objects, folders at once); any other object
+/// is asked for (a HEAD each). An object is unchanged when its size and its
+/// ETag are; without an ETag (a store that lists none), its size and its
+/// last-modified time to the second.
 async fn check_input_unchanged(stores: &Stores, manifest: &Manifest) -> Result<()> {
     if manifest.stream {
         return Ok(()); // counted as it was read; nothing left to look at
     }
     let root = stores.open(&manifest.store)?;
-    futures::stream::iter(&manifest.objects)
-        .map(|obj| {
-            let root = &root;
-            async move {
-                let loc = root.at(store::object_path(&obj.path)?);
-                let meta = store::head(&loc).await.map_err(|e| match e {
-                    Error::NotFound { url, .. } => Error::InputChanged {
-                        url,
-                        was: obj.e_tag.clone().unwrap_or_default(),
-                        now: "deleted".into(),
-                    },
-                    e => e,
-                })?;
-                if meta.size != obj.size || (obj.e_tag.is_some() && meta.e_tag != obj.e_tag) {
-                    return Err(Error::InputChanged {
-                        url: loc.url.to_string(),
-                        was: format!(
-                            "{} bytes, etag {}",
-                            obj.size,
-                            obj.e_tag.as_deref().unwrap_or("-")
-                        ),
-                        now: format!(
-                            "{} bytes, etag {}",
-                            meta.size,
-                            meta.e_tag.as_deref().unwrap_or("-")
-                        ),
-                    });
+    let mut folders: BTreeMap<&str, Vec<&InputObject>> = BTreeMap::new();
+    for obj in &manifest.objects {
+        let folder = obj.path.rsplit_once('/').map_or("", |(folder, _)| folder);
+        folders.entry(folder).or_default().push(obj);
+    }
+    let (listed, asked): (Vec<_>, Vec<_>) = folders
+        .into_iter()
+        .partition(|(_, objects)| objects.len() >= LIST_FOLDER_FROM);
+    let root = &root;
+    let asked: Vec<&InputObject> = asked.into_iter().flat_map(|(_, o)| o).collect();
+    futures::stream::iter(listed)
+        .map(|(folder, objects)| async move {
+            let dir = root.at(store::object_path(folder)?);
+            let found = dir
+                .store
+                .list_with_delimiter(Some(&dir.path))
+                .await
+                .map_err(|source| store::storage_error("listing", &dir, source))?;
+            let now: HashMap<&str, &ObjectMeta> = found
+                .objects
+                .iter()
+                .map(|m| (m.location.as_ref(), m))
+                .collect();
+            let mut ask = Vec::new();
+            for obj in objects {
+                match now.get(obj.path.as_str()) {
+                    // A store that lists no ETags, where split asked for one.
+                    Some(m) if obj.e_tag.is_some() && m.e_tag.is_none() => ask.push(obj),
+                    found => {
+                        let loc = root.at(store::object_path(&obj.path)?);
+                        check_unchanged(&loc, obj, found.copied())?;
+                    }
                 }
-                store::check_change_time(&loc, obj.changed.as_deref())?;
-                Ok(())
             }
+            check_by_head(root, ask).await
+        })
+        .buffer_unordered(LIST_CONCURRENCY)
+        .try_collect::<()>()
+        .await?;
+    check_by_head(root, asked).await
+}
+
+/// [`check_unchanged`] for each of `objects`, asking the store for each.
+async fn check_by_head(root: &Location, objects: Vec<&InputObject>) -> Result<()> {
+    futures::stream::iter(objects)
+        .map(|obj| async move {
+            let loc = root.at(store::object_path(&obj.path)?);
+            let now = match store::head(&loc).await {
+                Ok(meta) => Some(meta),
+                Err(Error::NotFound { .. }) => None,
+                Err(e) => return Err(e),
+            };
+            check_unchanged(&loc, obj, now.as_ref())
         })
         .buffer_unordered(READ_CONCURRENCY)
         .try_collect::<()>()
         .await
+}
+
+/// Refuses `obj` at `loc` unless `now` (what the store has; `None`: no
+/// such object) is the version split saw.
+fn check_unchanged(loc: &Location, obj: &InputObject, now: Option<&ObjectMeta>) -> Result<()> {
+    let was = || {
+        format!(
+            "{} bytes, etag {}, modified {}",
+            obj.size,
+            obj.e_tag.as_deref().unwrap_or("-"),
+            obj.last_modified
+        )
+    };
+    let Some(meta) = now else {
+        return Err(Error::InputChanged {
+            url: loc.url.to_string(),
+            was: was(),
+            now: "deleted".into(),
+        });
+    };
+    let same_version = match &obj.e_tag {
+        Some(tag) => meta.e_tag.as_ref() == Some(tag),
+        None => chrono::DateTime::parse_from_rfc3339(&obj.last_modified)
+            .is_ok_and(|t| t.timestamp() == meta.last_modified.timestamp()),
+    };
+    if meta.size != obj.size || !same_version {
+        return Err(Error::InputChanged {
+            url: loc.url.to_string(),
+            was: was(),
+            now: format!(
+                "{} bytes, etag {}, modified {}",
+                meta.size,
+                meta.e_tag.as_deref().unwrap_or("-"),
+                meta.last_modified.to_rfc3339()
+            ),
+        });
+    }
+    store::check_change_time(loc, obj.changed.as_deref())
 }
