@@ -6,7 +6,9 @@
 //! Usage: `cargo run --release --example big_prefix [OBJECTS] [PARTS] [RUNS]`
 //! (defaults: 100000 objects, 10000 parts, 3 runs of split and merge). The
 //! objects are generated logs of about 600 bytes in 100 folders. Prints the
-//! median and spread of each timed step, and the plan sizes.
+//! median and spread of each timed step, and the plan sizes; split and merge
+//! log the time of each of their phases to stderr (`RUST_LOG` overrides
+//! which logs show).
 //!
 //! - split: list the prefix, plan the parts, write the plans (`plans.jsonl`,
 //!   `plans.idx`) and the manifest;
@@ -29,6 +31,13 @@ const KEY: &str = "bench-key";
 const SECRET: &str = "bench-secret-0123456789";
 
 fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        "warn,logcount::steps::split=debug,logcount::steps::merge=debug".into()
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let mut args = std::env::args().skip(1);
     let objects: usize = args.next().map_or(Ok(100_000), |a| a.parse())?;
     let parts: usize = args.next().map_or(Ok(10_000), |a| a.parse())?;

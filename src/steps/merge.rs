@@ -70,7 +70,9 @@ pub async fn merge_job(
     job_id: Option<&str>,
 ) -> Result<Merged> {
     let work = &work.confined();
+    let started = std::time::Instant::now();
     let manifest = read_manifest(work).await?;
+    let manifest_read = started.elapsed();
     if let Some(id) = job_id {
         check_same_job(work, &manifest, id)?;
     }
@@ -88,7 +90,9 @@ pub async fn merge_job(
         }
     }
     check_no_extra_outputs(work, &manifest).await?;
+    let outputs_listed = started.elapsed();
     check_input_unchanged(stores, &manifest).await?;
+    let input_checked = started.elapsed();
 
     // Words are summed as the outputs arrive: one part's map at a time.
     let mut words = (manifest.counting.mode() == Mode::Words).then(WordCounts::default);
@@ -103,6 +107,14 @@ pub async fn merge_job(
         })
         .try_collect()
         .await?;
+    let outputs_read = started.elapsed();
+    tracing::debug!(
+        manifest_ms = manifest_read.as_millis() as u64,
+        outputs_listed_ms = (outputs_listed - manifest_read).as_millis() as u64,
+        input_checked_ms = (input_checked - outputs_listed).as_millis() as u64,
+        outputs_read_ms = (outputs_read - input_checked).as_millis() as u64,
+        "merge phases"
+    );
     let merged = sum_with(&manifest, &outputs, words)?;
     if let Some(timeline) = &merged.timeline {
         // Before result.json, which marks a finished merge.

@@ -100,7 +100,9 @@ pub async fn split_inputs(
     let input = inputs.first();
     opts.sizing().check()?;
     crate::spec::dataset::check_group_by(opts.group_by, opts.counting.mode())?;
+    let started = std::time::Instant::now();
     let mut found = inputs.find_objects(work, &opts.filters).await?;
+    let listed = started.elapsed();
     // Each group's objects lie together, in path order within the group.
     let groups: Vec<String> = match opts.group_by {
         Some(by) => {
@@ -119,7 +121,9 @@ pub async fn split_inputs(
     let root = input.at(Path::default());
     let layout =
         compressed::Layout::inspect(&root, &objects, total, planned, opts.materialize).await?;
+    let inspected = started.elapsed();
     let cuts = align_cuts(&root, &objects, &layout, total, &aimed.targets).await?;
+    let cut = started.elapsed();
     let mut parts: Vec<(Vec<cut::Segment>, Option<String>)> = cut::parts_from_cuts(&sizes, &cuts)
         .into_iter()
         .zip(aimed.groups)
@@ -176,6 +180,14 @@ pub async fn split_inputs(
     write_plans(work, &manifest).await?;
     // Last: the manifest marks a finished split.
     store::write_json(&work.join(MANIFEST_FILE), &manifest).await?;
+    let ms = |d: std::time::Duration| d.as_millis() as u64;
+    tracing::debug!(
+        listed_ms = ms(listed),
+        inspected_ms = ms(inspected - listed),
+        cut_ms = ms(cut - inspected),
+        written_ms = ms(started.elapsed() - cut),
+        "split phases"
+    );
     tracing::info!(job_id = %manifest.job_id, parts = manifest.parts.len(), "manifest written");
     Ok(manifest)
 }
