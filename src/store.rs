@@ -377,6 +377,16 @@ fn refuse_special_file(loc: &Location) -> Result<()> {
     }
 }
 
+/// The objects directly in the folder `dir` (none when it does not exist),
+/// with a delimited listing.
+pub async fn list_folder(dir: &Location) -> Result<Vec<ObjectMeta>> {
+    match dir.store.list_with_delimiter(Some(&dir.path)).await {
+        Ok(listed) => Ok(listed.objects),
+        Err(object_store::Error::NotFound { .. }) => Ok(Vec::new()),
+        Err(e) => Err(storage_error("listing", dir, e)),
+    }
+}
+
 /// The object's metadata.
 pub async fn head(loc: &Location) -> Result<ObjectMeta> {
     loc.check_confined()?;

@@ -410,17 +410,7 @@ async fn check_no_extra_outputs(work: &Location, manifest: &Manifest) -> Result<
         .iter()
         .map(|p| format!("{}.json", p.id))
         .collect();
-    let listed = match dir.store.list_with_delimiter(Some(&dir.path)).await {
-        Ok(listed) => listed.objects,
-        Err(object_store::Error::NotFound { .. }) => Vec::new(),
-        Err(source) => {
-            return Err(Error::Storage {
-                op: "listing",
-                url: dir.url.to_string(),
-                source,
-            })
-        }
-    };
+    let listed = store::list_folder(&dir).await?;
     for meta in listed {
         let name = meta.location.filename().unwrap_or_default();
         if wire::is_count_output_name(name) && !known.contains(name) {
@@ -461,16 +451,9 @@ async fn check_input_unchanged(stores: &Stores, manifest: &Manifest) -> Result<(
     futures::stream::iter(listed)
         .map(|(folder, objects)| async move {
             let dir = root.at(store::object_path(folder)?);
-            let found = dir
-                .store
-                .list_with_delimiter(Some(&dir.path))
-                .await
-                .map_err(|source| store::storage_error("listing", &dir, source))?;
-            let now: HashMap<&str, &ObjectMeta> = found
-                .objects
-                .iter()
-                .map(|m| (m.location.as_ref(), m))
-                .collect();
+            let found = store::list_folder(&dir).await?;
+            let now: HashMap<&str, &ObjectMeta> =
+                found.iter().map(|m| (m.location.as_ref(), m)).collect();
             let mut ask = Vec::new();
             for obj in objects {
                 match now.get(obj.path.as_str()) {

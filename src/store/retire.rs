@@ -38,11 +38,7 @@ pub async fn retire_own_files(dir: &Location, is_ours: fn(&str) -> bool) -> Resu
             })
         });
     }
-    let listed = match dir.store.list_with_delimiter(Some(&dir.path)).await {
-        Ok(listed) => listed.objects,
-        Err(object_store::Error::NotFound { .. }) => return Ok(0),
-        Err(e) => return Err(storage("listing", dir)(e)),
-    };
+    let listed = super::list_folder(dir).await?;
     // Uploads an earlier attempt left open, as their journals name them.
     let journals: Vec<_> = listed
         .iter()

@@ -56,7 +56,7 @@ pub async fn list_tree(
 }
 
 /// [`list_tree`] entering levels of at most `max_folders` folders.
-pub(crate) async fn walk(
+async fn walk(
     store: &dyn ObjectStore,
     prefix: &Path,
     max_folders: usize,
