@@ -48,24 +48,33 @@
 //! assert!(parse(b"2023-13-01T00:00Z").is_none());
 //! ```
 
-use crate::named::Named;
-pub use crate::spec::TimeUnit;
 use crate::wire::{Bucket, KeywordCounts, TimelineCounts, TimelineFile, Untimed};
 use std::collections::BTreeMap;
 
+pub mod format;
+pub mod rule;
+pub use crate::spec::TimeUnit;
+pub use rule::TimeParser;
+
 impl TimeUnit {
-    /// Bytes of `YYYY-MM-DDTHH:MM` that name the bucket of a line without an
-    /// explicit offset.
-    fn prefix_len(self) -> usize {
-        match self {
-            TimeUnit::Minute => 16,
-            TimeUnit::Hour => 13,
-            TimeUnit::Day => 10,
-        }
+    /// The bucket of a UTC civil time.
+    pub(crate) fn floor(self, y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> BucketStart {
+        let down = |v: u32, n: u32| v - v % n;
+        let (h, mi, s) = match self {
+            TimeUnit::Second => (h, mi, s),
+            TimeUnit::Seconds(n) => (h, mi, down(s, n)),
+            TimeUnit::Minute => (h, mi, 0),
+            TimeUnit::Minutes(n) => (h, down(mi, n), 0),
+            TimeUnit::Hour => (h, 0, 0),
+            TimeUnit::Hours(n) => (down(h, n), 0, 0),
+            TimeUnit::Day => (0, 0, 0),
+        };
+        BucketStart::new(y, mo, d, h, mi, s)
     }
 }
 
-/// A leading timestamp, converted to UTC (fields as written when no offset).
+/// A leading ISO-8601 timestamp, converted to UTC (fields as written when
+/// no offset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timestamp {
     /// 0-9999.
@@ -76,8 +85,10 @@ pub struct Timestamp {
     pub day: u32,
     /// 0-23.
     pub hour: u32,
-    /// 0-59; seconds and fractions are read past but not kept.
+    /// 0-59.
     pub minute: u32,
+    /// 0-60; fractions are read past but not kept.
+    pub second: u32,
     /// Whether the line gave an explicit `±HH:MM` offset (even `+00:00`).
     pub offset: bool,
     /// Bytes from the line start through the timestamp (a `[` included).
@@ -87,54 +98,59 @@ pub struct Timestamp {
 impl Timestamp {
     /// The bucket the timestamp falls in.
     pub fn bucket(&self, unit: TimeUnit) -> BucketStart {
-        let (h, mi) = match unit {
-            TimeUnit::Minute => (self.hour, self.minute),
-            TimeUnit::Hour => (self.hour, 0),
-            TimeUnit::Day => (0, 0),
-        };
-        BucketStart::new(self.year, self.month, self.day, h, mi)
+        unit.floor(
+            self.year,
+            self.month,
+            self.day,
+            self.hour,
+            self.minute,
+            self.second,
+        )
     }
 }
 
-/// The start of a bucket (UTC), ordered by time: `yyyymmddhhmm` as a number.
+/// The start of a bucket (UTC), ordered by time: `yyyymmddhhmmss` as a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct BucketStart(u64);
 
 impl BucketStart {
-    fn new(y: u32, mo: u32, d: u32, h: u32, mi: u32) -> Self {
-        BucketStart(
-            (((u64::from(y) * 100 + u64::from(mo)) * 100 + u64::from(d)) * 100 + u64::from(h))
-                * 100
-                + u64::from(mi),
-        )
+    fn new(y: u32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Self {
+        let v = [mo, d, h, mi, s]
+            .into_iter()
+            .fold(u64::from(y), |acc, f| acc * 100 + u64::from(f));
+        BucketStart(v)
     }
 
-    fn fields(self) -> (u64, u64, u64, u64, u64) {
+    fn fields(self) -> [u64; 6] {
         let v = self.0;
-        (
-            v / 100_000_000,
+        [
+            v / 10_000_000_000,
+            v / 100_000_000 % 100,
             v / 1_000_000 % 100,
             v / 10_000 % 100,
             v / 100 % 100,
             v % 100,
-        )
+        ]
     }
 
-    /// `YYYY-MM-DDTHH:MM:00Z`.
+    /// `YYYY-MM-DDTHH:MM:SSZ`.
     pub fn label(self) -> String {
-        let (y, mo, d, h, mi) = self.fields();
-        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:00Z")
+        let [y, mo, d, h, mi, s] = self.fields();
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
     }
 
     /// Reads a label back; `None` unless it is exactly what [`Self::label`]
     /// writes for a bucket of `unit`.
     pub fn parse_label(label: &str, unit: TimeUnit) -> Option<Self> {
         let b = label.as_bytes();
-        if b.len() != 20 || !label.ends_with(":00Z") {
+        if b.len() != 20 || b[19] != b'Z' {
             return None;
         }
-        let t = parse(&b[..16]).filter(|t| t.len == 16 && !t.offset)?;
-        let start = t.bucket(unit);
+        let f = format::Format::named("iso")?.read(b)?;
+        if f.len != 20 || f.offset != Some(0) {
+            return None;
+        }
+        let start = unit.floor(f.year?, f.month, f.day, f.hour, f.minute, f.second);
         (start.label() == label).then_some(start)
     }
 }
@@ -151,118 +167,34 @@ pub(crate) const FORBIDDEN_AFTER: [bool; 256] = {
     t
 };
 
-#[inline]
-fn digit(b: &[u8], i: usize) -> Option<u32> {
-    match b.get(i) {
-        Some(&c @ b'0'..=b'9') => Some(u32::from(c - b'0')),
-        _ => None,
-    }
-}
-
-#[inline]
-fn two(b: &[u8], i: usize) -> Option<u32> {
-    Some(digit(b, i)? * 10 + digit(b, i + 1)?)
-}
-
-#[inline]
-fn byte_is(b: &[u8], i: usize, c: u8) -> bool {
-    b.get(i) == Some(&c)
-}
-
-/// Parses the leading timestamp of `line` (which may run on past the line's
-/// end: parsing never looks beyond a newline, nor more than 37 bytes in).
+/// Parses the leading ISO-8601 timestamp of `line` (the `iso` format; the
+/// text may run on past the line's end: parsing never looks beyond a
+/// newline).
 pub fn parse(line: &[u8]) -> Option<Timestamp> {
-    let b = line;
-    let o = usize::from(byte_is(b, 0, b'['));
-    let year = two(b, o)? * 100 + two(b, o + 2)?;
-    if !byte_is(b, o + 4, b'-') || !byte_is(b, o + 7, b'-') || !byte_is(b, o + 13, b':') {
-        return None;
-    }
-    let (month, day, hour, minute) = (
-        two(b, o + 5)?,
-        two(b, o + 8)?,
-        two(b, o + 11)?,
-        two(b, o + 14)?,
-    );
-    if !matches!(b.get(o + 10), Some(b'T' | b' '))
-        || !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-    {
-        return None;
-    }
-    let mut i = o + 16;
-    if byte_is(b, i, b':') {
-        if two(b, i + 1)? > 60 {
-            return None;
-        }
-        i += 3;
-        if byte_is(b, i, b'.') {
-            let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
-            if !(1..=9).contains(&digits) {
-                return None;
-            }
-            i += 1 + digits;
-        }
-    }
-    let mut t = Timestamp {
+    let f = format::Format::named("iso")?.read(line)?;
+    let (year, month, day, hour, minute) = rule::shift(
+        i64::from(f.year?),
+        f.month,
+        f.day,
+        f.hour,
+        f.minute,
+        -f.offset.unwrap_or(0),
+    )?;
+    Some(Timestamp {
         year,
         month,
         day,
         hour,
         minute,
-        offset: false,
-        len: 0,
-    };
-    match b.get(i) {
-        Some(b'Z') => i += 1,
-        Some(&sign @ (b'+' | b'-')) => {
-            let oh = two(b, i + 1)?;
-            let (om, n) = if byte_is(b, i + 3, b':') {
-                (two(b, i + 4)?, 6)
-            } else {
-                (two(b, i + 3)?, 5)
-            };
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            i += n;
-            let shift = (oh * 60 + om) as i64;
-            t = to_utc(t, if sign == b'+' { -shift } else { shift })?;
-            t.offset = true;
-        }
-        _ => {}
-    }
-    if b.get(i).is_some_and(|&c| FORBIDDEN_AFTER[c as usize]) {
-        return None;
-    }
-    t.len = i;
-    Some(t)
-}
-
-/// Moves `t` by `minutes`; crossing midnight moves the date by a day through
-/// the proleptic Gregorian calendar. `None` outside years 0000-9999.
-fn to_utc(mut t: Timestamp, minutes: i64) -> Option<Timestamp> {
-    let m = i64::from(t.hour * 60 + t.minute) + minutes;
-    let day_shift = m.div_euclid(1440);
-    let m = m.rem_euclid(1440);
-    t.hour = (m / 60) as u32;
-    t.minute = (m % 60) as u32;
-    if day_shift != 0 {
-        let days = days_from_civil(i64::from(t.year), t.month, t.day) + day_shift;
-        let (y, mo, d) = civil_from_days(days);
-        if !(0..=9999).contains(&y) {
-            return None;
-        }
-        (t.year, t.month, t.day) = (y as u32, mo, d);
-    }
-    Some(t)
+        second: f.second,
+        offset: f.offset.is_some() && line[..f.len].last() != Some(&b'Z'),
+        len: f.len,
+    })
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date; linear in `d`, so a
 /// day past the month's end counts as the next month's days.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
@@ -360,10 +292,10 @@ impl Timeline {
         }
     }
 
-    /// Adds one line whose first bytes are `head` (at least the first 37, or
-    /// the whole line) and whose keyword counts are `counts`.
-    pub fn add_line(&mut self, unit: TimeUnit, head: &[u8], counts: &[u64]) {
-        let slot = self.slot(parse(head).map(|t| t.bucket(unit)), counts.len());
+    /// Adds one line whose first bytes are `head` (at least the first 4 KiB,
+    /// or the whole line) and whose keyword counts are `counts`.
+    pub fn add_line(&mut self, parser: &TimeParser, head: &[u8], counts: &[u64]) {
+        let slot = self.slot(parser.bucket(head), counts.len());
         slot.lines += 1;
         for (a, b) in slot.counts.iter_mut().zip(counts) {
             *a += b;
@@ -422,9 +354,8 @@ impl Timeline {
         for b in &c.buckets {
             let Some(start) = BucketStart::parse_label(&b.start, unit) else {
                 return Err(format!(
-                    "bucket {:?} is not the start of a {}",
+                    "bucket {:?} is not the start of a bucket of {unit}",
                     b.start,
-                    unit.name()
                 ));
             };
             if last.is_some_and(|l| l >= start) {

@@ -186,7 +186,7 @@ fn labels_read_back_only_when_canonical() {
 fn unit_names_and_serde() {
     for u in [TimeUnit::Minute, TimeUnit::Hour, TimeUnit::Day] {
         let json = serde_json::to_string(&u).unwrap();
-        assert_eq!(json, format!("\"{}\"", u.name()));
+        assert_eq!(json, format!("\"{u}\""));
         assert_eq!(serde_json::from_str::<TimeUnit>(&json).unwrap(), u);
     }
     assert!(serde_json::from_str::<TimeUnit>("\"week\"").is_err());
@@ -266,7 +266,7 @@ fn count_kw(text: &[u8], kws: &[&[u8]], counts: &mut [u64]) {
 }
 
 /// The same, one line at a time, each line parsed in full.
-fn naive(unit: TimeUnit, text: &[u8], kws: &[&[u8]]) -> (Timeline, Vec<u64>, u64) {
+fn naive(unit: &TimeParser, text: &[u8], kws: &[&[u8]]) -> (Timeline, Vec<u64>, u64) {
     let mut t = Timeline::new(kws.len());
     let mut totals = vec![0; kws.len()];
     let mut lines = 0;
@@ -295,6 +295,7 @@ fn runs_match_parsing_every_line() {
             text.pop(); // no final newline
         }
         for unit in [TimeUnit::Minute, TimeUnit::Hour, TimeUnit::Day] {
+            let unit = &TimeParser::iso(unit);
             let want = naive(unit, &text, &kws);
             let mut t = Timeline::new(kws.len());
             let mut totals = vec![0; kws.len()];
@@ -355,7 +356,7 @@ fn runs_are_counted_in_few_engine_calls() {
     let mut calls = 0;
     let mut t = Timeline::new(1);
     let mut totals = [0];
-    add_lines(TimeUnit::Hour, &text, &mut t, &mut totals, |run, c| {
+    add_lines(&TimeParser::iso(TimeUnit::Hour), &text, &mut t, &mut totals, |run, c| {
         calls += 1;
         count_kw(run, &[b"INFO"], c)
     });
@@ -368,7 +369,7 @@ fn timeline_serde_round_trip_and_checks() {
     let text = b"2023-02-28T06:54Z INFO\n2023-02-28T07:01Z WARN INFO\nnone WARN\n";
     let mut t = Timeline::new(2);
     let mut totals = vec![0; 2];
-    add_lines(TimeUnit::Hour, text, &mut t, &mut totals, |r, c| {
+    add_lines(&TimeParser::iso(TimeUnit::Hour), text, &mut t, &mut totals, |r, c| {
         count_kw(r, &[b"INFO", b"WARN"], c)
     });
     let c = t.to_counts(&kws);
@@ -394,4 +395,91 @@ fn timeline_serde_round_trip_and_checks() {
     let file = TimelineFile::new(TimeUnit::Hour, kws.clone(), &t);
     let json = serde_json::to_string(&file).unwrap();
     assert!(json.starts_with(r#"{"version":1,"by":"hour","keywords":["INFO","WARN"],"buckets":[{"start":"2023-02-28T06:00:00Z""#), "{json}");
+}
+
+/// Lines of `format` (a named one) at 1-6 s steps, fractions of varying
+/// length, some junk and continuation lines, CRLF now and then.
+fn format_log(format: &str, seed: u64, lines: usize) -> Vec<u8> {
+    const MON: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut r = Rng(seed);
+    let mut t: i64 = 1_703_980_000 + r.below(100_000) as i64; // late December 2023
+    let mut out = Vec::new();
+    for i in 0..lines {
+        t += r.below(7) as i64 * if r.below(50) == 0 { 600 } else { 1 };
+        let (y, mo, d) = crate::timeline::civil_from_days(t.div_euclid(86_400));
+        let s = t.rem_euclid(86_400);
+        let (h, mi, se) = (s / 3600, s / 60 % 60, s % 60);
+        let m = MON[mo as usize - 1];
+        let frac = &"123456789"[..1 + r.below(3)];
+        let ts = match format {
+            "iso" => format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{se:02}.{frac}Z"),
+            "rfc5424" => format!("<34>1 {y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{se:02}+01:00 h"),
+            "syslog" => format!("{m} {d:>2} {h:02}:{mi:02}:{se:02} host"),
+            "apache" => format!("[Sun {m} {d:02} {h:02}:{mi:02}:{se:02} {y}] [error]"),
+            "clf" => format!("10.0.0.{} - - [{d:02}/{m}/{y}:{h:02}:{mi:02}:{se:02} -0700] \"GET\"", i % 300),
+            "hdfs" => format!("{:02}{mo:02}{d:02} {h:02}{mi:02}{se:02} 148", y % 100),
+            "logcat" => format!("{mo:02}-{d:02} {h:02}:{mi:02}:{se:02}.{frac}  1702"),
+            "spark" => format!("{:02}/{mo:02}/{d:02} {h:02}:{mi:02}:{se:02}", y % 100),
+            "healthapp" => format!("{y:04}{mo:02}{d:02}-{h:02}:{mi:02}:{se:02}:{frac}|Step"),
+            "proxifier" => format!("[{mo:02}.{d:02} {h:02}:{mi:02}:{se:02}] chrome.exe"),
+            "epoch" => format!("- {t} {y}.{mo:02}.{d:02} R02"),
+            "json" => format!("{{\"ts\":\"{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{se:02}Z\",\"m\":1}}"),
+            other => panic!("{other}"),
+        };
+        match r.below(40) {
+            0 => out.extend_from_slice(b"\tat java.lang.Thread.run(Thread.java:748)\n"),
+            1 => out.extend_from_slice(b"\n"),
+            _ => {}
+        }
+        let msg = ["INFO ok", "WARN disk", "ERROR x ERROR", "DEBUG"][r.below(4)];
+        let eol = if r.below(30) == 0 { "\r\n" } else { "\n" };
+        out.extend_from_slice(format!("{ts} {msg}{eol}").as_bytes());
+    }
+    out
+}
+
+#[test]
+fn runs_match_parsing_every_line_in_every_format() {
+    use super::rule::{choose, Zone};
+    let kws: [&[u8]; 3] = [b"INFO", b"ERROR", b"0"];
+    let formats = [
+        "iso", "rfc5424", "syslog", "apache", "clf", "hdfs", "logcat", "spark", "healthapp",
+        "proxifier", "epoch", "json",
+    ];
+    let units = [
+        TimeUnit::Second,
+        TimeUnit::Seconds(10),
+        TimeUnit::Minute,
+        TimeUnit::Minutes(15),
+        TimeUnit::Hour,
+        TimeUnit::Hours(6),
+        TimeUnit::Day,
+    ];
+    for (seed, format) in formats.iter().enumerate() {
+        let text = format_log(format, seed as u64, 2000);
+        let rule = choose(&crate::spec::TimeOptions::default(), &text, (2024, 1));
+        assert_eq!(rule.format.as_deref(), Some(*format), "detected");
+        for (k, unit) in units.iter().enumerate() {
+            let zone = ["UTC", "Europe/Paris", "+05:30"][k % 3];
+            let parser = TimeParser::new(
+                super::format::Format::from_spelling(format, rule.field.as_ref().map(|f| super::format::Place::parse(f).unwrap()).as_ref()).ok(),
+                *unit,
+                Zone::parse(zone).unwrap(),
+                rule.year.unwrap_or(0),
+                rule.first_month.unwrap_or(1),
+            );
+            let want = naive(&parser, &text, &kws);
+            let mut t = Timeline::new(kws.len());
+            let mut totals = vec![0; kws.len()];
+            let lines = add_lines(&parser, &text, &mut t, &mut totals, |run, c| {
+                count_kw(run, &kws, c)
+            });
+            assert_eq!((&t, &totals, lines), (&want.0, &want.1, want.2), "{format} {unit} {zone}");
+            let several = unit.seconds() <= 3600;
+            assert!(t.buckets.len() >= 1 + usize::from(several), "{format} {unit}: buckets");
+            assert!(t.untimed.lines > 0, "{format}: untimed lines");
+        }
+    }
 }

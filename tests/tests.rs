@@ -38,4 +38,5 @@ mod report;
 mod s3_cli;
 mod s3_faults;
 mod timeline;
+mod timeline_formats;
 mod words;

@@ -20,6 +20,7 @@ use logcount::spec::Mode;
 use logcount::steps::count::{CountOptions, DEFAULT_BLOCK_SIZE, DEFAULT_FETCH_CONCURRENCY};
 use logcount::steps::split::SplitOptions;
 use logcount::store::{self, Stores};
+use logcount::spec::TimeOptions;
 use logcount::timeline::TimeUnit;
 
 /// The work prefix the reference workflow mounts its volume at.
@@ -86,10 +87,29 @@ pub struct CountingArgs {
     /// What to count: the keywords, or every word (word frequencies, no keywords).
     #[arg(long, env = env::MODE, value_parser = named::<Mode>(), default_value_t = Mode::Keywords)]
     pub mode: Mode,
-    /// Also count per time bucket of each line's leading timestamp (written to
-    /// <work>/timeline.json by merge; see docs/counting.md).
-    #[arg(long, env = env::BY, value_parser = named::<TimeUnit>())]
-    pub by: Option<TimeUnit>,
+    /// Also count per time bucket of each line's timestamp, written to
+    /// <work>/timeline.json by merge (see docs/timestamps.md): second, minute, hour, day, or
+    /// Ns / Nm (N dividing 60: 5m, 15m, 30s) or Nh (N dividing 24: 6h).
+    #[arg(long, env = env::BY, value_name = "WIDTH")]
+    pub by: Option<String>,
+    /// How --by reads timestamps: a format name (iso, rfc5424, syslog, apache, clf, hdfs,
+    /// logcat, spark, healthapp, proxifier, epoch, epoch-ms, json) or a strftime-style pattern
+    /// (`%d/%b/%Y:%H:%M:%S %z`) [default: detected per object from its first lines]
+    #[arg(long, env = env::TIME_FORMAT, value_name = "NAME|PATTERN")]
+    pub time_format: Option<String>,
+    /// Where --by finds the timestamp: the Nth whitespace-separated field, or a JSON key
+    /// [default: where the format has it, the line start for most]
+    #[arg(long, env = env::TIME_FIELD, value_name = "N|json:KEY")]
+    pub time_field: Option<String>,
+    /// The year of timestamps written without one (syslog, logcat): the year of each
+    /// object's first timed line; a December -> January turn moves to the next year
+    /// [default: from the object's last-modified time]
+    #[arg(long, env = env::YEAR, value_name = "YEAR")]
+    pub year: Option<String>,
+    /// The zone of timestamps written without one: an IANA name (Europe/Paris), UTC, or an
+    /// offset (+05:30) [default: UTC]
+    #[arg(long, env = env::TIMEZONE, value_name = "ZONE")]
+    pub timezone: Option<String>,
 }
 
 impl CountingArgs {
@@ -100,7 +120,19 @@ impl CountingArgs {
             whole_word: self.whole_word,
         };
         let keywords = self.keywords.load(stores).await?;
-        Counting::new(self.mode, keywords, matching, self.by)
+        let by = blank_or(self.by.as_deref(), "--by", |v| {
+            v.parse::<TimeUnit>().map_err(|e| e.to_string())
+        })?;
+        let text = |v: &str| Ok::<_, String>(v.to_string());
+        let time = TimeOptions {
+            format: blank_or(self.time_format.as_deref(), "--time-format", text)?,
+            field: blank_or(self.time_field.as_deref(), "--time-field", text)?,
+            year: blank_or(self.year.as_deref(), "--year", |v| {
+                v.parse::<i32>().map_err(|_| format!("{v:?} is not a year"))
+            })?,
+            timezone: blank_or(self.timezone.as_deref(), "--timezone", text)?,
+        };
+        Counting::new(self.mode, keywords, matching, by)?.with_time(time)
     }
 }
 

@@ -130,6 +130,7 @@ fn check(c: &Case) {
                 compression: None,
                 sniffed_by_count: false,
                 changed: None,
+                timestamps: None,
             })
             .collect(),
         counting: Counting::default(),

@@ -3,7 +3,8 @@
 //! [`super::Counter`], [`super::Tally`] and the stitcher only call into it.
 
 use crate::engine::{count_newlines, Engine, PieceCounter};
-use crate::timeline::{self, TimeUnit, Timeline};
+use crate::timeline::{self, TimeParser, TimeUnit, Timeline};
+use std::sync::Arc;
 use crate::words::{WordCounts, WordStream};
 
 /// The counting mode's part of a tally: one variant per mode.
@@ -18,8 +19,8 @@ pub enum Detail {
     /// `--by`: keyword totals plus lines and counts per time bucket of each
     /// line's leading timestamp ([`crate::timeline`]).
     Timeline {
-        /// The bucket width.
-        unit: TimeUnit,
+        /// How lines find their bucket (the object's format; the bucket width).
+        parser: Arc<TimeParser>,
         /// The tallies per bucket, untimed lines included.
         timeline: Timeline,
     },
@@ -47,11 +48,24 @@ fn add_counts(totals: &mut [u64], counts: &[u64]) {
 }
 
 impl Detail {
-    /// The detail of a `--by unit` job.
+    /// The detail of a `--by unit` job over ISO-8601 lines in UTC.
     pub fn by_time(unit: TimeUnit) -> Self {
+        Self::timeline(TimeParser::iso(unit))
+    }
+
+    /// The detail of a `--by` job whose lines `parser` reads.
+    pub fn timeline(parser: TimeParser) -> Self {
         Detail::Timeline {
-            unit,
+            parser: Arc::new(parser),
             timeline: Timeline::default(),
+        }
+    }
+
+    /// The time parser of a `--by` detail.
+    pub fn time_parser(&self) -> Option<&TimeParser> {
+        match self {
+            Detail::Timeline { parser, .. } => Some(parser),
+            _ => None,
         }
     }
 
@@ -77,7 +91,7 @@ impl Detail {
     }
 
     /// The counts per time bucket (`--by` jobs).
-    pub fn timeline(&self) -> Option<&Timeline> {
+    pub fn buckets(&self) -> Option<&Timeline> {
         match self {
             Detail::Timeline { timeline, .. } => Some(timeline),
             _ => None,
@@ -87,7 +101,9 @@ impl Detail {
     /// Whether `other` is of the same mode (and time unit).
     pub fn same_mode(&self, other: &Detail) -> bool {
         match (self, other) {
-            (Detail::Timeline { unit: a, .. }, Detail::Timeline { unit: b, .. }) => a == b,
+            (Detail::Timeline { parser: a, .. }, Detail::Timeline { parser: b, .. }) => {
+                a.unit() == b.unit()
+            }
             _ => std::mem::discriminant(self) == std::mem::discriminant(other),
         }
     }
@@ -97,8 +113,8 @@ impl Detail {
         match self {
             Detail::None => Detail::None,
             Detail::Words(_) => Detail::words(),
-            Detail::Timeline { unit, .. } => Detail::Timeline {
-                unit: *unit,
+            Detail::Timeline { parser, .. } => Detail::Timeline {
+                parser: parser.clone(),
                 timeline: Timeline::new(keywords),
             },
         }
@@ -114,8 +130,8 @@ impl Detail {
                 words.count_text(text);
                 count_newlines(text) + unterminated(text)
             }
-            Detail::Timeline { unit, timeline } => {
-                timeline::add_lines(*unit, text, timeline, counts, |run, c| engine.count(run, c))
+            Detail::Timeline { parser, timeline } => {
+                timeline::add_lines(parser, text, timeline, counts, |run, c| engine.count(run, c))
             }
         }
     }
@@ -134,10 +150,10 @@ impl Detail {
         match (self, line) {
             (Detail::None, LineStream::Keywords(line)) => add_counts(counts, &line.finish()),
             (Detail::Words(words), LineStream::Words(line)) => words.merge_owned(line.finish()),
-            (Detail::Timeline { unit, timeline }, LineStream::Keywords(line)) => {
+            (Detail::Timeline { parser, timeline }, LineStream::Keywords(line)) => {
                 let line = line.finish();
                 add_counts(counts, &line);
-                timeline.add_line(*unit, head, &line);
+                timeline.add_line(parser, head, &line);
             }
             (_, _) => unreachable!("a long line streamed for another mode"),
         }

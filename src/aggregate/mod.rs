@@ -45,7 +45,7 @@ pub struct Counter {
 
 /// How many leading bytes of a line the stitcher keeps when the line is too
 /// long to hold (what a mode gets to look at besides the line's counts).
-pub const LONG_LINE_HEAD: usize = 64;
+pub const LONG_LINE_HEAD: usize = 4096;
 
 impl Counter {
     /// A counter of keyword totals.
@@ -58,6 +58,11 @@ impl Counter {
     pub fn new(engine: Engine, mode: Detail) -> Self {
         let mode = mode.empty(engine.keywords().len());
         Counter { engine, mode }
+    }
+
+    /// The same engine in another mode.
+    pub fn with_mode(&self, mode: Detail) -> Self {
+        Self::new(self.engine.clone(), mode)
     }
 
     /// The engine that counts the keywords.

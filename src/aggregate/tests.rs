@@ -26,7 +26,7 @@ fn by_time_through_the_stitcher_matches_the_whole_unit() {
         let text = timed_log();
         let whole = counter.count_unit(&text);
         assert_eq!((whole.counts[0], whole.lines), (33, 4));
-        let timeline = whole.detail.timeline().expect("a --by tally");
+        let timeline = whole.detail.buckets().expect("a --by tally");
         let bucket = |label| {
             let start = BucketStart::parse_label(label, TimeUnit::Hour).unwrap();
             let b = &timeline.buckets[&start];

@@ -132,3 +132,46 @@ pub fn detect(name: &str, head: &[u8]) -> (Option<Compression>, Option<String>) 
     };
     (found, warning)
 }
+
+/// Up to `limit` bytes of the text that `head` (an object's first bytes,
+/// compressed as `compression`) starts with: what could be decoded of it.
+/// A truncated stream gives what it gave before it ended.
+///
+/// ```
+/// use logcount::decompress::{head_text, Compression};
+/// let gz = {
+///     use std::io::Write;
+///     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+///     e.write_all(b"line one\nline two\n").unwrap();
+///     e.finish().unwrap()
+/// };
+/// assert_eq!(head_text(Some(Compression::Gzip), &gz[..gz.len() - 4], 9), b"line one\n");
+/// assert_eq!(head_text(None, b"plain", 3), b"pla");
+/// ```
+pub fn head_text(compression: Option<Compression>, head: &[u8], limit: usize) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = vec![0u8; limit];
+    let mut filled = 0;
+    let mut fill = |r: &mut dyn Read| {
+        while filled < limit {
+            match r.read(&mut out[filled..]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => filled += n,
+            }
+        }
+    };
+    match compression {
+        None => {
+            filled = head.len().min(limit);
+            out[..filled].copy_from_slice(&head[..filled]);
+        }
+        Some(Compression::Gzip) => fill(&mut flate2::read::MultiGzDecoder::new(head)),
+        Some(Compression::Zstd) => {
+            if let Ok(mut d) = zstd::stream::read::Decoder::new(head) {
+                fill(&mut d)
+            }
+        }
+    }
+    out.truncate(filled);
+    out
+}

@@ -52,6 +52,7 @@ fn run(keywords: &[(&str, u64)]) -> RunReport {
                 last_modified: "2024-01-01T00:00:00Z".into(),
                 compression: None,
                 sniffed_by_count: false,
+                timestamps: None,
                 changed: None,
             }],
             counting: keyword_job(keywords, MatchOptions::default(), None),

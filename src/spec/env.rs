@@ -35,8 +35,16 @@ pub const TOP: &str = "LOGCOUNT_TOP";
 pub const IGNORE_CASE: &str = "LOGCOUNT_IGNORE_CASE";
 /// Whole-word keyword matching.
 pub const WHOLE_WORD: &str = "LOGCOUNT_WHOLE_WORD";
-/// Counts per time bucket: `minute`, `hour` or `day`.
+/// Counts per time bucket: `second`, `minute`, `hour`, `day`, `Ns`, `Nm`, `Nh`.
 pub const BY: &str = "LOGCOUNT_BY";
+/// `--by`: the timestamp format (a name or a strftime-style pattern).
+pub const TIME_FORMAT: &str = "LOGCOUNT_TIME_FORMAT";
+/// `--by`: where the timestamp is (`N` or `json:KEY`).
+pub const TIME_FIELD: &str = "LOGCOUNT_TIME_FIELD";
+/// `--by`: the year of yearless timestamps.
+pub const YEAR: &str = "LOGCOUNT_YEAR";
+/// `--by`: the zone of timestamps without one.
+pub const TIMEZONE: &str = "LOGCOUNT_TIMEZONE";
 /// Bytes per ranged read of the count step.
 pub const BLOCK_SIZE: &str = "LOGCOUNT_BLOCK_SIZE";
 /// Ranged reads in flight per part.
@@ -349,6 +357,17 @@ pub fn counting_env(counting: &super::Counting) -> Vec<(&'static str, String)> {
     }
     if let Some(by) = counting.by() {
         env.push((BY, by.to_string()));
+    }
+    let time = counting.time();
+    for (name, value) in [
+        (TIME_FORMAT, time.format),
+        (TIME_FIELD, time.field),
+        (YEAR, time.year.map(|y| y.to_string())),
+        (TIMEZONE, time.timezone),
+    ] {
+        if let Some(v) = value {
+            env.push((name, v));
+        }
     }
     env
 }

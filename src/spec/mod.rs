@@ -23,6 +23,7 @@
 
 pub mod dataset;
 pub mod env;
+mod time;
 
 use crate::engine::MatchOptions;
 use crate::error::{Error, Result};
@@ -51,22 +52,7 @@ impl Mode {
     }
 }
 
-/// The width of a time bucket (`--by`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TimeUnit {
-    /// One minute.
-    Minute,
-    /// One hour.
-    Hour,
-    /// One day (UTC).
-    Day,
-}
-
-crate::named::named!(TimeUnit {
-    Minute = "minute": "Buckets of one minute";
-    Hour = "hour": "Buckets of one hour";
-    Day = "day": "Buckets of one day (UTC)";
-});
+pub use time::{TimeOptions, TimeUnit};
 
 /// What a job counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,8 +64,10 @@ pub enum Counting {
         keywords: Keywords,
         /// How they match the text.
         matching: MatchOptions,
-        /// Also count per time bucket of each line's leading timestamp.
+        /// Also count per time bucket of each line's timestamp.
         by: Option<TimeUnit>,
+        /// How timestamps are read (with `by`).
+        time: TimeOptions,
     },
     /// Occurrences of every whitespace-separated word, ASCII-lowercased.
     Words,
@@ -99,6 +87,41 @@ impl Counting {
             keywords,
             matching,
             by,
+            time: TimeOptions::default(),
+        }
+    }
+
+    /// The same job reading timestamps as `time` says. Refuses (exit code
+    /// 2) a bad option, and any time option without `--by`.
+    pub fn with_time(self, time: TimeOptions) -> Result<Self> {
+        if time.is_default() {
+            return Ok(self);
+        }
+        time.validate()?;
+        match self {
+            Counting::Keywords {
+                keywords,
+                matching,
+                by: by @ Some(_),
+                ..
+            } => Ok(Counting::Keywords {
+                keywords,
+                matching,
+                by,
+                time,
+            }),
+            _ => Err(Error::invalid(
+                "--time-format / --time-field / --year / --timezone",
+                "they say how --by reads timestamps, so they need --by",
+            )),
+        }
+    }
+
+    /// How a `--by` job reads timestamps.
+    pub fn time(&self) -> TimeOptions {
+        match self {
+            Counting::Keywords { time, .. } => time.clone(),
+            Counting::Words => TimeOptions::default(),
         }
     }
 
@@ -193,6 +216,14 @@ struct CountingFields {
     whole_word: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     by: Option<TimeUnit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    time_format: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    time_field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    year: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    timezone: Option<String>,
 }
 
 impl TryFrom<CountingFields> for Counting {
@@ -202,12 +233,20 @@ impl TryFrom<CountingFields> for Counting {
             ignore_case: f.ignore_case,
             whole_word: f.whole_word,
         };
+        let time = TimeOptions {
+            format: f.time_format,
+            field: f.time_field,
+            year: f.year,
+            timezone: f.timezone,
+        };
         match f.mode {
-            Mode::Keywords => Ok(Counting::for_keywords(
+            Mode::Keywords => Counting::for_keywords(
                 f.keywords.ok_or("missing field `keywords`")?,
                 matching,
                 f.by,
-            )),
+            )
+            .with_time(time)
+            .map_err(|e| e.to_string()),
             // Keywords recorded by a words job are ignored, as they always were.
             Mode::Words => Counting::new(Mode::Words, None, matching, f.by)
                 .map_err(|e| format!("a words job with {e}")),
@@ -218,7 +257,12 @@ impl TryFrom<CountingFields> for Counting {
 impl From<Counting> for CountingFields {
     fn from(c: Counting) -> Self {
         let matching = c.matching();
+        let time = c.time();
         CountingFields {
+            time_format: time.format,
+            time_field: time.field,
+            year: time.year,
+            timezone: time.timezone,
             mode: c.mode(),
             by: c.by(),
             ignore_case: matching.ignore_case,

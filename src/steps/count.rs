@@ -19,6 +19,7 @@ use crate::keywords::Keywords;
 use crate::spec::Counting;
 use crate::steps::{on_rayon, read_manifest};
 use crate::store::{self, Location, Stores};
+use crate::timeline::TimeParser;
 use crate::wire::{CountOutput, KeywordCounts, Manifest, Part, COUNT_OUTPUT_VERSION};
 use futures::stream::FuturesUnordered;
 use futures::{StreamExt, TryStreamExt};
@@ -214,7 +215,7 @@ pub(super) fn output_of(
     counter: &Counter,
     started: Instant,
 ) -> CountOutput {
-    let timeline = match (tally.detail.timeline(), manifest.counting.keywords()) {
+    let timeline = match (tally.detail.buckets(), manifest.counting.keywords()) {
         (Some(t), Some(keywords)) => Some(t.to_counts(&keywords.names())),
         _ => None,
     };
@@ -251,9 +252,42 @@ pub(super) fn counter_for(counting: &Counting, strategy: StrategyKind) -> Result
             by: Some(unit),
             ..
         } => Counter::new(engine(keywords)?, Detail::by_time(*unit)),
+        // (Each object's own rule replaces the ISO one: [`object_counters`].)
         // Words are counted by the tokenizer; the engine only sizes the tally.
         Counting::Words => Counter::new(engine(&Keywords::default_set())?, Detail::words()),
     })
+}
+
+/// The counter of each segment of `part`: `counter`, with the timestamp
+/// rule of the segment's object in a `--by` job.
+pub(super) fn object_counters(
+    manifest: &Manifest,
+    part: &Part,
+    counter: &Counter,
+) -> Result<Vec<Counter>> {
+    part.segments
+        .iter()
+        .map(|seg| {
+            let obj = &manifest.objects[seg.object];
+            match (counter.mode().time_parser(), manifest.counting.by()) {
+                (Some(_), Some(unit)) => {
+                    let parser = TimeParser::for_object(
+                        unit,
+                        &manifest.counting.time(),
+                        obj.timestamps.as_ref(),
+                    )
+                    .map_err(|e| {
+                        Error::invalid(
+                            "manifest",
+                            format!("the timestamp rule of {}: {e}", obj.path),
+                        )
+                    })?;
+                    Ok(counter.with_mode(Detail::timeline(parser)))
+                }
+                _ => Ok(counter.clone()),
+            }
+        })
+        .collect()
 }
 
 fn unknown_part(manifest: &Manifest, work: &Location, part_id: &str) -> Error {
@@ -339,6 +373,7 @@ pub async fn count_part(
     let max_units = ahead.blocks.saturating_sub(fetches).max(1);
     let pool = local::Pool::new(local_block as usize);
     let compressions = compressions_of(root, manifest, part).await?;
+    let counters = Arc::new(object_counters(manifest, part, counter)?);
     // Per segment: its object's location, ETag, and open file on the local fast path.
     let mut segs = Vec::new();
     // Every block read of the part, in order: (segment index, range).
@@ -368,11 +403,11 @@ pub async fn count_part(
     }
     let segs = Arc::new(segs);
     let fetch = |(i, mut ranges): (usize, Vec<std::ops::Range<u64>>)| {
-        let (segs, pool, counter) = (segs.clone(), pool.clone(), counter.clone());
+        let (segs, pool, counters) = (segs.clone(), pool.clone(), counters.clone());
         tokio::spawn(async move {
             let (loc, e_tag, file) = &segs[i];
             let blocks: Vec<Block> = match file {
-                Some(file) => local::read_and_count(file, loc, ranges, &pool, &counter)
+                Some(file) => local::read_and_count(file, loc, ranges, &pool, &counters[i])
                     .await?
                     .into_iter()
                     .map(Block::Precounted)
@@ -415,8 +450,9 @@ pub async fn count_part(
                 seg_done(s).await?;
                 total.add(&done.finish());
             }
-            let (_, stitcher) = current
-                .get_or_insert_with(|| (seg, LineStitcher::new(counter.clone(), LINE_LIMIT)));
+            let (_, stitcher) = current.get_or_insert_with(|| {
+                (seg, LineStitcher::new(counters[seg].clone(), LINE_LIMIT))
+            });
             let bytes = match block {
                 Block::Raw(bytes) => bytes,
                 Block::Precounted(p) => {
@@ -440,7 +476,7 @@ pub async fn count_part(
                     let t: Tally = units.next().await.expect("non-empty");
                     total.add(&t);
                 }
-                let counter = counter.clone();
+                let counter = counters[seg].clone();
                 units.push(on_rayon(move || counter.count_unit(&unit)));
             }
         }
@@ -452,7 +488,9 @@ pub async fn count_part(
     while let Some(t) = units.next().await {
         total.add(&t);
     }
-    match compressed::count_compressed(root, manifest, part, &compressions, counter, opts).await? {
+    match compressed::count_compressed(root, manifest, part, &compressions, &counters, opts)
+        .await?
+    {
         Some(d) => {
             let text = total.bytes + d.text_bytes;
             total.add(&d.tally);

@@ -34,11 +34,11 @@ pub(super) async fn count_compressed(
     manifest: &Manifest,
     part: &Part,
     compressions: &[Option<Compression>],
-    counter: &Counter,
+    counters: &[Counter],
     opts: &CountOptions,
 ) -> Result<Option<Decompressed>> {
     let mut segments = Vec::new();
-    for (seg, &compression) in part.segments.iter().zip(compressions) {
+    for ((seg, &compression), counter) in part.segments.iter().zip(compressions).zip(counters) {
         let obj = &manifest.objects[seg.object];
         let Some(compression) = compression else {
             continue;
@@ -54,7 +54,7 @@ pub(super) async fn count_compressed(
             end: seg.end,
             object_size: obj.size,
         };
-        segments.push((fetch, loc.url.to_string(), spec));
+        segments.push((fetch, loc.url.to_string(), spec, counter));
     }
     if segments.is_empty() {
         return Ok(None);
@@ -71,12 +71,12 @@ pub(super) async fn count_compressed(
         max_units: (share - 2 * depth).max(1),
     };
     let tallies: Vec<(Tally, u64)> = futures::stream::iter(segments)
-        .map(|(fetch, url, spec)| count_segment(fetch, url, spec, counter, limits))
+        .map(|(fetch, url, spec, counter)| count_segment(fetch, url, spec, counter, limits))
         .buffer_unordered(at_once)
         .try_collect()
         .await?;
     let mut total = Decompressed {
-        tally: counter.tally(),
+        tally: counters[0].tally(),
         text_bytes: 0,
     };
     for (t, compressed) in tallies {

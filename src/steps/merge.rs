@@ -7,7 +7,6 @@
 //! split. Any mismatch is an error naming the part, and no result is written.
 
 use crate::error::{Error, Result};
-use crate::named::Named;
 use crate::spec::Mode;
 use crate::steps::read_manifest;
 use crate::store::{self, Location, Stores};
@@ -283,7 +282,7 @@ fn sum_timeline(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Option<T
             (Some(unit), None) => {
                 return Err(bad(format!(
                     "has no timeline, but the job counts by {} (was it counted by an older build?)",
-                    unit.name()
+                    unit
                 )))
             }
             (Some(unit), Some(c)) => (unit, c),

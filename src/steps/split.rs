@@ -23,6 +23,8 @@ mod inputs;
 pub use inputs::{Input, Inputs};
 #[path = "materialize_local.rs"]
 mod local;
+#[path = "split_time.rs"]
+mod time;
 use object_store::path::Path;
 use object_store::ObjectMeta;
 
@@ -119,8 +121,20 @@ pub async fn split_inputs(
     tracing::info!(input = %input, objects = objects.len(), bytes = total, parts = planned, "splitting");
 
     let root = input.at(Path::default());
+    // A `--by` job reads every object's first lines, so sniffs them all.
+    let by = opts.counting.by().is_some();
     let layout =
-        compressed::Layout::inspect(&root, &objects, total, planned, opts.materialize).await?;
+        compressed::Layout::inspect(&root, &objects, total, planned, opts.materialize || by)
+            .await?;
+    let timestamps = match by {
+        true => {
+            let compressions: Vec<_> = (0..objects.len()).map(|i| layout.compression(i)).collect();
+            let rules =
+                time::choose_rules(&root, &objects, &compressions, &opts.counting.time()).await?;
+            rules.into_iter().map(Some).collect()
+        }
+        false => vec![None; objects.len()],
+    };
     let inspected = started.elapsed();
     let cuts = align_cuts(&root, &objects, &layout, total, &aimed.targets).await?;
     let cut = started.elapsed();
@@ -157,6 +171,7 @@ pub async fn split_inputs(
                 compression: layout.compression(i),
                 sniffed_by_count: layout.left_to_count(i),
                 changed: store::local_change_time(&root.at(m.location.clone())),
+                timestamps: timestamps[i].clone(),
             })
             .collect(),
         counting: opts.counting.clone(),

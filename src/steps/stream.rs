@@ -31,13 +31,16 @@
 
 use super::count::{counter_for, output_of, read_ahead, CountOptions};
 use super::merge::{self, Merged};
-use crate::aggregate::{Counter, LineStitcher, Tally};
+use crate::aggregate::{Counter, Detail, LineStitcher, Tally};
 use crate::cut::Segment;
 use crate::decompress::Compression;
 use crate::error::{Error, Result};
 use crate::spec::Counting;
 use crate::store::{self, Location, Stores};
-use crate::wire::{self, InputObject, Manifest, Part, MANIFEST_FILE, MANIFEST_VERSION};
+use crate::timeline::{rule, TimeParser};
+use crate::wire::{
+    self, InputObject, Manifest, Part, TimestampRule, MANIFEST_FILE, MANIFEST_VERSION,
+};
 use bytes::{Bytes, BytesMut};
 use futures::stream::FuturesUnordered;
 use futures::StreamExt;
@@ -71,7 +74,7 @@ pub async fn count_stream<R: Read + Send + 'static>(
     work: Option<&Location>,
 ) -> Result<Merged> {
     let started = Instant::now();
-    let counter = counter_for(counting, opts.strategy)?;
+    let mut counter = counter_for(counting, opts.strategy)?;
     let ahead = read_ahead(opts);
     // Blocks read and waiting to be stitched, and units waiting for a thread.
     let queued = (ahead.blocks / 2).max(1);
@@ -80,11 +83,28 @@ pub async fn count_stream<R: Read + Send + 'static>(
     let block = ahead.block;
     let reader_thread = tokio::task::spawn_blocking(move || read_blocks(reader, block, &tx));
 
-    let mut stitcher = LineStitcher::new(counter.clone(), super::count::LINE_LIMIT);
+    let mut stitcher: Option<LineStitcher> = None;
+    let mut timestamps = None;
     let mut total = counter.tally();
     let mut units = FuturesUnordered::new();
     while let Some(block) = rx.recv().await {
-        if let Some(unit) = stitcher.push(block?) {
+        let block = block?;
+        let stitcher = match &mut stitcher {
+            Some(s) => s,
+            None => {
+                // A `--by` stream: its format from its first block.
+                if let Some(unit) = counting.by() {
+                    let (y, m, _) = today();
+                    let rule = rule::choose(&counting.time(), &block, (y as i32, m));
+                    let parser = TimeParser::for_object(unit, &counting.time(), Some(&rule))
+                        .map_err(|e| Error::invalid("--by", e))?;
+                    counter = counter.with_mode(Detail::timeline(parser));
+                    timestamps = Some(rule);
+                }
+                stitcher.insert(LineStitcher::new(counter.clone(), super::count::LINE_LIMIT))
+            }
+        };
+        if let Some(unit) = stitcher.push(block) {
             while units.len() >= max_units {
                 let t: Tally = units.next().await.expect("non-empty");
                 total.add(&t);
@@ -93,14 +113,16 @@ pub async fn count_stream<R: Read + Send + 'static>(
             units.push(super::on_rayon(move || counter.count_unit(&unit)));
         }
     }
-    total.add(&stitcher.finish());
+    if let Some(s) = stitcher {
+        total.add(&s.finish());
+    }
     while let Some(t) = units.next().await {
         total.add(&t);
     }
     let seen = reader_thread.await.expect("the stream reader panicked")?;
     let text = total.bytes;
     total.bytes = seen.raw;
-    let manifest = stream_manifest(counting, seen);
+    let manifest = stream_manifest(counting, seen, timestamps);
     let part = &manifest.parts[0];
     let decompressed = seen.compression.map(|_| text);
     let output = output_of(&manifest, part, total, decompressed, &counter, started);
@@ -118,7 +140,11 @@ pub async fn count_stream<R: Read + Send + 'static>(
 }
 
 /// The manifest of a stream: one object of the bytes read, one part.
-fn stream_manifest(counting: &Counting, seen: Read0) -> Manifest {
+fn stream_manifest(
+    counting: &Counting,
+    seen: Read0,
+    timestamps: Option<TimestampRule>,
+) -> Manifest {
     Manifest {
         version: MANIFEST_VERSION,
         job_id: super::split::new_job_id(),
@@ -132,6 +158,7 @@ fn stream_manifest(counting: &Counting, seen: Read0) -> Manifest {
             compression: seen.compression,
             sniffed_by_count: false,
             changed: None,
+            timestamps,
         }],
         counting: counting.clone(),
         parts: Part::numbered(vec![vec![Segment {
@@ -146,12 +173,21 @@ fn stream_manifest(counting: &Counting, seen: Read0) -> Manifest {
     }
 }
 
-/// The time now, RFC 3339 in UTC to the second.
-fn now_rfc3339() -> String {
-    let now = std::time::SystemTime::now()
+/// Today (UTC): year, month, day.
+fn today() -> (i64, u32, u32) {
+    crate::timeline::civil_from_days(now_secs().div_euclid(86_400))
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
-        .as_secs() as i64;
+        .as_secs() as i64
+}
+
+/// The time now, RFC 3339 in UTC to the second.
+fn now_rfc3339() -> String {
+    let now = now_secs();
     let (y, m, d) = crate::timeline::civil_from_days(now.div_euclid(86_400));
     let s = now.rem_euclid(86_400);
     format!(

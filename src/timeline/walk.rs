@@ -2,58 +2,73 @@
 //! bitmask, and a template check that tells, in a few vector compares, that a
 //! line lies in the same bucket as the last line parsed in full.
 
-use super::{parse, BucketStart, TimeUnit, Timeline, Timestamp, FORBIDDEN_AFTER};
+use super::format::FieldKind;
+use super::rule::Stamp;
+use super::{BucketStart, TimeParser, Timeline, FORBIDDEN_AFTER};
 
-/// The shape of the last line parsed in full, when it had no explicit
-/// offset: a line that fits it lies in the same bucket.
+/// The shape of the last line read in full: a line whose timestamp (at the
+/// same place) fits it lies in the same bucket.
 struct Template {
-    /// Per byte of the first 32: the allowed range.
+    /// Per byte of the first 32 from the timestamp's start: the allowed range.
     lo: [u8; 32],
     hi: [u8; 32],
-    /// The timestamp's length: the byte there must be allowed after one.
+    /// The timestamp's length; when `open_end`, the byte there must be one
+    /// allowed after a timestamp.
     len: usize,
-    /// Where the hour is, when it is not part of the bucket's prefix.
+    open_end: bool,
+    /// Where a free hour is: its second digit is checked apart (20-23).
     hour_at: Option<usize>,
 }
 
 impl Template {
-    fn new(line: &[u8], t: &Timestamp, unit: TimeUnit) -> Option<Template> {
-        if t.offset || t.len >= 32 || line.len() < t.len {
+    fn new(line: &[u8], s: &Stamp) -> Option<Template> {
+        let f = &s.fields;
+        let ts = &line[s.at..];
+        if !f.spans_ok || f.len >= 32 || ts.len() < f.len {
             return None;
         }
-        let o = usize::from(line[0] == b'[');
         let (mut lo, mut hi) = ([0u8; 32], [255u8; 32]);
-        let fixed = o + unit.prefix_len();
-        for (i, &c) in line[..t.len].iter().enumerate() {
-            (lo[i], hi[i]) = if i >= fixed && c.is_ascii_digit() {
-                // Tens of the hour, minute, second: ranges the parser allows
-                // (a second of 60 and hours 20-23 are checked apart).
-                let top = match i - o {
-                    11 => b'2',
-                    14 | 17 => b'5',
-                    _ => b'9',
-                };
-                (b'0', top)
-            } else {
-                (c, c)
-            };
+        for (i, &c) in ts[..f.len].iter().enumerate() {
+            (lo[i], hi[i]) = (c, c);
+        }
+        let mut hour_at = None;
+        for span in f.spans.iter().flatten() {
+            if span.kind >= s.fixed_from {
+                continue;
+            }
+            let at = usize::from(span.at);
+            for i in at..at + usize::from(span.len) {
+                (lo[i], hi[i]) = (b'0', b'9');
+            }
+            // Tens of the hour, minute, second: the ranges the reader allows
+            // (a second of 60 and hours 20-23 are checked apart).
+            match span.kind {
+                FieldKind::Hour => {
+                    hi[at] = b'2';
+                    hour_at = Some(at);
+                }
+                FieldKind::Minute | FieldKind::Second => hi[at] = b'5',
+                _ => {}
+            }
         }
         Some(Template {
             lo,
             hi,
-            len: t.len,
-            hour_at: (fixed <= o + 11).then_some(o + 11),
+            len: f.len,
+            open_end: ts[f.len - 1].is_ascii_alphanumeric(),
+            hour_at,
         })
     }
 
-    /// Whether `rest` (from a line start on) starts with a timestamp of this shape.
+    /// Whether `ts` (from a timestamp's place on) starts with a timestamp
+    /// of this shape.
     #[inline]
-    fn fits(&self, rest: &[u8]) -> bool {
-        let Some(w) = rest.first_chunk::<32>() else {
+    fn fits(&self, ts: &[u8]) -> bool {
+        let Some(w) = ts.first_chunk::<32>() else {
             return false;
         };
         in_ranges(w, &self.lo, &self.hi)
-            && !FORBIDDEN_AFTER[w[self.len] as usize]
+            && !(self.open_end && FORBIDDEN_AFTER[w[self.len] as usize])
             && self.hour_at.is_none_or(|h| w[h] < b'2' || w[h + 1] <= b'3')
     }
 }
@@ -62,7 +77,7 @@ impl Template {
 /// `timeline` and their keyword counts to `totals`; `count(run, counts)` adds
 /// the keyword counts of a run of whole lines. Returns the number of lines.
 pub fn add_lines(
-    unit: TimeUnit,
+    parser: &TimeParser,
     text: &[u8],
     timeline: &mut Timeline,
     totals: &mut [u64],
@@ -84,6 +99,7 @@ pub fn add_lines(
         }
     };
     let mut template: Option<Template> = None;
+    let at_start = parser.at_start();
     let mut key: Option<BucketStart> = None;
     let (mut run_start, mut run_lines, mut lines) = (0usize, 0u64, 0u64);
     let len = text.len();
@@ -94,12 +110,19 @@ pub fn add_lines(
     'lines: loop {
         lines += 1;
         let rest = &text[p..];
-        if template.as_ref().is_some_and(|t| t.fits(rest)) {
+        let fits = template.as_ref().is_some_and(|t| {
+            if at_start {
+                t.fits(rest)
+            } else {
+                parser.locate(rest).is_some_and(|at| t.fits(&rest[at..]))
+            }
+        });
+        if fits {
             run_lines += 1;
         } else {
-            let parsed = parse(rest);
-            let k = parsed.map(|t| t.bucket(unit));
-            template = parsed.and_then(|t| Template::new(rest, &t, unit));
+            let stamp = parser.stamp(rest);
+            let k = stamp.as_ref().map(|s| s.bucket);
+            template = stamp.and_then(|s| Template::new(rest, &s));
             if run_lines > 0 && k == key {
                 run_lines += 1;
             } else {

@@ -71,6 +71,32 @@ pub struct InputObject {
     /// (`touch -r`); ctime cannot, so an in-place rewrite is still seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changed: Option<String>,
+    /// A `--by` job: how this object's timestamps read, chosen at split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamps: Option<TimestampRule>,
+}
+
+/// How one object's timestamps read (`--by` jobs): the format split chose
+/// for it, where it is, and the year rule's inputs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimestampRule {
+    /// The format's name (`syslog`) or pattern; absent when none fits, and
+    /// then every line of the object is untimed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// Where it is, as `--time-field` spells it (`2`, `json:ts`); absent
+    /// for the format's own place.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// How the format was chosen, or why none was.
+    pub note: String,
+    /// A yearless format: the year of the object's first timed line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// A yearless format: the month of the object's first timed line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_month: Option<u32>,
 }
 
 /// One part: the object ranges one map task counts.

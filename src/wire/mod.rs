@@ -25,7 +25,7 @@ mod timeline;
 pub use count_output::CountOutput;
 pub use counts::KeywordCounts;
 pub use groups::{GroupCounts, GroupsFile};
-pub use manifest::{InputObject, Manifest, Part};
+pub use manifest::{InputObject, Manifest, Part, TimestampRule};
 pub use plan::{parse_index_record, plans_and_index, PartPlan, PLAN_INDEX_RECORD};
 pub use timeline::{Bucket, TimelineCounts, TimelineFile, Untimed};
 

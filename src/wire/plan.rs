@@ -17,7 +17,7 @@
 //! use logcount::wire::{InputObject, Manifest, Part, PartPlan, MANIFEST_VERSION};
 //! let object = |path: &str, size| InputObject {
 //!     path: path.into(), size, e_tag: None, last_modified: String::new(),
-//!     compression: None, sniffed_by_count: false, changed: None,
+//!     compression: None, sniffed_by_count: false, changed: None, timestamps: None,
 //! };
 //! let manifest = Manifest {
 //!     version: MANIFEST_VERSION, job_id: "j".into(), input: "memory:///in/".into(),
@@ -195,6 +195,7 @@ mod tests {
             compression: None,
             sniffed_by_count: false,
             changed: None,
+            timestamps: None,
         };
         let seg = |object, start, end| Segment { object, start, end };
         Manifest {

@@ -8,7 +8,6 @@
 //! report's chart does: a stretch of time without lines is not drawn.
 
 use super::thousands;
-use logcount::named::Named;
 use logcount::wire::TimelineFile;
 
 /// Up to this many buckets, the table has a row for each.
@@ -85,12 +84,17 @@ pub fn delimited(t: &TimelineFile, sep: char, field: fn(&str) -> String) -> Stri
 }
 
 /// A bucket start as people read it: `2023-02-28` for a day,
-/// `2023-02-28 06:00` otherwise (UTC either way).
+/// `2023-02-28 06:00:05` for seconds, `2023-02-28 06:00` otherwise (UTC).
 fn short_label(start: &str, by: logcount::timeline::TimeUnit) -> String {
     use logcount::timeline::TimeUnit;
-    match (by, start.get(..10), start.get(11..16)) {
-        (TimeUnit::Day, Some(day), _) => day.to_string(),
-        (_, Some(day), Some(time)) => format!("{day} {time}"),
+    let time_len = match by.finest() {
+        TimeUnit::Day => 0,
+        TimeUnit::Second => 8,
+        _ => 5,
+    };
+    match (start.get(..10), start.get(11..11 + time_len)) {
+        (Some(day), _) if time_len == 0 => day.to_string(),
+        (Some(day), Some(time)) => format!("{day} {time}"),
         _ => start.to_string(),
     }
 }
@@ -123,7 +127,7 @@ pub fn sparkline(values: &[u64], width: usize) -> (String, usize) {
 /// every bucket comes first on one line, and the table shows the first and
 /// last [`END_ROWS`].
 pub fn table(t: &TimelineFile) -> String {
-    let unit = t.by.name();
+    let unit = t.by.to_string();
     let all = rows(t, true);
     let buckets = t.buckets.len();
     let lines: Vec<u64> = t.buckets.iter().map(|b| b.lines).collect();
