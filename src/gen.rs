@@ -65,14 +65,44 @@ impl SplitMix {
     }
 }
 
+/// How generated lines start: the timestamp formats the benchmarks compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LineStyle {
+    /// `2023-02-28T06:54:19.957Z [ERROR] ...` (the reference's lines).
+    #[default]
+    Iso,
+    /// `Feb 28 06:54:19 host app[42]: [ERROR] ...` (RFC 3164 syslog).
+    Syslog,
+    /// `10.0.0.7 - - [28/Feb/2023:06:54:19 +0000] "GET /x HTTP/1.1" 200 512 [ERROR] ...`
+    /// (an NCSA access log with a message).
+    Clf,
+}
+
+crate::named::named!(LineStyle {
+    Iso = "iso": "2023-02-28T06:54:19.957Z [ERROR] ...";
+    Syslog = "syslog": "Feb 28 06:54:19 host app[42]: [ERROR] ...";
+    Clf = "clf": "10.0.0.7 - - [28/Feb/2023:06:54:19 +0000] \"GET /x HTTP/1.1\" 200 512 [ERROR] ...";
+});
+
 /// Generates the block with index `index`: whole lines, at least `BLOCK` bytes.
-fn block(seed: u64, index: u64) -> Vec<u8> {
+fn block(seed: u64, index: u64, style: LineStyle) -> Vec<u8> {
     let mut rng = SplitMix(seed ^ index.wrapping_mul(0xA24B_AED4_963E_E407));
     let mut out = Vec::with_capacity(BLOCK + 256);
     let mut ms = START_MS + index * BLOCK_SPAN_MS;
     while out.len() < BLOCK {
         ms += rng.below(12) as u64;
-        push_timestamp(&mut out, ms);
+        match style {
+            LineStyle::Iso => push_timestamp(&mut out, ms),
+            LineStyle::Syslog => {
+                push_syslog_time(&mut out, ms);
+                let _ = write!(out, " host app[{}]:", 40 + rng.below(20));
+            }
+            LineStyle::Clf => {
+                let _ = write!(out, "10.0.{}.{} - - ", rng.below(4), rng.below(250));
+                push_clf_time(&mut out, ms);
+                let _ = write!(out, " \"GET /x HTTP/1.1\" 200 {}", 100 + rng.below(900));
+            }
+        }
         out.extend_from_slice(b" [");
         out.extend_from_slice(LEVELS[rng.below(4)].as_bytes());
         out.extend_from_slice(b"] ");
@@ -104,15 +134,48 @@ fn push_timestamp(out: &mut Vec<u8>, ms: u64) {
     );
 }
 
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// (year, month, day, hour, minute, second) of `ms` since the epoch.
+fn civil(ms: u64) -> (i64, u32, u32, u64, u64, u64) {
+    let (days, rem) = (ms / 86_400_000, ms % 86_400_000);
+    let (y, m, d) = civil_from_days(days as i64);
+    (y, m, d, rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60)
+}
+
+/// Appends `Mmm dd HH:MM:SS` (day space-padded).
+fn push_syslog_time(out: &mut Vec<u8>, ms: u64) {
+    let (_, m, d, h, mi, s) = civil(ms);
+    let _ = write!(out, "{} {d:>2} {h:02}:{mi:02}:{s:02}", MONTHS[m as usize - 1]);
+}
+
+/// Appends `[dd/Mmm/YYYY:HH:MM:SS +0000]`.
+fn push_clf_time(out: &mut Vec<u8>, ms: u64) {
+    let (y, m, d, h, mi, s) = civil(ms);
+    let _ = write!(out, "[{d:02}/{}/{y}:{h:02}:{mi:02}:{s:02} +0000]", MONTHS[m as usize - 1]);
+}
+
 /// Writes about `size` bytes of log (whole lines, never more than `size`).
 pub fn write_log<W: Write>(out: &mut W, size: u64, seed: u64) -> std::io::Result<u64> {
+    write_log_styled(out, size, seed, LineStyle::Iso)
+}
+
+/// [`write_log`] with lines of `style`.
+pub fn write_log_styled<W: Write>(
+    out: &mut W,
+    size: u64,
+    seed: u64,
+    style: LineStyle,
+) -> std::io::Result<u64> {
     let mut written = 0u64;
     let mut index = 0u64;
     let batch = rayon::current_num_threads().max(1) as u64 * 4;
     while written < size {
         let blocks: Vec<Vec<u8>> = (index..index + batch)
             .into_par_iter()
-            .map(|i| block(seed, i))
+            .map(|i| block(seed, i, style))
             .collect();
         index += batch;
         for b in blocks {
@@ -181,6 +244,21 @@ mod tests {
         let mut v = Vec::new();
         push_timestamp(&mut v, START_MS + 3_723_004);
         assert_eq!(v, b"2023-02-28T01:02:03.004Z");
+    }
+
+    #[test]
+    fn each_style_is_detected_as_its_format() {
+        for (style, format) in [
+            (LineStyle::Iso, "iso"),
+            (LineStyle::Syslog, "syslog"),
+            (LineStyle::Clf, "clf"),
+        ] {
+            let mut v = Vec::new();
+            write_log_styled(&mut v, 100_000, 3, style).unwrap();
+            let d = crate::timeline::rule::detect(&v);
+            assert_eq!(d.format.unwrap().spelling(), format);
+            assert_eq!(d.timed, d.lines, "{format}: every line timed");
+        }
     }
 
     #[test]

@@ -32,22 +32,30 @@ if [[ ! -s $LOG || $(cat "$DIR/size" 2>/dev/null) != "$SIZE" ]]; then
   "$LC" gen --size "$SIZE" --seed 42 --out "$LOG"
   small_bytes=$(( $(stat -c %s "$LOG") / 16 ))
   "$LC" gen --size "$small_bytes" --seed 42 --out "$SMALL"
+  # The same size of syslog and NCSA access-log lines, for --by in those formats.
+  for style in syslog clf; do
+    "$LC" gen --size "$SIZE" --seed 42 --style "$style" --out "$DIR/bench-$style.log"
+  done
   echo "$SIZE" > "$DIR/size"
 fi
 SCALE=$(python3 -c "import os; print(os.path.getsize('$LOG') / os.path.getsize('$SMALL'))")
-cat "$LOG" "$SMALL" > /dev/null # page cache
+cat "$LOG" "$SMALL" "$DIR/bench-syslog.log" "$DIR/bench-clf.log" > /dev/null # page cache
 
 # The count step alone: one part over the whole file, split once.
 "$LC" split --input "$LOG" --work "$DIR/w-count" --parts 1 --keywords "$KW" > /dev/null
 # ... and with the match and timeline options, each chosen at split.
 "$LC" split --input "$LOG" --work "$DIR/w-count-hour" --parts 1 --keywords "$KW" --by hour > /dev/null
+for style in syslog clf; do
+  "$LC" split --input "$DIR/bench-$style.log" --work "$DIR/w-count-$style" --parts 1 --keywords "$KW" > /dev/null
+  "$LC" split --input "$DIR/bench-$style.log" --work "$DIR/w-count-$style-hour" --parts 1 --keywords "$KW" --by hour > /dev/null
+done
 "$LC" split --input "$LOG" --work "$DIR/w-count-ww" --parts 1 --keywords "$KW" --whole-word > /dev/null
 "$LC" split --input "$LOG" --work "$DIR/w-count-ic" --parts 1 --keywords "$KW" --ignore-case > /dev/null
 
 rg4="for k in ${KW//,/ }; do rg --count-matches --no-filename -F \$k $LOG; done"
 py="python3 -c \"import re,sys; d=open('$SMALL','rb').read(); print({k: len(re.findall(re.escape(k.encode()), d)) for k in '$KW'.split(',')})\""
 
-names=(floor run count count-1core count-1thread count-aho-leftmost count-by-hour count-whole-word count-ignore-case rg-1 rg-4 grep-1 python-small split-materialize gnu-split)
+names=(floor run count count-1core count-1thread count-aho-leftmost count-by-hour count-whole-word count-ignore-case rg-1 rg-4 grep-1 python-small split-materialize gnu-split count-syslog count-syslog-by-hour count-clf count-clf-by-hour)
 cmds=(
   "$FLOOR $LOG 2"
   "$LC run --input $LOG --work $DIR/w-run --parts 8 --keywords $KW"
@@ -64,9 +72,13 @@ cmds=(
   "$py"
   "$LC split --input $LOG --work $DIR/w-split --parts 8 --materialize"
   "split -n l/8 $LOG $DIR/gnu-split/part-"
+  "$LC count --work $DIR/w-count-syslog --part-id 0"
+  "$LC count --work $DIR/w-count-syslog-hour --part-id 0"
+  "$LC count --work $DIR/w-count-clf --part-id 0"
+  "$LC count --work $DIR/w-count-clf-hour --part-id 0"
 )
 # Outputs of the writing commands are removed before each of their runs.
-prep=(true true true true true true true true true true true true true "rm -rf $DIR/w-split" "rm -rf $DIR/gnu-split && mkdir -p $DIR/gnu-split")
+prep=(true true true true true true true true true true true true true "rm -rf $DIR/w-split" "rm -rf $DIR/gnu-split && mkdir -p $DIR/gnu-split" true true true true)
 
 for r in $(seq 1 "$ROUNDS"); do
   args=()
@@ -101,6 +113,10 @@ label = {
     "python-small": f"reference Python `re.findall` per keyword (1/{scale:.0f} file, x{scale:.0f})",
     "split-materialize": "`logcount split --parts 8 --materialize`",
     "gnu-split": "GNU `split -n l/8`",
+    "count-syslog": "count step alone, syslog lines (`gen --style syslog`)",
+    "count-syslog-by-hour": "count step alone, syslog lines, `--by hour`",
+    "count-clf": "count step alone, access-log lines (`gen --style clf`)",
+    "count-clf-by-hour": "count step alone, access-log lines, `--by hour`",
 }
 f = med["floor"]
 print(f"| approach | median s | x floor |")
@@ -114,6 +130,9 @@ print(f"count step vs aho-leftmost: {med['count-aho-leftmost'] / c:.1f}x faster;
       f"vs four ripgrep runs: {med['rg-4'] / c:.1f}x; vs one ripgrep run: {med['rg-1'] / c:.1f}x")
 print(f"count step, 2 cores vs 1 core: {med['count-1core'] / c:.2f}x (2 vs 1 counting threads: {med['count-1thread'] / c:.2f}x); run / floor: {med['run'] / f:.2f}x; "
       f"materialize split / GNU split: {med['split-materialize'] / med['gnu-split']:.2f}x")
+print(f"--by hour vs the plain count step of the same lines: ISO-8601 {med['count-by-hour'] / c:.2f}x, "
+      f"syslog {med['count-syslog-by-hour'] / med['count-syslog']:.2f}x, "
+      f"access log {med['count-clf-by-hour'] / med['count-clf']:.2f}x")
 print(f"options vs the plain count step: --by hour {med['count-by-hour'] / c:.2f}x, "
       f"--whole-word {med['count-whole-word'] / c:.2f}x, --ignore-case {med['count-ignore-case'] / c:.2f}x")
 print(f"runs per command: {len(times['floor'])}; machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}")

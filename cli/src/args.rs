@@ -704,4 +704,7 @@ pub struct GenArgs {
     /// Output file (`-` for stdout).
     #[arg(long, default_value = "-")]
     pub out: String,
+    /// How lines start (the timestamp format).
+    #[arg(long, value_parser = named::<logcount::gen::LineStyle>(), default_value_t = logcount::gen::LineStyle::Iso)]
+    pub style: logcount::gen::LineStyle,
 }

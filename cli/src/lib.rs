@@ -366,14 +366,14 @@ pub async fn report(stores: &Stores, args: &ReportArgs) -> Result<()> {
 pub fn gen(args: &GenArgs) -> Result<()> {
     if args.out == "-" {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        match logcount::gen::write_log(&mut out, args.size, args.seed).and_then(|_| out.flush()) {
+        match logcount::gen::write_log_styled(&mut out, args.size, args.seed, args.style).and_then(|_| out.flush()) {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             other => Ok(other.map(|_| ())?),
         }
     } else {
         let tmp = format!("{}.tmp-{}", args.out, std::process::id());
         let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
-        logcount::gen::write_log(&mut out, args.size, args.seed)?;
+        logcount::gen::write_log_styled(&mut out, args.size, args.seed, args.style)?;
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&tmp, &args.out)?;
         Ok(())
