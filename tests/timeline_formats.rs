@@ -11,7 +11,13 @@
 //! each object's format (it does not detect), over several part counts and
 //! read block sizes, with CRLF line ends and a missing final newline. The logs
 //! are generated with a deterministic PRNG: time advancing by random steps,
-//! keywords in the messages, untimed continuation lines (stack traces).
+//! keywords in the messages, untimed continuation lines (stack traces), and
+//! near misses (2% of the timed lines get one of their first 40 bytes
+//! replaced by a non-digit: a broken separator, a letter or `.` right after
+//! the timestamp, a field split in two), which the oracle times or not by the
+//! contract's rules. The generated data avoids ambiguous detection (a line
+//! that two formats of the table both parse), since the oracle is told the
+//! format rather than detecting it.
 
 use crate::common::{ok, repo_root, step_binary};
 use serde_json::{json, Value};
@@ -510,7 +516,9 @@ fn json_at_timestamp(r: &mut Rng, w: &Wall) -> String {
     )
 }
 
-/// JSON lines, `"time"`: epoch seconds, some with a fraction.
+/// JSON lines, `"time"`: epoch seconds, some with a fraction. Not the first
+/// key: as field 2 (`{"time": 1700000000,`) the number would also be the
+/// `epoch` format's second candidate, which detection tries first.
 fn json_time_seconds(r: &mut Rng, w: &Wall) -> String {
     let frac = if r.chance(60) {
         r.fraction(6)
@@ -519,9 +527,9 @@ fn json_time_seconds(r: &mut Rng, w: &Wall) -> String {
     };
     let (level, body) = message(r);
     format!(
-        "{{\"time\": {}{frac}, \"level\": \"{}\", \"msg\": \"{level} {body}\"}}",
-        w.t,
-        level.to_lowercase()
+        "{{\"level\": \"{}\", \"time\": {}{frac}, \"msg\": \"{level} {body}\"}}",
+        level.to_lowercase(),
+        w.t
     )
 }
 
@@ -657,6 +665,8 @@ struct Shape {
     final_newline: bool,
     /// Percent of timed lines followed by 1-3 untimed continuation lines.
     untimed: u64,
+    /// Where in a line [`near_miss`] may start changing bytes.
+    near_miss_from: usize,
 }
 
 const PLAIN: Shape = Shape {
@@ -664,6 +674,7 @@ const PLAIN: Shape = Shape {
     crlf: false,
     final_newline: true,
     untimed: 3,
+    near_miss_from: 0,
 };
 
 impl Shape {
@@ -681,6 +692,24 @@ impl Shape {
     }
 }
 
+/// Replaces one of the first 40 bytes of a line with a byte that is not a
+/// digit: mostly a timestamp that no longer parses (a letter or `.` right
+/// after it, a broken separator, a field split in two); the oracle decides.
+/// No digit is written, so no impossible calendar date (left unspecified by
+/// the contract) can arise.
+fn near_miss(r: &mut Rng, line: &mut String, from: usize) {
+    let n = line.len().min(40);
+    if n <= from || !line.is_char_boundary(n) {
+        return;
+    }
+    let at = from + r.below((n - from) as u64) as usize;
+    if !line.is_char_boundary(at) || !line.is_char_boundary(at + 1) {
+        return;
+    }
+    let by = *r.pick(&["x", ":", ".", " ", "-", "/", "+", "Z", "\t", "T", "]"]);
+    line.replace_range(at..at + 1, by);
+}
+
 /// A log: `segments` are runs of (first wall-clock time, largest step in
 /// seconds, lines); the clock goes forward by 0..=step between lines.
 fn log(seed: u64, line: Line, segments: &[(i64, i64, usize)], shape: Shape) -> Vec<u8> {
@@ -692,7 +721,11 @@ fn log(seed: u64, line: Line, segments: &[(i64, i64, usize)], shape: Shape) -> V
     for &(start, step, n) in segments {
         let mut t = start;
         for _ in 0..n {
-            lines.push(line(&mut r, &Wall::new(t)));
+            let mut l = line(&mut r, &Wall::new(t));
+            if r.chance(2) {
+                near_miss(&mut r, &mut l, shape.near_miss_from);
+            }
+            lines.push(l);
             if r.chance(shape.untimed) {
                 for _ in 0..1 + r.below(3) {
                     lines.push(continuation(&mut r));
@@ -975,7 +1008,7 @@ impl Dataset {
 
     /// Runs `o` with each (parts, block size) and compares with the oracle;
     /// returns the oracle's timeline.
-    fn check(&self, o: &Opts, shapes: &[(usize, Option<usize>)]) -> Value {
+    fn check(&self, o: &Opts, shapes: &[Split]) -> Value {
         let want = self.oracle(o);
         for &(parts, block) in shapes {
             let got = self.run(o, parts, block);
@@ -1071,7 +1104,7 @@ fn detected(
     line: Line,
     segments: &[(i64, i64, usize)],
     shape: Shape,
-    runs: &[(&str, &[(usize, Option<usize>)])],
+    runs: &[(&str, &[Split])],
 ) {
     let data = log(seed, line, segments, shape);
     let d = Dataset::file(obj(&format!("{format}.log"), format, field, data));
@@ -1082,11 +1115,14 @@ fn detected(
     }
 }
 
-const P1: (usize, Option<usize>) = (1, DEFAULT_BLOCK);
-const P3: (usize, Option<usize>) = (3, SMALL_BLOCK);
-const P7: (usize, Option<usize>) = (7, SMALL_BLOCK);
-const P3_DEFAULT: (usize, Option<usize>) = (3, DEFAULT_BLOCK);
-const P7_DEFAULT: (usize, Option<usize>) = (7, DEFAULT_BLOCK);
+/// Parts and read block size (`None`: the default) of one run.
+type Split = (usize, Option<usize>);
+
+const P1: Split = (1, DEFAULT_BLOCK);
+const P3: Split = (3, SMALL_BLOCK);
+const P7: Split = (7, SMALL_BLOCK);
+const P3_DEFAULT: Split = (3, DEFAULT_BLOCK);
+const P7_DEFAULT: Split = (7, DEFAULT_BLOCK);
 
 // ---------------------------------------------------------------------------
 // Each named format, detected
@@ -1130,7 +1166,14 @@ fn rfc5424_detected() {
         Value::Null,
         rfc5424,
         &[(at(2024, 6, 30, 20, 0, 0), 60, 3000)],
-        PLAIN,
+        // Every rfc5424 line is also an iso line at field 2 (a later row of
+        // the table, so rfc5424 wins ties): a line whose `<PRI>VER ` prefix is
+        // broken would tip detection to iso at field 2. Near misses only
+        // after the prefix (at most 8 bytes).
+        Shape {
+            near_miss_from: 8,
+            ..PLAIN
+        },
         &[
             ("minute", &[P3]),
             ("day", &[P1, P7]),
@@ -1937,4 +1980,107 @@ fn object_no_format_fits() {
     ]);
     let want = d.check(&by("hour"), &[P3]);
     assert!(untimed(&want) >= lines);
+}
+
+/// Hand-written near misses and edge forms among ordinary lines, one object
+/// per format: the follow-byte rule (after a digit, after a zone letter),
+/// fraction widths, incomplete offsets, field ranges, `%e`-style days, one
+/// `[` at most, JSON values (blanks, widths, a string not closed right after
+/// the timestamp).
+#[test]
+fn edge_lines_by_hand() {
+    let cases: [(&str, Value, Line, i64, &[&str]); 4] = [
+        (
+            "iso",
+            Value::Null,
+            iso_t,
+            at(2024, 3, 5, 9, 0, 0),
+            &[
+                "2024-03-05T10:00:45Zabc INFO Z then a letter",
+                "2024-03-05T10:00:46Z03:00 INFO Z then digits",
+                "2024-03-05T10:00:47.1234567890 INFO ten fraction digits",
+                "2024-03-05T10:00:48.123456789Z INFO nine",
+                "2024-03-05T10:00:49+01 INFO an offset cut short",
+                "2024-03-05T10:00:50+0100x INFO a letter after an offset",
+                "2024-03-05T10:00:51-02:30 INFO",
+                "2024-03-05T24:00:00Z INFO hour 24",
+                "2024-13-05T10:00:00Z INFO month 13",
+                "2024-03-32T10:00:00Z INFO day 32",
+                "2024-03-05T10:60:00Z INFO minute 60",
+                "[2024-03-05 10:01:00] INFO one bracket",
+                "[[2024-03-05 10:01:01] INFO two brackets",
+                "2024-03-05 10:02 INFO minutes only",
+                "2024-03-05T10:02Z INFO minutes only, Z",
+                "2024-03-05T10:03:00,5 INFO a comma after the seconds",
+                "2024-03-05T10:03:01:02 INFO a colon after the seconds",
+                "2024-03-05t10:03:02 INFO a small t",
+                " 2024-03-05T10:03:03 INFO a leading blank",
+                "2024-03-05T10:03:04\tINFO a tab after",
+                "2024-03-05T10:03:05\r",
+            ],
+        ),
+        (
+            "syslog",
+            Value::Null,
+            syslog,
+            at(2024, 3, 5, 9, 0, 0),
+            &[
+                "Mar  5 10:00:00x host INFO a letter after",
+                "Mar 05 10:00:01 host INFO a zero-padded day",
+                "Mar 5 10:00:02 host INFO one space, one digit",
+                "mar  5 10:00:03 host INFO lower case",
+                "MAR  5 10:00:04 host INFO upper case",
+                "Mar 32 10:00:05 host INFO day 32",
+                "Mar  5 10:00:61 host INFO second 61",
+                "Mar  5 10:00:06.123 host INFO a fraction",
+                "Mar  5 10:00:07",
+            ],
+        ),
+        (
+            "json",
+            json!("json:ts"),
+            json_ts,
+            at(2024, 3, 5, 9, 0, 0),
+            &[
+                "{\"ts\" : \"2024-03-05T10:00:00Z\",\"level\":\"INFO\"}",
+                "{\"ts\":\t\"2024-03-05T10:00:01.5Z\",\"level\":\"INFO\"}",
+                "{\"ts\":\"2024-03-05T10:00:02.5 x\",\"level\":\"INFO\"}",
+                "{\"ts\":\"2024-03-05T10:00:03\\u0020\",\"level\":\"INFO\"}",
+                "{\"ts\":1709632804,\"level\":\"INFO\"}",
+                "{\"ts\":1709632805.25,\"level\":\"INFO\"}",
+                "{\"ts\":1709632806123,\"level\":\"INFO\"}",
+                "{\"ts\":17096328071,\"level\":\"INFO\"}",
+                "{\"ts\":170963280,\"level\":\"INFO\"}",
+                "{\"level\":\"INFO\",\"ts\":\"2024-03-05T10:00:09+01:00\"}",
+                "{\"tsx\":\"2024-03-05T10:00:10Z\",\"level\":\"INFO\"}",
+            ],
+        ),
+        (
+            "epoch",
+            json!(2),
+            bgl,
+            1_709_629_200,
+            &[
+                "- 1709632800 2024.03.05 R00 INFO",
+                "- 1709632801.5 INFO a fraction",
+                "- 1709632802x INFO a letter after",
+                "- 17096328030 INFO eleven digits",
+                "-\t1709632804 INFO a tab between",
+                "  - 1709632805 INFO leading blanks",
+                "- 1709632806",
+                "1709632807 INFO at field 1",
+            ],
+        ),
+    ];
+    for (format, field, line, start, edges) in cases {
+        let mut data = log(140, line, &[(start, 30, 60)], PLAIN);
+        for e in edges {
+            data.extend_from_slice(e.as_bytes());
+            data.push(b'\n');
+        }
+        data.extend(log(141, line, &[(start + 7200, 30, 60)], PLAIN));
+        let d = Dataset::file(obj("edge.log", format, field, data));
+        d.check(&by("second"), &[P1]);
+        d.check(&by("minute"), &[P3]);
+    }
 }

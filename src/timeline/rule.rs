@@ -349,7 +349,13 @@ pub const SAMPLE_BYTES: usize = 64 * 1024;
 
 /// The sample lines of an object's first bytes.
 fn sample_lines(head: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let head = &head[..head.len().min(SAMPLE_BYTES)];
+    let mut head = &head[..head.len().min(SAMPLE_BYTES)];
+    if head.len() == SAMPLE_BYTES {
+        // The object may go on: its last line here may be cut.
+        if let Some(nl) = memchr::memrchr(b'\n', head) {
+            head = &head[..nl];
+        }
+    }
     head.split(|&c| c == b'\n')
         .filter(|l| !l.is_empty())
         .take(SAMPLE_LINES)

@@ -115,7 +115,9 @@ def pattern_form(pattern):
             b"S": lambda: group("S", rb"[0-9]{2}"),
             b"f": lambda: rb"[0-9]{1,9}",
             b"z": lambda: group("z", rb"Z|[+\-][0-9]{2}:?[0-9]{2}"),
-            b"s": lambda: group("s", rb"[0-9]+"),
+            # "epoch seconds": 10 digits, as the epoch format (the contract
+            # gives no width for %s).
+            b"s": lambda: group("s", rb"[0-9]{10}"),
             b"%": lambda: b"%",
         }
         if d not in table:
