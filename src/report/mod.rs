@@ -250,6 +250,7 @@ fn timeline_section(s: &mut String, t: &TimelineFile, result: &KeywordCounts) {
         .collect();
     s.push_str(&svg::timeline(
         "timeline-chart",
+        t.by,
         &t.keywords,
         &starts,
         &series,
@@ -502,11 +503,12 @@ fn inputs_section(s: &mut String, r: &RunReport) {
     );
     row("parts materialized", yes_no(m.materialized).into());
     row("input size", bytes(m.input_bytes()));
-    write!(s, "</table>\n<table id=\"objects\"><tr><th>object ({})</th><th class=\"r\">size</th><th>ETag</th><th>compression</th></tr>", m.objects.len()).unwrap();
+    let by = counting.by().is_some();
+    write!(s, "</table>\n<table id=\"objects\"><tr><th>object ({})</th><th class=\"r\">size</th><th>ETag</th><th>compression</th>{}</tr>", m.objects.len(), if by { "<th>timestamps</th>" } else { "" }).unwrap();
     for o in &m.objects {
         write!(
             s,
-            "<tr><td><code>{}</code></td><td class=\"r\">{}</td><td><code>{}</code></td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td class=\"r\">{}</td><td><code>{}</code></td><td>{}</td>{}</tr>",
             esc(&o.path),
             bytes(o.size),
             esc(o.e_tag.as_deref().unwrap_or("")),
@@ -514,11 +516,30 @@ fn inputs_section(s: &mut String, r: &RunReport) {
                 (Some(c), _) => c.to_string(),
                 (None, true) => "sniffed by count".into(),
                 (None, false) => "none".into(),
-            }
+            },
+            if by { timestamps_cell(o.timestamps.as_ref()) } else { String::new() }
         )
         .unwrap();
     }
     s.push_str("</table>\n");
+}
+
+/// The timestamps cell of an object: its format, where, and how it was
+/// chosen (or why none was).
+fn timestamps_cell(rule: Option<&crate::wire::TimestampRule>) -> String {
+    let Some(r) = rule else {
+        return "<td>iso (recorded by an older build)</td>".into();
+    };
+    let format = match (&r.format, &r.field) {
+        (Some(f), Some(at)) => format!("<code>{}</code> at <code>{}</code>", esc(f), esc(at)),
+        (Some(f), None) => format!("<code>{}</code>", esc(f)),
+        (None, _) => "<b class=\"warn\">none</b>".into(),
+    };
+    let year = match (r.year, r.first_month) {
+        (Some(y), Some(m)) => format!("; year {y} from month {m}"),
+        _ => String::new(),
+    };
+    format!("<td>{format}: {}{year}</td>", esc(&r.note))
 }
 
 #[cfg(test)]

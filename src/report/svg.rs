@@ -11,6 +11,7 @@
 //! assert!(svg.contains("&lt;b&gt;"));
 //! ```
 
+use crate::timeline::TimeUnit;
 use super::html::{esc, thousands};
 use std::fmt::Write;
 
@@ -100,18 +101,29 @@ fn nice_step(max: u64) -> u64 {
     }
 }
 
-/// A bucket start as an axis label: `2023-02-28T13:00:00Z` → `2023-02-28 13:00`.
-fn time_label(start: &str) -> String {
-    let s = start.replacen('T', " ", 1);
-    let s = s.strip_suffix('Z').unwrap_or(&s);
-    s.strip_suffix(":00").unwrap_or(s).to_string()
+/// A bucket start as an axis label for buckets of `unit`:
+/// `2023-02-28T13:00:00Z` → `2023-02-28 13:00` (`2023-02-28` for days,
+/// `2023-02-28 13:00:05` for seconds).
+fn time_label(start: &str, unit: TimeUnit) -> String {
+    let shown = match unit.finest() {
+        TimeUnit::Day => 10,
+        TimeUnit::Second => 19,
+        _ => 16,
+    };
+    start.get(..shown).unwrap_or(start).replacen('T', " ", 1)
 }
 
 /// A line chart: one `<polyline class="series">` per keyword with one
 /// point per bucket (`series[k][b]` is keyword `k`'s count in bucket `b`),
 /// x by bucket order. With up to 200 buckets every point also gets a
 /// `<circle class="pt">` with its exact count in a tooltip.
-pub fn timeline(id: &str, keywords: &[String], starts: &[String], series: &[Vec<u64>]) -> String {
+pub fn timeline(
+    id: &str,
+    unit: TimeUnit,
+    keywords: &[String],
+    starts: &[String],
+    series: &[Vec<u64>],
+) -> String {
     const H: f64 = 320.0;
     let (left, right, top, bottom) = (80.0, 20.0, 16.0, 44.0);
     let (pw, ph) = (WIDTH - left - right, H - top - bottom);
@@ -173,7 +185,7 @@ pub fn timeline(id: &str, keywords: &[String], starts: &[String], series: &[Vec<
             y0 = top + ph,
             y1 = top + ph + 4.0,
             ty = top + ph + 18.0,
-            t = esc(&time_label(&starts[i])),
+            t = esc(&time_label(&starts[i], unit)),
         )
         .unwrap();
     }
@@ -306,6 +318,20 @@ mod tests {
     }
 
     #[test]
+    fn axis_labels_follow_the_bucket_width() {
+        let t = [
+            (TimeUnit::Day, "2023-02-28"),
+            (TimeUnit::Hours(6), "2023-02-28 12:00"),
+            (TimeUnit::Minutes(15), "2023-02-28 12:00"),
+            (TimeUnit::Second, "2023-02-28 12:00:05"),
+            (TimeUnit::Seconds(10), "2023-02-28 12:00:05"),
+        ];
+        for (unit, want) in t {
+            assert_eq!(time_label("2023-02-28T12:00:05Z", unit), want, "{unit}");
+        }
+    }
+
+    #[test]
     fn timeline_has_one_point_per_bucket_per_keyword() {
         for n in [1usize, 2, 7, 250] {
             let starts: Vec<String> = (0..n)
@@ -313,7 +339,7 @@ mod tests {
                 .collect();
             let kws = vec!["INFO".to_string(), "a<b".to_string()];
             let series = vec![(0..n as u64).collect(), vec![3; n]];
-            let svg = timeline("t", &kws, &starts, &series);
+            let svg = timeline("t", TimeUnit::Hour, &kws, &starts, &series);
             assert_eq!(svg.matches("<polyline").count(), 2);
             for poly in svg.split("<polyline").skip(1) {
                 let pts = poly.split(" points=\"").nth(1).unwrap();

@@ -499,3 +499,34 @@ fn groups_that_disagree_with_result_are_flagged_and_a_missing_file_said() {
     r.groups = None;
     assert!(render(&r).contains("holds no groups.json"));
 }
+
+#[test]
+fn each_object_shows_its_timestamp_format_or_why_none() {
+    let mut r = timeline_run(3);
+    let mut other = r.manifest.objects[0].clone();
+    other.path = "b.log".into();
+    r.manifest.objects[0].timestamps = Some(crate::wire::TimestampRule {
+        format: Some("syslog".into()),
+        field: None,
+        note: "detected: it reads 10 of the first 12 lines".into(),
+        year: Some(2023),
+        first_month: Some(12),
+    });
+    other.timestamps = Some(crate::wire::TimestampRule {
+        format: None,
+        field: None,
+        note: "no format: no known timestamp format reads any of its first 5 lines".into(),
+        year: None,
+        first_month: None,
+    });
+    r.manifest.objects.push(other);
+    let html = render(&r);
+    let objects = element(&html, "table", "objects");
+    assert!(objects.contains("<th>timestamps</th>"));
+    assert!(objects.contains("<code>syslog</code>: detected: it reads 10 of the first 12 lines; year 2023 from month 12"), "{objects}");
+    assert!(objects.contains("none</b>: no format: no known timestamp format reads any of its first 5 lines"), "{objects}");
+    // A job without --by has no such column.
+    r.manifest.counting = keyword_job(&SEED, MatchOptions::default(), None);
+    r.timeline = None;
+    assert!(!element(&render(&r), "table", "objects").contains("timestamps"));
+}
