@@ -459,7 +459,7 @@ fn runs_match_parsing_every_line_in_every_format() {
     ];
     for (seed, format) in formats.iter().enumerate() {
         let text = format_log(format, seed as u64, 2000);
-        let rule = choose(&crate::spec::TimeOptions::default(), &text, (2024, 1));
+        let rule = choose(&super::rule::TimeSettings::default(), &text, (2024, 1));
         assert_eq!(rule.format.as_deref(), Some(*format), "detected");
         for (k, unit) in units.iter().enumerate() {
             let zone = ["UTC", "Europe/Paris", "+05:30"][k % 3];

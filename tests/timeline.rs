@@ -8,7 +8,6 @@
 use crate::common::{seed_sample, step_binary, Backend};
 use logcount::engine::MatchOptions;
 use logcount::keywords::Keywords;
-use logcount::named::Named;
 use logcount::run::{run_in_process, RunOptions};
 use logcount::spec::Counting;
 use logcount::spec::Mode;
@@ -95,7 +94,7 @@ fn oracle(data: &[u8], unit: TimeUnit, keywords: &[&str], m: MatchOptions) -> Va
         .arg("-c")
         .arg(ORACLE)
         .arg(f.path())
-        .arg(unit.name())
+        .arg(unit.to_string())
         .arg(serde_json::to_string(keywords).unwrap())
         .arg(if m.ignore_case { "1" } else { "0" })
         .arg(if m.whole_word { "1" } else { "0" })

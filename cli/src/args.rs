@@ -132,6 +132,8 @@ impl CountingArgs {
             })?,
             timezone: blank_or(self.timezone.as_deref(), "--timezone", text)?,
         };
+        // Checked here too, so that a generated workflow never carries a bad one.
+        logcount::timeline::rule::TimeSettings::parse(&time)?;
         Counting::new(self.mode, keywords, matching, by)?.with_time(time)
     }
 }

@@ -92,12 +92,12 @@ impl Counting {
     }
 
     /// The same job reading timestamps as `time` says. Refuses (exit code
-    /// 2) a bad option, and any time option without `--by`.
+    /// 2) any time option without `--by`; the options' values are checked
+    /// where they are used ([`crate::timeline::rule::TimeSettings::parse`]).
     pub fn with_time(self, time: TimeOptions) -> Result<Self> {
         if time.is_default() {
             return Ok(self);
         }
-        time.validate()?;
         match self {
             Counting::Keywords {
                 keywords,

@@ -1,9 +1,6 @@
 //! The time options of a `--by` job: the bucket width ([`TimeUnit`]) and
 //! how timestamps are read ([`TimeOptions`]: format, place, year, zone).
 
-use crate::error::{Error, Result};
-use crate::timeline::format::{Format, Place};
-use crate::timeline::rule::Zone;
 use serde::{Deserialize, Serialize};
 
 /// The width of a time bucket (`--by`): `second`, `minute`, `hour`, `day`,
@@ -127,8 +124,10 @@ impl<'de> Deserialize<'de> for TimeUnit {
     }
 }
 
-/// How a `--by` job reads timestamps; every field off by default
-/// (detection per object, UTC, the year from each object's time).
+/// How a `--by` job reads timestamps, as given; every field off by default
+/// (detection per object, UTC, the year from each object's time). The
+/// values are checked where they are used
+/// ([`crate::timeline::rule::TimeSettings::parse`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TimeOptions {
     /// `--time-format`: a format name or a strftime-style pattern.
@@ -142,52 +141,8 @@ pub struct TimeOptions {
 }
 
 impl TimeOptions {
-    /// Checks every field (exit code 2 for a bad one).
-    pub fn validate(&self) -> Result<()> {
-        let field = match &self.field {
-            Some(f) => Some(Place::parse(f).map_err(|e| Error::invalid("--time-field", e))?),
-            None => None,
-        };
-        if let Some(f) = &self.format {
-            Format::from_spelling(f, field.as_ref())
-                .map_err(|e| Error::invalid("--time-format", e))?;
-        }
-        if let Some(z) = &self.timezone {
-            Zone::parse(z).map_err(|e| Error::invalid("--timezone", e))?;
-        }
-        if let Some(y) = self.year {
-            if !(0..=9998).contains(&y) {
-                return Err(Error::invalid("--year", format!("{y} is not a year from 0 to 9998")));
-            }
-        }
-        Ok(())
-    }
-
     /// Whether every field is off.
     pub fn is_default(&self) -> bool {
         *self == TimeOptions::default()
-    }
-
-    /// The given format at the given place, or `None` (detect per object).
-    pub fn given_format(&self) -> Option<Format> {
-        let field = self.field.as_deref().and_then(|f| Place::parse(f).ok());
-        match (&self.format, field) {
-            (Some(f), field) => Format::from_spelling(f, field.as_ref()).ok(),
-            // A place alone: ISO-8601 or epoch there, detected per object.
-            (None, _) => None,
-        }
-    }
-
-    /// The place `--time-field` gives.
-    pub fn place(&self) -> Option<Place> {
-        self.field.as_deref().and_then(|f| Place::parse(f).ok())
-    }
-
-    /// The zone of timestamps without one.
-    pub fn zone(&self) -> Zone {
-        self.timezone
-            .as_deref()
-            .and_then(|z| Zone::parse(z).ok())
-            .unwrap_or_default()
     }
 }

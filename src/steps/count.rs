@@ -19,6 +19,7 @@ use crate::keywords::Keywords;
 use crate::spec::Counting;
 use crate::steps::{on_rayon, read_manifest};
 use crate::store::{self, Location, Stores};
+use crate::timeline::rule::{TimeSettings, Zone};
 use crate::timeline::TimeParser;
 use crate::wire::{CountOutput, KeywordCounts, Manifest, Part, COUNT_OUTPUT_VERSION};
 use futures::stream::FuturesUnordered;
@@ -265,6 +266,12 @@ pub(super) fn object_counters(
     part: &Part,
     counter: &Counter,
 ) -> Result<Vec<Counter>> {
+    let zone = match manifest.counting.by() {
+        Some(_) => TimeSettings::parse(&manifest.counting.time())
+            .map_err(|e| Error::invalid("manifest", format!("its time options: {e}")))?
+            .zone,
+        None => Zone::Utc,
+    };
     part.segments
         .iter()
         .map(|seg| {
@@ -273,7 +280,7 @@ pub(super) fn object_counters(
                 (Some(_), Some(unit)) => {
                     let parser = TimeParser::for_object(
                         unit,
-                        &manifest.counting.time(),
+                        &zone,
                         obj.timestamps.as_ref(),
                     )
                     .map_err(|e| {

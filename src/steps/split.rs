@@ -9,6 +9,7 @@ use crate::cut;
 use crate::error::{Error, Result};
 use crate::spec::dataset::{Filters, GroupBy, Sizing, DEFAULT_MAX_PARTS};
 use crate::spec::Counting;
+use crate::timeline::rule::TimeSettings;
 use crate::store::{self, Location};
 use crate::wire::{
     self, InputObject, Manifest, Part, COUNT_DIR, GROUPS_FILE, MANIFEST_FILE, MANIFEST_VERSION,
@@ -128,9 +129,10 @@ pub async fn split_inputs(
             .await?;
     let timestamps = match by {
         true => {
+            let settings = TimeSettings::parse(&opts.counting.time())?;
             let compressions: Vec<_> = (0..objects.len()).map(|i| layout.compression(i)).collect();
             let rules =
-                time::choose_rules(&root, &objects, &compressions, &opts.counting.time()).await?;
+                time::choose_rules(&root, &objects, &compressions, &settings).await?;
             rules.into_iter().map(Some).collect()
         }
         false => vec![None; objects.len()],

@@ -4,9 +4,8 @@
 
 use crate::decompress::{head_text, Compression};
 use crate::error::Result;
-use crate::spec::TimeOptions;
 use crate::store::{self, Location};
-use crate::timeline::rule::{self, SAMPLE_BYTES};
+use crate::timeline::rule::{self, TimeSettings, SAMPLE_BYTES};
 use crate::wire::TimestampRule;
 use chrono::Datelike;
 use futures::{StreamExt, TryStreamExt};
@@ -22,7 +21,7 @@ pub(super) async fn choose_rules(
     root: &Location,
     objects: &[ObjectMeta],
     compressions: &[Option<Compression>],
-    time: &TimeOptions,
+    time: &TimeSettings,
 ) -> Result<Vec<TimestampRule>> {
     futures::stream::iter(objects.iter().zip(compressions))
         .map(|(meta, &compression)| choose_one(root, meta, compression, time))
@@ -35,7 +34,7 @@ async fn choose_one(
     root: &Location,
     meta: &ObjectMeta,
     compression: Option<Compression>,
-    time: &TimeOptions,
+    time: &TimeSettings,
 ) -> Result<TimestampRule> {
     let want = match compression {
         None => SAMPLE_BYTES as u64,

@@ -95,8 +95,9 @@ pub async fn count_stream<R: Read + Send + 'static>(
                 // A `--by` stream: its format from its first block.
                 if let Some(unit) = counting.by() {
                     let (y, m, _) = today();
-                    let rule = rule::choose(&counting.time(), &block, (y as i32, m));
-                    let parser = TimeParser::for_object(unit, &counting.time(), Some(&rule))
+                    let settings = rule::TimeSettings::parse(&counting.time())?;
+                    let rule = rule::choose(&settings, &block, (y as i32, m));
+                    let parser = TimeParser::for_object(unit, &settings.zone, Some(&rule))
                         .map_err(|e| Error::invalid("--by", e))?;
                     counter = counter.with_mode(Detail::timeline(parser));
                     timestamps = Some(rule);

@@ -130,6 +130,52 @@ impl Zone {
     }
 }
 
+/// The time options of a job ([`TimeOptions`]), parsed.
+#[derive(Debug, Clone, Default)]
+pub struct TimeSettings {
+    /// `--time-format` (at `--time-field` when given): every object's format.
+    pub format: Option<Format>,
+    /// `--time-field`.
+    pub place: Option<Place>,
+    /// `--timezone`.
+    pub zone: Zone,
+    /// `--year`.
+    pub year: Option<i32>,
+}
+
+impl TimeSettings {
+    /// Parses the options; a bad one is an exit-code-2 error naming its flag.
+    pub fn parse(o: &TimeOptions) -> crate::error::Result<TimeSettings> {
+        use crate::error::Error;
+        let place = match &o.field {
+            Some(f) => Some(Place::parse(f).map_err(|e| Error::invalid("--time-field", e))?),
+            None => None,
+        };
+        let format = match &o.format {
+            Some(f) => Some(
+                Format::from_spelling(f, place.as_ref())
+                    .map_err(|e| Error::invalid("--time-format", e))?,
+            ),
+            None => None,
+        };
+        let zone = match &o.timezone {
+            Some(z) => Zone::parse(z).map_err(|e| Error::invalid("--timezone", e))?,
+            None => Zone::Utc,
+        };
+        if let Some(y) = o.year {
+            if !(0..=9998).contains(&y) {
+                return Err(Error::invalid("--year", format!("{y} is not a year from 0 to 9998")));
+            }
+        }
+        Ok(TimeSettings {
+            format,
+            place,
+            zone,
+            year: o.year,
+        })
+    }
+}
+
 /// How a part finds the bucket of each line of one object.
 #[derive(Debug, Clone)]
 pub struct TimeParser {
@@ -209,11 +255,11 @@ impl TimeParser {
     /// start) and the job's zone.
     pub fn for_object(
         unit: TimeUnit,
-        time: &TimeOptions,
+        zone: &Zone,
         rule: Option<&TimestampRule>,
     ) -> Result<TimeParser, String> {
         let Some(rule) = rule else {
-            return Ok(TimeParser::new(Format::named("iso"), unit, time.zone(), 0, 1));
+            return Ok(TimeParser::new(Format::named("iso"), unit, zone.clone(), 0, 1));
         };
         let format = match &rule.format {
             None => None,
@@ -232,7 +278,7 @@ impl TimeParser {
         Ok(TimeParser::new(
             format,
             unit,
-            time.zone(),
+            zone.clone(),
             rule.year.unwrap_or(0),
             first_month,
         ))
@@ -401,11 +447,11 @@ pub fn first_month(format: &Format, head: &[u8]) -> Option<u32> {
 
 /// Split's choice for one object of a `--by` job whose text starts with
 /// `head`, last modified in `modified` (year, month; UTC).
-pub fn choose(time: &TimeOptions, head: &[u8], modified: (i32, u32)) -> TimestampRule {
-    let (format, first_month, note) = match (time.given_format(), time.place()) {
+pub fn choose(time: &TimeSettings, head: &[u8], modified: (i32, u32)) -> TimestampRule {
+    let (format, first_month, note) = match (&time.format, &time.place) {
         (Some(f), _) => {
-            let m = first_month(&f, head);
-            (Some(f), m, "given".to_string())
+            let m = first_month(f, head);
+            (Some(f.clone()), m, "given".to_string())
         }
         (None, place) => {
             let formats = match place {

@@ -23,16 +23,16 @@ fn year_rule_rolls_over_once() {
 #[test]
 fn choose_takes_the_year_from_the_object_time() {
     let head = b"Dec 30 10:00:00 a\nJan  2 10:00:00 b\n";
-    let time = TimeOptions::default();
+    let time = TimeSettings::default();
     // Modified in January: the log began the year before.
     let r = choose(&time, head, (2024, 1));
     assert_eq!((r.format.as_deref(), r.year, r.first_month), (Some("syslog"), Some(2023), Some(12)));
     // Modified in December: this year.
     assert_eq!(choose(&time, head, (2024, 12)).year, Some(2024));
     // --year wins.
-    let given = TimeOptions {
+    let given = TimeSettings {
         year: Some(2001),
-        ..TimeOptions::default()
+        ..TimeSettings::default()
     };
     assert_eq!(choose(&given, head, (2024, 1)).year, Some(2001));
     // A format with a year needs no rule.
@@ -112,10 +112,34 @@ fn detection_picks_the_format_of_most_lines() {
     for &(line, format, field) in cases {
         // Junk first, then the format's lines.
         let head = format!("junk line one\n== banner ==\n{}", line.repeat(5));
-        let r = choose(&TimeOptions::default(), head.as_bytes(), (2024, 6));
+        let r = choose(&TimeSettings::default(), head.as_bytes(), (2024, 6));
         assert_eq!((r.format.as_deref(), r.field.as_deref()), (format, field), "{line:?}");
-        let p = TimeParser::for_object(TimeUnit::Hour, &TimeOptions::default(), Some(&r)).unwrap();
+        let p = TimeParser::for_object(TimeUnit::Hour, &Zone::Utc, Some(&r)).unwrap();
         assert_eq!(p.bucket(line.as_bytes()).is_some(), format.is_some(), "{line:?}");
         assert!(p.bucket(b"junk line one").is_none());
     }
+}
+
+#[test]
+fn bad_options_name_their_flag() {
+    let cases: &[(TimeOptions, &str)] = &[
+        (TimeOptions { format: Some("nope".into()), ..Default::default() }, "--time-format"),
+        (TimeOptions { format: Some("%Q".into()), ..Default::default() }, "--time-format"),
+        (TimeOptions { field: Some("0".into()), ..Default::default() }, "--time-field"),
+        (TimeOptions { timezone: Some("Mars/Base".into()), ..Default::default() }, "--timezone"),
+        (TimeOptions { year: Some(10_000), ..Default::default() }, "--year"),
+    ];
+    for (o, flag) in cases {
+        let e = TimeSettings::parse(o).unwrap_err();
+        assert!(e.to_string().contains(flag) && !e.is_transient(), "{e}");
+    }
+    let ok = TimeOptions {
+        format: Some("clf".into()),
+        field: Some("json:when".into()),
+        year: Some(2020),
+        timezone: Some("Asia/Kolkata".into()),
+    };
+    let s = TimeSettings::parse(&ok).unwrap();
+    assert_eq!(s.format.unwrap().place(), &Place::Json("when".into()));
+    assert_eq!(s.zone.spelling().as_deref(), Some("Asia/Kolkata"));
 }
