@@ -204,9 +204,13 @@ pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// The inverse of [`days_from_civil`]: days since 1970-01-01 to (year,
-/// month, day), proleptic Gregorian (for real dates).
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (the
+/// inverse of `days_from_civil`, for real dates).
+///
+/// ```
+/// assert_eq!(logcount::timeline::civil_from_days(19_782), (2024, 2, 29));
+/// ```
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

@@ -382,8 +382,134 @@ async fn merge_checks(b: &Backend) {
     assert!(!e.is_transient() && e.to_string().contains("--by"), "{e}");
 }
 
-suite!(file: Backend::file(); mixed_logs, match_options, seed_sample_by_every_unit, merge_checks);
-suite!(memory: Backend::memory(); mixed_logs, match_options, seed_sample_by_every_unit, merge_checks);
+suite!(file: Backend::file(); mixed_logs, match_options, seed_sample_by_every_unit, merge_checks, formats_per_object);
+suite!(memory: Backend::memory(); mixed_logs, match_options, seed_sample_by_every_unit, merge_checks, formats_per_object);
+suite!(s3: Backend::s3(); formats_per_object);
+
+/// Lines of `format` (syslog, clf, json, hdfs) from `t0` (epoch seconds) on,
+/// with keywords and a few continuation lines.
+fn lines_of(format: &str, t0: i64, n: usize) -> Vec<u8> {
+    const MON: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let mut out = Vec::new();
+    let mut t = t0;
+    for i in 0..n {
+        t += (i as i64 * 7919) % 13;
+        let (days, s) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+        let (y, mo, d) = logcount::timeline::civil_from_days(days);
+        let (h, mi, se) = (s / 3600, s / 60 % 60, s % 60);
+        let m = MON[mo as usize - 1];
+        let msg = ["INFO ok", "WARN disk", "ERROR x ERROR", "DEBUG"][i % 4];
+        let line = match format {
+            "syslog" => format!("{m} {d:>2} {h:02}:{mi:02}:{se:02} host app: {msg}"),
+            "clf" => format!("10.0.0.{} - - [{d:02}/{m}/{y}:{h:02}:{mi:02}:{se:02} +0200] \"GET /{msg}\" 200", i % 256),
+            "json" => format!("{{\"time\":{t},\"msg\":\"{msg}\"}}"),
+            "hdfs" => format!("{:02}{mo:02}{d:02} {h:02}{mi:02}{se:02} 148 {msg}", y % 100),
+            other => panic!("{other}"),
+        };
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(if i % 17 == 0 { b"\r\n" } else { b"\n" });
+        if i % 29 == 0 {
+            out.extend_from_slice(b"    at continuation INFO\n");
+        }
+    }
+    out
+}
+
+/// A dataset whose objects each write timestamps their own way (one of
+/// them gzip-compressed, one with no timestamps at all): split detects a
+/// format per object, and the buckets equal the independent Python oracle's
+/// (`tests/oracle/timeline_formats.py`, told each object's format).
+async fn formats_per_object(b: &Backend) {
+    let t0 = 1_703_980_800 - 3 * 3600; // 2023-12-30T21:00Z: across the new year
+    let objects: [(&str, &str, Vec<u8>); 5] = [
+        ("fmt/a-syslog.log", "syslog", lines_of("syslog", t0, 3000)),
+        ("fmt/b-access.log", "clf", lines_of("clf", t0 + 500, 2000)),
+        ("fmt/c-events.jsonl", "json", lines_of("json", t0 - 900, 2500)),
+        ("fmt/d-hdfs.log.gz", "hdfs", lines_of("hdfs", t0, 1500)),
+        ("fmt/e-notes.txt", "none", b"no time here INFO\nnor here ERROR\n".repeat(40)),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec_objects = Vec::new();
+    for (name, format, text) in &objects {
+        let stored = if name.ends_with(".gz") {
+            use std::io::Write;
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(text).unwrap();
+            e.finish().unwrap()
+        } else {
+            text.clone()
+        };
+        b.put(name, &stored).await;
+        let local = dir.path().join(name.replace('/', "_"));
+        std::fs::write(&local, text).unwrap();
+        let field = match *format {
+            "json" => serde_json::json!("json:time"),
+            _ => serde_json::Value::Null,
+        };
+        spec_objects.push(serde_json::json!({
+            "path": local, "format": format, "field": field, "mtime": 0,
+        }));
+    }
+    let names = ["INFO", "WARN", "ERROR", "DEBUG"];
+    let k = Keywords::default_set();
+    for (unit, zone, parts) in [
+        (TimeUnit::Minutes(15), None, 1),
+        (TimeUnit::Hour, Some("Europe/Paris"), 4),
+        (TimeUnit::Day, Some("+05:30"), 7),
+    ] {
+        let spec = serde_json::json!({
+            "by": unit.to_string(), "keywords": names, "timezone": zone, "year": 2023,
+            "objects": spec_objects,
+        });
+        let spec_path = dir.path().join("spec.json");
+        std::fs::write(&spec_path, spec.to_string()).unwrap();
+        let oracle_py = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/oracle/timeline_formats.py");
+        let out = std::process::Command::new("python3")
+            .arg(&oracle_py)
+            .arg(&spec_path)
+            .output()
+            .expect("python3 runs");
+        assert!(out.status.success(), "oracle: {}", String::from_utf8_lossy(&out.stderr));
+        let want: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut o = opts(parts, &k, Some(unit), 64 << 10);
+        o.split.counting = o
+            .split
+            .counting
+            .clone()
+            .with_time(logcount::spec::TimeOptions {
+                year: Some(2023),
+                timezone: zone.map(str::to_string),
+                ..Default::default()
+            })
+            .unwrap();
+        let (got, _) = run(b, &b.url("fmt/"), "fw", &o).await;
+        assert_eq!(got, want, "{unit} {zone:?} {parts} parts on {}", b.name);
+        // The notes' 80 lines and the continuation lines.
+        assert!(got["untimed"]["lines"].as_u64().unwrap() > 80, "{unit}");
+        // The manifest names each object's format.
+        let manifest: Value =
+            serde_json::from_slice(&b.get("fw/manifest.json").await).unwrap();
+        let formats: Vec<Value> = manifest["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["timestamps"]["format"].clone())
+            .collect();
+        assert_eq!(
+            formats,
+            [
+                serde_json::json!("syslog"),
+                serde_json::json!("clf"),
+                serde_json::json!("json"),
+                serde_json::json!("hdfs"),
+                Value::Null
+            ]
+        );
+    }
+}
 
 /// The step binaries as Argo runs them: `LOGCOUNT_BY` on split only; count
 /// and merge read it from the manifest.
