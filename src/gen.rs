@@ -148,13 +148,21 @@ fn civil(ms: u64) -> (i64, u32, u32, u64, u64, u64) {
 /// Appends `Mmm dd HH:MM:SS` (day space-padded).
 fn push_syslog_time(out: &mut Vec<u8>, ms: u64) {
     let (_, m, d, h, mi, s) = civil(ms);
-    let _ = write!(out, "{} {d:>2} {h:02}:{mi:02}:{s:02}", MONTHS[m as usize - 1]);
+    let _ = write!(
+        out,
+        "{} {d:>2} {h:02}:{mi:02}:{s:02}",
+        MONTHS[m as usize - 1]
+    );
 }
 
 /// Appends `[dd/Mmm/YYYY:HH:MM:SS +0000]`.
 fn push_clf_time(out: &mut Vec<u8>, ms: u64) {
     let (y, m, d, h, mi, s) = civil(ms);
-    let _ = write!(out, "[{d:02}/{}/{y}:{h:02}:{mi:02}:{s:02} +0000]", MONTHS[m as usize - 1]);
+    let _ = write!(
+        out,
+        "[{d:02}/{}/{y}:{h:02}:{mi:02}:{s:02} +0000]",
+        MONTHS[m as usize - 1]
+    );
 }
 
 /// Writes about `size` bytes of log (whole lines, never more than `size`).

@@ -4,8 +4,8 @@
 
 use crate::engine::{count_newlines, Engine, PieceCounter};
 use crate::timeline::{self, TimeParser, TimeUnit, Timeline};
-use std::sync::Arc;
 use crate::words::{WordCounts, WordStream};
+use std::sync::Arc;
 
 /// The counting mode's part of a tally: one variant per mode.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -131,7 +131,9 @@ impl Detail {
                 count_newlines(text) + unterminated(text)
             }
             Detail::Timeline { parser, timeline } => {
-                timeline::add_lines(parser, text, timeline, counts, |run, c| engine.count(run, c))
+                timeline::add_lines(parser, text, timeline, counts, |run, c| {
+                    engine.count(run, c)
+                })
             }
         }
     }

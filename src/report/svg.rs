@@ -11,8 +11,8 @@
 //! assert!(svg.contains("&lt;b&gt;"));
 //! ```
 
-use crate::timeline::TimeUnit;
 use super::html::{esc, thousands};
+use crate::timeline::TimeUnit;
 use std::fmt::Write;
 
 /// Series colours (Tableau 10), cycled.

@@ -524,7 +524,12 @@ fn each_object_shows_its_timestamp_format_or_why_none() {
     let objects = element(&html, "table", "objects");
     assert!(objects.contains("<th>timestamps</th>"));
     assert!(objects.contains("<code>syslog</code>: detected: it reads 10 of the first 12 lines; year 2023 from month 12"), "{objects}");
-    assert!(objects.contains("none</b>: no format: no known timestamp format reads any of its first 5 lines"), "{objects}");
+    assert!(
+        objects.contains(
+            "none</b>: no format: no known timestamp format reads any of its first 5 lines"
+        ),
+        "{objects}"
+    );
     // A job without --by has no such column.
     r.manifest.counting = keyword_job(&SEED, MatchOptions::default(), None);
     r.timeline = None;

@@ -267,9 +267,11 @@ pub(super) fn object_counters(
     counter: &Counter,
 ) -> Result<Vec<Counter>> {
     let zone = match manifest.counting.by() {
-        Some(_) => TimeSettings::parse(&manifest.counting.time())
-            .map_err(|e| Error::invalid("manifest", format!("its time options: {e}")))?
-            .zone,
+        Some(_) => {
+            TimeSettings::parse(&manifest.counting.time())
+                .map_err(|e| Error::invalid("manifest", format!("its time options: {e}")))?
+                .zone
+        }
         None => Zone::Utc,
     };
     part.segments
@@ -278,17 +280,13 @@ pub(super) fn object_counters(
             let obj = &manifest.objects[seg.object];
             match (counter.mode().time_parser(), manifest.counting.by()) {
                 (Some(_), Some(unit)) => {
-                    let parser = TimeParser::for_object(
-                        unit,
-                        &zone,
-                        obj.timestamps.as_ref(),
-                    )
-                    .map_err(|e| {
-                        Error::invalid(
-                            "manifest",
-                            format!("the timestamp rule of {}: {e}", obj.path),
-                        )
-                    })?;
+                    let parser = TimeParser::for_object(unit, &zone, obj.timestamps.as_ref())
+                        .map_err(|e| {
+                            Error::invalid(
+                                "manifest",
+                                format!("the timestamp rule of {}: {e}", obj.path),
+                            )
+                        })?;
                     Ok(counter.with_mode(Detail::timeline(parser)))
                 }
                 _ => Ok(counter.clone()),
@@ -457,9 +455,8 @@ pub async fn count_part(
                 seg_done(s).await?;
                 total.add(&done.finish());
             }
-            let (_, stitcher) = current.get_or_insert_with(|| {
-                (seg, LineStitcher::new(counters[seg].clone(), LINE_LIMIT))
-            });
+            let (_, stitcher) = current
+                .get_or_insert_with(|| (seg, LineStitcher::new(counters[seg].clone(), LINE_LIMIT)));
             let bytes = match block {
                 Block::Raw(bytes) => bytes,
                 Block::Precounted(p) => {
@@ -495,8 +492,7 @@ pub async fn count_part(
     while let Some(t) = units.next().await {
         total.add(&t);
     }
-    match compressed::count_compressed(root, manifest, part, &compressions, &counters, opts)
-        .await?
+    match compressed::count_compressed(root, manifest, part, &compressions, &counters, opts).await?
     {
         Some(d) => {
             let text = total.bytes + d.text_bytes;

@@ -9,8 +9,8 @@ use crate::cut;
 use crate::error::{Error, Result};
 use crate::spec::dataset::{Filters, GroupBy, Sizing, DEFAULT_MAX_PARTS};
 use crate::spec::Counting;
-use crate::timeline::rule::TimeSettings;
 use crate::store::{self, Location};
+use crate::timeline::rule::TimeSettings;
 use crate::wire::{
     self, InputObject, Manifest, Part, COUNT_DIR, GROUPS_FILE, MANIFEST_FILE, MANIFEST_VERSION,
     RESULT_FILE, SPLIT_DIR, TIMELINE_FILE,
@@ -131,8 +131,7 @@ pub async fn split_inputs(
         true => {
             let settings = TimeSettings::parse(&opts.counting.time())?;
             let compressions: Vec<_> = (0..objects.len()).map(|i| layout.compression(i)).collect();
-            let rules =
-                time::choose_rules(&root, &objects, &compressions, &settings).await?;
+            let rules = time::choose_rules(&root, &objects, &compressions, &settings).await?;
             rules.into_iter().map(Some).collect()
         }
         false => vec![None; objects.len()],

@@ -85,7 +85,10 @@ impl Place {
                     if k + 1 == *n {
                         break;
                     }
-                    while line.get(i).is_some_and(|&c| !blank(c) && c != b'\n' && c != b'\r') {
+                    while line
+                        .get(i)
+                        .is_some_and(|&c| !blank(c) && c != b'\n' && c != b'\r')
+                    {
                         i += 1;
                     }
                 }
@@ -293,7 +296,11 @@ pub fn candidates() -> Vec<Format> {
         all.push(Format::named(n).expect("named").at(Place::Field(2)));
     }
     for key in ["ts", "time", "timestamp", "@timestamp"] {
-        all.push(Format::named("json").expect("named").at(Place::Json(key.into())));
+        all.push(
+            Format::named("json")
+                .expect("named")
+                .at(Place::Json(key.into())),
+        );
     }
     all
 }
@@ -395,7 +402,10 @@ impl Format {
         }
         // A timestamp ending in a digit or a zone letter may not run on into a word.
         let open_end = i > 0 && b[i - 1].is_ascii_alphanumeric();
-        if open_end && b.get(i).is_some_and(|&c| super::FORBIDDEN_AFTER[c as usize]) {
+        if open_end
+            && b.get(i)
+                .is_some_and(|&c| super::FORBIDDEN_AFTER[c as usize])
+        {
             return None;
         }
         if quoted && b.get(i) != Some(&b'"') {
@@ -600,12 +610,20 @@ fn read_token(t: Token, b: &[u8], i: usize, f: &mut Fields) -> Option<usize> {
             if b.get(i) != Some(&b'<') {
                 return None;
             }
-            let pri = b[i + 1..].iter().take(4).take_while(|c| c.is_ascii_digit()).count();
+            let pri = b[i + 1..]
+                .iter()
+                .take(4)
+                .take_while(|c| c.is_ascii_digit())
+                .count();
             let j = i + 1 + pri;
             if !(1..=3).contains(&pri) || b.get(j) != Some(&b'>') {
                 return None;
             }
-            let ver = b[j + 1..].iter().take(3).take_while(|c| c.is_ascii_digit()).count();
+            let ver = b[j + 1..]
+                .iter()
+                .take(3)
+                .take_while(|c| c.is_ascii_digit())
+                .count();
             let k = j + 1 + ver;
             ((1..=2).contains(&ver) && b.get(k) == Some(&b' ')).then_some(k + 1)
         }
@@ -615,7 +633,11 @@ fn read_token(t: Token, b: &[u8], i: usize, f: &mut Fields) -> Option<usize> {
                 (b.get(end) == Some(&b'"')).then_some(end + 1)
             }
             Some(c) if c.is_ascii_digit() => {
-                let n = b[i..].iter().take(14).take_while(|c| c.is_ascii_digit()).count();
+                let n = b[i..]
+                    .iter()
+                    .take(14)
+                    .take_while(|c| c.is_ascii_digit())
+                    .count();
                 match n {
                     10 => read_token(Token::EpochSeconds, b, i, f),
                     13 => read_token(Token::EpochMillis, b, i, f),
@@ -630,8 +652,7 @@ fn read_token(t: Token, b: &[u8], i: usize, f: &mut Fields) -> Option<usize> {
 /// `YYYY-MM-DD(T| )HH:MM[:SS[.F]][Z|±HH:MM|±HHMM]` at `i`.
 fn iso(b: &[u8], o: usize, f: &mut Fields) -> Option<usize> {
     let year = digits(b, o, 4)?;
-    if b.get(o + 4) != Some(&b'-') || b.get(o + 7) != Some(&b'-') || b.get(o + 13) != Some(&b':')
-    {
+    if b.get(o + 4) != Some(&b'-') || b.get(o + 7) != Some(&b'-') || b.get(o + 13) != Some(&b':') {
         return None;
     }
     let (month, day) = (digits(b, o + 5, 2)?, digits(b, o + 8, 2)?);

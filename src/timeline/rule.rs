@@ -164,7 +164,10 @@ impl TimeSettings {
         };
         if let Some(y) = o.year {
             if !(0..=9998).contains(&y) {
-                return Err(Error::invalid("--year", format!("{y} is not a year from 0 to 9998")));
+                return Err(Error::invalid(
+                    "--year",
+                    format!("{y} is not a year from 0 to 9998"),
+                ));
             }
         }
         Ok(TimeSettings {
@@ -259,7 +262,13 @@ impl TimeParser {
         rule: Option<&TimestampRule>,
     ) -> Result<TimeParser, String> {
         let Some(rule) = rule else {
-            return Ok(TimeParser::new(Format::named("iso"), unit, zone.clone(), 0, 1));
+            return Ok(TimeParser::new(
+                Format::named("iso"),
+                unit,
+                zone.clone(),
+                0,
+                1,
+            ));
         };
         let format = match &rule.format {
             None => None,
@@ -297,7 +306,9 @@ impl TimeParser {
     /// Whether the timestamp is at the line start.
     #[inline]
     pub(super) fn at_start(&self) -> bool {
-        self.format.as_ref().is_some_and(|f| *f.place() == Place::Start)
+        self.format
+            .as_ref()
+            .is_some_and(|f| *f.place() == Place::Start)
     }
 
     /// Where the timestamp of `line` starts.
@@ -336,7 +347,10 @@ impl TimeParser {
             if !(0..=9999).contains(&y) {
                 return None;
             }
-            return Some(self.unit.floor(y as u32, mo, d, s / 3600, s / 60 % 60, s % 60));
+            return Some(
+                self.unit
+                    .floor(y as u32, mo, d, s / 3600, s / 60 % 60, s % 60),
+            );
         }
         let y = match f.year {
             Some(y) => i64::from(y),
@@ -464,7 +478,10 @@ pub fn choose(time: &TimeSettings, head: &[u8], modified: (i32, u32)) -> Timesta
             };
             let d = detect_among(head, formats);
             let note = match &d.format {
-                Some(_) => format!("detected: it reads {} of the first {} lines", d.timed, d.lines),
+                Some(_) => format!(
+                    "detected: it reads {} of the first {} lines",
+                    d.timed, d.lines
+                ),
                 None if d.lines == 0 => "no format: the object has no text".to_string(),
                 None => format!(
                     "no format: no known timestamp format reads any of its first {} lines",
