@@ -403,7 +403,10 @@ fn lines_of(format: &str, t0: i64, n: usize) -> Vec<u8> {
         let msg = ["INFO ok", "WARN disk", "ERROR x ERROR", "DEBUG"][i % 4];
         let line = match format {
             "syslog" => format!("{m} {d:>2} {h:02}:{mi:02}:{se:02} host app: {msg}"),
-            "clf" => format!("10.0.0.{} - - [{d:02}/{m}/{y}:{h:02}:{mi:02}:{se:02} +0200] \"GET /{msg}\" 200", i % 256),
+            "clf" => format!(
+                "10.0.0.{} - - [{d:02}/{m}/{y}:{h:02}:{mi:02}:{se:02} +0200] \"GET /{msg}\" 200",
+                i % 256
+            ),
             "json" => format!("{{\"time\":{t},\"msg\":\"{msg}\"}}"),
             "hdfs" => format!("{:02}{mo:02}{d:02} {h:02}{mi:02}{se:02} 148 {msg}", y % 100),
             other => panic!("{other}"),
@@ -426,9 +429,17 @@ async fn formats_per_object(b: &Backend) {
     let objects: [(&str, &str, Vec<u8>); 5] = [
         ("fmt/a-syslog.log", "syslog", lines_of("syslog", t0, 3000)),
         ("fmt/b-access.log", "clf", lines_of("clf", t0 + 500, 2000)),
-        ("fmt/c-events.jsonl", "json", lines_of("json", t0 - 900, 2500)),
+        (
+            "fmt/c-events.jsonl",
+            "json",
+            lines_of("json", t0 - 900, 2500),
+        ),
         ("fmt/d-hdfs.log.gz", "hdfs", lines_of("hdfs", t0, 1500)),
-        ("fmt/e-notes.txt", "none", b"no time here INFO\nnor here ERROR\n".repeat(40)),
+        (
+            "fmt/e-notes.txt",
+            "none",
+            b"no time here INFO\nnor here ERROR\n".repeat(40),
+        ),
     ];
     let dir = tempfile::tempdir().unwrap();
     let mut spec_objects = Vec::new();
@@ -472,7 +483,11 @@ async fn formats_per_object(b: &Backend) {
             .arg(&spec_path)
             .output()
             .expect("python3 runs");
-        assert!(out.status.success(), "oracle: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "oracle: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let want: Value = serde_json::from_slice(&out.stdout).unwrap();
         let mut o = opts(parts, &k, Some(unit), 64 << 10);
         o.split.counting = o
@@ -490,8 +505,7 @@ async fn formats_per_object(b: &Backend) {
         // The notes' 80 lines and the continuation lines.
         assert!(got["untimed"]["lines"].as_u64().unwrap() > 80, "{unit}");
         // The manifest names each object's format.
-        let manifest: Value =
-            serde_json::from_slice(&b.get("fw/manifest.json").await).unwrap();
+        let manifest: Value = serde_json::from_slice(&b.get("fw/manifest.json").await).unwrap();
         let formats: Vec<Value> = manifest["objects"]
             .as_array()
             .unwrap()

@@ -17,10 +17,10 @@ use logcount::spec::dataset::{Filters, GroupBy, Sizing, DEFAULT_MAX_PARTS};
 use logcount::spec::env;
 use logcount::spec::Counting;
 use logcount::spec::Mode;
+use logcount::spec::TimeOptions;
 use logcount::steps::count::{CountOptions, DEFAULT_BLOCK_SIZE, DEFAULT_FETCH_CONCURRENCY};
 use logcount::steps::split::SplitOptions;
 use logcount::store::{self, Stores};
-use logcount::spec::TimeOptions;
 use logcount::timeline::TimeUnit;
 
 /// The work prefix the reference workflow mounts its volume at.

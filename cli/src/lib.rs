@@ -366,7 +366,9 @@ pub async fn report(stores: &Stores, args: &ReportArgs) -> Result<()> {
 pub fn gen(args: &GenArgs) -> Result<()> {
     if args.out == "-" {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        match logcount::gen::write_log_styled(&mut out, args.size, args.seed, args.style).and_then(|_| out.flush()) {
+        match logcount::gen::write_log_styled(&mut out, args.size, args.seed, args.style)
+            .and_then(|_| out.flush())
+        {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             other => Ok(other.map(|_| ())?),
         }
