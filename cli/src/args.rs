@@ -108,7 +108,7 @@ pub struct CountingArgs {
     pub year: Option<String>,
     /// The zone of timestamps written without one: an IANA name (Europe/Paris), UTC, or an
     /// offset (+05:30) [default: UTC]
-    #[arg(long, env = env::TIMEZONE, value_name = "ZONE")]
+    #[arg(long, env = env::TIMEZONE, value_name = "ZONE", allow_hyphen_values = true)]
     pub timezone: Option<String>,
 }
 

@@ -30,9 +30,10 @@ DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 MON = b"(?P<b>" + b"|".join(m.encode() for m in MONTHS) + b")"
 WDAY = b"(?:" + b"|".join(d.encode() for d in DAYS) + b")"
 
-# A timestamp that ends in a digit must be followed by the end of the line or
-# by a byte outside [A-Za-z0-9.:+-]; one ending in another byte needs nothing.
-BOUND = rb"(?:(?<=[0-9])(?![A-Za-z0-9.:+\-])|(?<![0-9]))"
+# A timestamp that ends in a digit or a zone letter `Z` must be followed by the
+# end of the line or by a byte outside [A-Za-z0-9.:+-]; one ending in another
+# byte needs nothing.
+BOUND = rb"(?:(?<=[0-9Z])(?![A-Za-z0-9.:+\-])|(?<![0-9Z]))"
 FRAC = rb"(?:\.[0-9]{1,9})?"
 HMS = rb"(?P<H>[0-9]{2}):(?P<M>[0-9]{2}):(?P<S>[0-9]{2})"
 ZONE = rb"(?P<z>Z|[+\-][0-9]{2}:?[0-9]{2})"
@@ -73,7 +74,8 @@ NAMED = {
 
 # The value of a JSON key: a string holding an iso timestamp, or a number of
 # 10 digits (seconds, optional fraction) or 13 digits (milliseconds).
-JSON_VALUE = rb'(?:"' + ISO + rb"|(?P<s>[0-9]{10})" + FRAC + rb"|(?P<ms>[0-9]{13}))"
+# A string value closes right after the timestamp.
+JSON_VALUE = rb'(?:"' + ISO + rb'"|(?P<s>[0-9]{10})' + FRAC + rb"|(?P<ms>[0-9]{13}))"
 
 
 def pattern_form(pattern):
