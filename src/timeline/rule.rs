@@ -393,7 +393,7 @@ pub(super) fn shift(
 pub struct Detected {
     /// The format that read the most sample lines (`None`: none read one).
     pub format: Option<Format>,
-    /// Sample lines it read, and sample lines in all.
+    /// Sample lines it read.
     pub timed: usize,
     /// Lines in the sample.
     pub lines: usize,
