@@ -120,14 +120,8 @@ fn block(seed: u64, index: u64, style: LineStyle) -> Vec<u8> {
 
 /// Appends `YYYY-MM-DDTHH:MM:SS.mmmZ` for `ms` milliseconds since the epoch.
 fn push_timestamp(out: &mut Vec<u8>, ms: u64) {
-    let (days, rem) = (ms / 86_400_000, ms % 86_400_000);
-    let (y, m, d) = civil_from_days(days as i64);
-    let (h, mi, s, milli) = (
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000,
-    );
+    let (y, m, d, h, mi, s) = civil(ms);
+    let milli = ms % 1000;
     let _ = write!(
         out,
         "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z"

@@ -61,14 +61,6 @@ impl Detail {
         }
     }
 
-    /// The time parser of a `--by` detail.
-    pub fn time_parser(&self) -> Option<&TimeParser> {
-        match self {
-            Detail::Timeline { parser, .. } => Some(parser),
-            _ => None,
-        }
-    }
-
     /// The detail of a words job.
     pub fn words() -> Self {
         Detail::Words(WordCounts::default())

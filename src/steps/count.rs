@@ -19,7 +19,7 @@ use crate::keywords::Keywords;
 use crate::spec::Counting;
 use crate::steps::{on_rayon, read_manifest};
 use crate::store::{self, Location, Stores};
-use crate::timeline::rule::{TimeSettings, Zone};
+use crate::timeline::rule::TimeSettings;
 use crate::timeline::TimeParser;
 use crate::wire::{CountOutput, KeywordCounts, Manifest, Part, COUNT_OUTPUT_VERSION};
 use futures::stream::FuturesUnordered;
@@ -266,31 +266,24 @@ pub(super) fn object_counters(
     part: &Part,
     counter: &Counter,
 ) -> Result<Vec<Counter>> {
-    let zone = match manifest.counting.by() {
-        Some(_) => {
-            TimeSettings::parse(&manifest.counting.time())
-                .map_err(|e| Error::invalid("manifest", format!("its time options: {e}")))?
-                .zone
-        }
-        None => Zone::Utc,
+    let Some(unit) = manifest.counting.by() else {
+        return Ok(vec![counter.clone(); part.segments.len()]);
     };
+    let zone = TimeSettings::parse(&manifest.counting.time())
+        .map_err(|e| Error::invalid("manifest", format!("its time options: {e}")))?
+        .zone;
     part.segments
         .iter()
         .map(|seg| {
             let obj = &manifest.objects[seg.object];
-            match (counter.mode().time_parser(), manifest.counting.by()) {
-                (Some(_), Some(unit)) => {
-                    let parser = TimeParser::for_object(unit, &zone, obj.timestamps.as_ref())
-                        .map_err(|e| {
-                            Error::invalid(
-                                "manifest",
-                                format!("the timestamp rule of {}: {e}", obj.path),
-                            )
-                        })?;
-                    Ok(counter.with_mode(Detail::timeline(parser)))
-                }
-                _ => Ok(counter.clone()),
-            }
+            let parser =
+                TimeParser::for_object(unit, &zone, obj.timestamps.as_ref()).map_err(|e| {
+                    Error::invalid(
+                        "manifest",
+                        format!("the timestamp rule of {}: {e}", obj.path),
+                    )
+                })?;
+            Ok(counter.with_mode(Detail::timeline(parser)))
         })
         .collect()
 }

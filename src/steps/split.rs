@@ -122,19 +122,19 @@ pub async fn split_inputs(
     tracing::info!(input = %input, objects = objects.len(), bytes = total, parts = planned, "splitting");
 
     let root = input.at(Path::default());
-    // A `--by` job reads every object's first lines, so sniffs them all.
-    let by = opts.counting.by().is_some();
     let layout =
-        compressed::Layout::inspect(&root, &objects, total, planned, opts.materialize || by)
-            .await?;
-    let timestamps = match by {
-        true => {
+        compressed::Layout::inspect(&root, &objects, total, planned, opts.materialize).await?;
+    // A `--by` job reads every object's first lines, which also tell the
+    // compression of those the layout left to count.
+    let heads = match opts.counting.by() {
+        Some(_) => {
             let settings = TimeSettings::parse(&opts.counting.time())?;
-            let compressions: Vec<_> = (0..objects.len()).map(|i| layout.compression(i)).collect();
-            let rules = time::choose_rules(&root, &objects, &compressions, &settings).await?;
-            rules.into_iter().map(Some).collect()
+            let sniffed: Vec<bool> = (0..objects.len())
+                .map(|i| !layout.left_to_count(i))
+                .collect();
+            time::read_heads(&root, &objects, &sniffed, &settings).await?
         }
-        false => vec![None; objects.len()],
+        None => Vec::new(),
     };
     let inspected = started.elapsed();
     let cuts = align_cuts(&root, &objects, &layout, total, &aimed.targets).await?;
@@ -169,10 +169,12 @@ pub async fn split_inputs(
                 size: m.size,
                 e_tag: m.e_tag.clone(),
                 last_modified: m.last_modified.to_rfc3339(),
-                compression: layout.compression(i),
-                sniffed_by_count: layout.left_to_count(i),
+                compression: layout
+                    .compression(i)
+                    .or(heads.get(i).and_then(|h| h.compression)),
+                sniffed_by_count: layout.left_to_count(i) && heads.is_empty(),
                 changed: store::local_change_time(&root.at(m.location.clone())),
-                timestamps: timestamps[i].clone(),
+                timestamps: heads.get(i).map(|h| h.rule.clone()),
             })
             .collect(),
         counting: opts.counting.clone(),

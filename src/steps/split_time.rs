@@ -2,7 +2,7 @@
 //! decide its format ([`crate::timeline::rule::choose`]), recorded in the
 //! manifest so that every part of the object reads it the same way.
 
-use crate::decompress::{head_text, Compression};
+use crate::decompress::{detect, head_text, Compression};
 use crate::error::Result;
 use crate::store::{self, Location};
 use crate::timeline::rule::{self, TimeSettings, SAMPLE_BYTES};
@@ -13,42 +13,52 @@ use object_store::ObjectMeta;
 
 /// How many objects' first bytes are read at once.
 const CONCURRENCY: usize = 16;
-/// The most compressed bytes read to decode a sample.
-const COMPRESSED_SAMPLE: u64 = 1 << 20;
 
-/// The rule of each object (`compressions[i]` as split found it).
-pub(super) async fn choose_rules(
+/// What an object's first bytes told split.
+pub(super) struct Head {
+    /// Its timestamp rule.
+    pub(super) rule: TimestampRule,
+    /// Its compression, from the same bytes.
+    pub(super) compression: Option<Compression>,
+}
+
+/// Reads each object's first bytes (at most [`SAMPLE_BYTES`]: compressed
+/// text expands, so they decode to a full sample) and chooses its rule.
+/// `sniffed[i]`: the object's compression was already sniffed (and any
+/// warning about its name logged).
+pub(super) async fn read_heads(
     root: &Location,
     objects: &[ObjectMeta],
-    compressions: &[Option<Compression>],
+    sniffed: &[bool],
     time: &TimeSettings,
-) -> Result<Vec<TimestampRule>> {
-    futures::stream::iter(objects.iter().zip(compressions))
-        .map(|(meta, &compression)| choose_one(root, meta, compression, time))
+) -> Result<Vec<Head>> {
+    futures::stream::iter(objects.iter().zip(sniffed))
+        .map(|(meta, &sniffed)| read_head(root, meta, sniffed, time))
         .buffered(CONCURRENCY)
         .try_collect()
         .await
 }
 
-async fn choose_one(
+async fn read_head(
     root: &Location,
     meta: &ObjectMeta,
-    compression: Option<Compression>,
+    sniffed: bool,
     time: &TimeSettings,
-) -> Result<TimestampRule> {
-    let want = match compression {
-        None => SAMPLE_BYTES as u64,
-        Some(_) => COMPRESSED_SAMPLE,
-    };
-    let head = if meta.size == 0 {
-        Vec::new()
+) -> Result<Head> {
+    let (text, compression) = if meta.size == 0 {
+        (Vec::new(), None)
     } else {
         let loc = root.at(meta.location.clone());
-        let bytes = store::read_range(&loc, 0..meta.size.min(want), meta.e_tag.as_deref()).await?;
-        head_text(compression, &bytes, SAMPLE_BYTES)
+        let range = 0..meta.size.min(SAMPLE_BYTES as u64);
+        let bytes = store::read_range(&loc, range, meta.e_tag.as_deref()).await?;
+        let (compression, warning) = detect(meta.location.as_ref(), &bytes);
+        if let (Some(w), false) = (warning, sniffed) {
+            tracing::warn!("{w}");
+        }
+        (head_text(compression, &bytes, SAMPLE_BYTES), compression)
     };
     let modified = (meta.last_modified.year(), meta.last_modified.month());
-    let rule = rule::choose(time, &head, modified);
+    let rule = rule::choose(time, &text, modified);
     tracing::debug!(object = %meta.location, format = ?rule.format, note = %rule.note, "timestamps");
-    Ok(rule)
+    Ok(Head { rule, compression })
 }

@@ -298,11 +298,6 @@ impl TimeParser {
         self.unit
     }
 
-    /// The format (`None`: no line is timed).
-    pub fn format(&self) -> Option<&Format> {
-        self.format.as_ref()
-    }
-
     /// Whether the timestamp is at the line start.
     #[inline]
     pub(super) fn at_start(&self) -> bool {
