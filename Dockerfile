@@ -16,11 +16,11 @@ RUN apk add --no-cache musl-dev gcc g++ make cmake perl linux-headers ca-certifi
 WORKDIR /src
 COPY . .
 # The `dist` profile: thin LTO, one codegen unit, stripped (see Cargo.toml). One multi-call
-# binary: logcount-split, logcount-count and logcount-merge are links to it.
+# binary: logcount-split, logcount-count, logcount-reduce and logcount-merge are links to it.
 RUN cargo build --locked --profile dist -p logcount-cli --bin logcount \
  && mkdir -p /rootfs/usr/local/bin /rootfs/etc/ssl/certs /rootfs/tmp \
  && cp target/dist/logcount /rootfs/usr/local/bin/logcount \
- && for step in split count merge; do ln -s logcount /rootfs/usr/local/bin/logcount-$step; done \
+ && for step in split count merge reduce; do ln -s logcount /rootfs/usr/local/bin/logcount-$step; done \
  && cp /etc/ssl/certs/ca-certificates.crt /rootfs/etc/ssl/certs/ \
  && printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >/rootfs/etc/passwd \
  && printf 'root:x:0:\nnonroot:x:65532:\n' >/rootfs/etc/group \
@@ -35,6 +35,7 @@ ENV PATH=/usr/local/bin
 # Entrypoints (each step takes its inputs from env vars; see `<name> --help`):
 #   logcount-split   INPUT, WORK_DIR, NUM_PARTS, KEYWORDS   -> stdout: ["0","1",...]
 #   logcount-count   WORK_DIR, PART_ID                      -> count-output/<id>.json
+#   logcount-reduce  WORK_DIR, REDUCER_ID, LOGCOUNT_TOP     -> words/<id>.tsv (words jobs; --list: ids)
 #   logcount-merge   WORK_DIR, NUM_PARTS, RESULT_COPY       -> result.json; stdout: the result
 #   logcount         run / split / count / merge / workflow / gen (the default)
 # The generated workflows set `command: [logcount-<step>]` for each container.

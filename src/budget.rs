@@ -18,6 +18,10 @@ pub const DEFAULT_MEMORY: u64 = 1 << 30;
 /// The read-ahead of a count may use one part in this many of the budget;
 /// the rest is for the program, its threads, the tallies and the decoders.
 pub const READ_AHEAD_SHARE: u64 = 4;
+/// A words map's table may hold one part in this many of the budget before
+/// it spills a sorted run to local disk (the read-ahead holds another; the
+/// rest is for the units being counted, the spill's sort and the program).
+pub const WORD_TABLE_SHARE: u64 = 4;
 /// The smallest block the read-ahead shrinks blocks to, to keep every
 /// counting thread busy under a tight budget.
 pub const MIN_BLOCK: usize = 1 << 20;

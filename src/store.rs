@@ -409,6 +409,25 @@ pub async fn read_all(loc: &Location) -> Result<Bytes> {
     get.bytes().await.map_err(storage("reading", loc))
 }
 
+/// Reads an object as a stream of chunks (a big object, in bounded memory).
+pub async fn read_stream(
+    loc: &Location,
+) -> Result<futures::stream::BoxStream<'static, Result<Bytes>>> {
+    use futures::StreamExt;
+    loc.check_confined()?;
+    refuse_special_file(loc)?;
+    let get = loc
+        .store
+        .get(&loc.path)
+        .await
+        .map_err(storage("reading", loc))?;
+    let loc = loc.clone();
+    Ok(get
+        .into_stream()
+        .map(move |r| r.map_err(|e| storage_error("reading", &loc, e)))
+        .boxed())
+}
+
 /// Reads `range` of an object, failing with [`Error::InputChanged`] when the
 /// object no longer has the ETag `e_tag`.
 pub async fn read_range(loc: &Location, range: Range<u64>, e_tag: Option<&str>) -> Result<Bytes> {

@@ -73,10 +73,28 @@ pub fn is_space(b: u8) -> bool {
     CLASS[b as usize] == SPACE
 }
 
+/// What one distinct word costs a [`WordCounts`] besides its bytes, as
+/// [`WordCounts::approx_bytes`] counts it: the table slot (key and count,
+/// 32 bytes, at the table's load factor and doubling growth) and the key's
+/// heap block.
+pub const ENTRY_OVERHEAD: u64 = 96;
+
 /// Word -> count.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WordCounts {
     map: HashMap<Vec<u8>, u64, WordHasher>,
+    /// The sum over the distinct words of their length plus [`ENTRY_OVERHEAD`].
+    bytes: u64,
+}
+
+/// Where a word table goes when it grows past a budget (the map step's
+/// spill to sorted runs on local disk): see [`WordCounts::merge_spilling`].
+pub trait WordSpill: Send + Sync {
+    /// The size ([`WordCounts::approx_bytes`]) past which a table is spilled.
+    fn budget(&self) -> u64;
+    /// Takes a table's counts away (to sorted runs); an I/O failure is kept
+    /// by the implementation and reported when it finishes.
+    fn spill(&self, counts: WordCounts);
 }
 
 impl WordCounts {
@@ -93,6 +111,18 @@ impl WordCounts {
     /// The count of `word` (given lowercased), 0 if absent.
     pub fn get(&self, word: &[u8]) -> u64 {
         self.map.get(word).copied().unwrap_or(0)
+    }
+
+    /// About how much memory the table holds: each distinct word's length
+    /// plus [`ENTRY_OVERHEAD`]. What a spill budget is compared with.
+    pub fn approx_bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Every word with its count, emptying the table (its memory is freed).
+    pub fn drain(&mut self) -> impl Iterator<Item = (Vec<u8>, u64)> {
+        self.bytes = 0;
+        std::mem::take(&mut self.map).into_iter()
     }
 
     /// All occurrences (the sum of the counts).
@@ -113,6 +143,7 @@ impl WordCounts {
         match self.map.get_mut(word) {
             Some(c) => *c += n,
             None => {
+                self.bytes += word.len() as u64 + ENTRY_OVERHEAD;
                 self.map.insert(word.to_vec(), n);
             }
         }
@@ -151,6 +182,7 @@ impl WordCounts {
     pub fn merge(&mut self, other: &WordCounts) {
         if self.map.is_empty() {
             self.map.clone_from(&other.map);
+            self.bytes = other.bytes;
             return;
         }
         for (w, &n) in &other.map {
@@ -161,11 +193,25 @@ impl WordCounts {
     /// Adds another map's counts, reusing its keys.
     pub fn merge_owned(&mut self, other: WordCounts) {
         if self.map.len() < other.map.len() {
-            let smaller = std::mem::replace(&mut self.map, other.map);
-            return self.merge_owned(WordCounts { map: smaller });
+            let smaller = std::mem::replace(self, other);
+            return self.merge_owned(smaller);
         }
         for (w, n) in other.map {
-            *self.map.entry(w).or_insert(0) += n;
+            let len = w.len() as u64;
+            let c = self.map.entry(w).or_insert_with(|| 0);
+            if *c == 0 {
+                self.bytes += len + ENTRY_OVERHEAD;
+            }
+            *c += n;
+        }
+    }
+
+    /// [`Self::merge`], then hands the whole table to `spill` if it has
+    /// grown past the spill's budget.
+    pub fn merge_spilling(&mut self, other: &WordCounts, spill: &dyn WordSpill) {
+        self.merge(other);
+        if self.bytes > spill.budget() {
+            spill.spill(std::mem::take(self));
         }
     }
 
@@ -325,6 +371,7 @@ impl<'de> Deserialize<'de> for WordCounts {
                     if n == 0 {
                         return Err(A::Error::custom(format!("word {k:?} has count 0")));
                     }
+                    w.bytes += word.len() as u64 + ENTRY_OVERHEAD;
                     if w.map.insert(word, n).is_some() {
                         return Err(A::Error::custom(format!("word {k:?} appears twice")));
                     }

@@ -46,7 +46,7 @@ ctx=target/image-context
 rm -rf "$ctx"
 mkdir -p "$ctx/rootfs/usr/local/bin" "$ctx/rootfs/etc/ssl/certs" "$ctx/rootfs/tmp"
 cp "$bin" "$ctx/rootfs/usr/local/bin/logcount"
-for step in split count merge; do
+for step in split count merge reduce; do
   ln -s logcount "$ctx/rootfs/usr/local/bin/logcount-$step"
 done
 cp /etc/ssl/certs/ca-certificates.crt "$ctx/rootfs/etc/ssl/certs/ca-certificates.crt"

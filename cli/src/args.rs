@@ -160,6 +160,11 @@ pub struct DatasetArgs {
     /// Leave out objects whose key matches this glob (repeatable; `_SUCCESS`, `tmp/**`).
     #[arg(long, env = env::EXCLUDE, value_name = "GLOB", value_delimiter = '\n')]
     pub exclude: Vec<String>,
+    /// --mode words: the number of reducers of the shuffle (each merges one partition of
+    /// every part's words into words/<r>.tsv) [default: one per GiB of input, 1 to 64].
+    /// An empty value is the default.
+    #[arg(long, env = env::REDUCERS, value_name = "R")]
+    pub reducers: Option<String>,
 }
 
 impl DatasetArgs {
@@ -189,6 +194,19 @@ impl DatasetArgs {
         Ok(part_size)
     }
 
+    /// `--reducers`, parsed; an empty value is none.
+    pub fn reducers(&self) -> Result<Option<u32>> {
+        let max = logcount::shuffle::MAX_REDUCERS;
+        blank_or(
+            self.reducers.as_deref(),
+            &format!("number of reducers (--reducers, {})", env::REDUCERS),
+            |s| match s.parse::<u32>() {
+                Ok(r) if (1..=max).contains(&r) => Ok(r),
+                _ => Err(format!("{s:?} is not a number of reducers (1 to {max})")),
+            },
+        )
+    }
+
     /// `--include` and `--exclude`.
     pub fn filters(&self) -> Result<Filters> {
         let nonempty =
@@ -206,7 +224,15 @@ impl DatasetArgs {
         materialize: bool,
     ) -> Result<SplitOptions> {
         let part_size = self.part_size_unless(parts)?;
+        let reducers = self.reducers()?;
+        if reducers.is_some() && counting.mode() != Mode::Words {
+            return Err(Error::invalid(
+                format!("--reducers ({})", env::REDUCERS),
+                "reducers merge the shuffle of a words job: give --mode words",
+            ));
+        }
         Ok(SplitOptions {
+            reducers,
             parts: parts.unwrap_or(default_parts),
             part_size,
             max_parts: self.max_parts,
@@ -356,6 +382,25 @@ fn parse_block_size(s: &str) -> Result<usize, String> {
         return Err(format!("{s} is out of range (1 byte to 1GiB)"));
     }
     Ok(n as usize)
+}
+
+/// `logcount-reduce`: merge one partition of every map of a words job.
+#[derive(Debug, Clone, Args)]
+pub struct ReduceArgs {
+    /// The work prefix holding the manifest and the maps' partitions (a path or URL).
+    #[arg(long = "work", env = env::WORK_DIR, default_value = DEFAULT_WORK)]
+    pub work: String,
+    /// The reducer to run (one of the ids --list prints).
+    #[arg(long, env = env::REDUCER_ID, value_name = "ID")]
+    pub reducer_id: Option<String>,
+    /// Print the job's reducer ids as a JSON list (["0","1",...]) and exit: the items of
+    /// the reduce fan-out.
+    #[arg(long)]
+    pub list: bool,
+    /// How many of its most frequent words the reducer keeps for result.json
+    /// [default: 1000].
+    #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
+    pub top: Option<usize>,
 }
 
 /// `logcount-merge`: check and sum the count outputs into result.json.
@@ -560,6 +605,9 @@ impl RunArgs {
                     self.materialize,
                 )?,
                 count: self.tuning.options(jobs),
+                reduce: logcount::steps::reduce::ReduceOptions {
+                    top: self.top.unwrap_or(logcount::shuffle::DEFAULT_TOP),
+                },
                 jobs,
             },
             retry: Retry {

@@ -12,7 +12,8 @@ pub mod output;
 pub mod progress;
 
 use args::{
-    CountArgs, ExecutorKind, GenArgs, MergeArgs, ReportArgs, RunArgs, SplitArgs, WorkflowArgs,
+    CountArgs, ExecutorKind, GenArgs, MergeArgs, ReduceArgs, ReportArgs, RunArgs, SplitArgs,
+    WorkflowArgs,
 };
 use logcount::error::Result;
 use logcount::run::{ChildProcesses, InProcess, MergeResult, RunOutcome};
@@ -124,6 +125,35 @@ pub async fn count(stores: &Stores, args: &CountArgs) -> Result<()> {
     let out = logcount::steps::count::count(stores, &work, &args.part_id, &args.tuning.options(1))
         .await?;
     print_stdout(&serde_json::to_string(&out.counts).expect("counts serialize"))
+}
+
+/// `reduce`: runs one reducer and prints its totals as JSON; with `--list`,
+/// prints the job's reducer ids as one JSON list (the second fan-out's items).
+pub async fn reduce(stores: &Stores, args: &ReduceArgs) -> Result<()> {
+    let work = stores.open(&args.work)?;
+    if args.list {
+        let ids = logcount::steps::reduce::reducer_ids(&work).await?;
+        return print_stdout(&serde_json::to_string(&ids).expect("ids serialize"));
+    }
+    let Some(id) = args.reducer_id.as_deref().filter(|s| !s.trim().is_empty()) else {
+        return Err(logcount::Error::invalid(
+            "reducer",
+            format!(
+                "give --reducer-id ({}), one of the ids --list prints",
+                logcount::spec::env::REDUCER_ID
+            ),
+        ));
+    };
+    let opts = logcount::steps::reduce::ReduceOptions {
+        top: args.top.unwrap_or(logcount::shuffle::DEFAULT_TOP),
+    };
+    let out = logcount::steps::reduce::reduce(stores, &work, id.trim(), &opts).await?;
+    let totals = serde_json::json!({
+        "reducer": out.reducer,
+        "distinct": out.distinct,
+        "occurrences": out.occurrences,
+    });
+    print_stdout(&totals.to_string())
 }
 
 /// `merge`: prints the result (the contents of result.json).

@@ -3,7 +3,9 @@
 //! dispatched on the file name the program was run as (busybox style), so
 //! one static binary and three links to it make the whole image.
 
-use crate::args::{CountArgs, GenArgs, MergeArgs, ReportArgs, RunArgs, SplitArgs, WorkflowArgs};
+use crate::args::{
+    CountArgs, GenArgs, MergeArgs, ReduceArgs, ReportArgs, RunArgs, SplitArgs, WorkflowArgs,
+};
 use crate::{finish, init_logging, runtime};
 use clap::{CommandFactory, Parser, Subcommand};
 use logcount::store::Stores;
@@ -21,15 +23,18 @@ pub enum Program {
     Count,
     /// `logcount-merge`, the merge step.
     Merge,
+    /// `logcount-reduce`, a words job's reduce step.
+    Reduce,
 }
 
 impl Program {
     /// Every program, with the file name it answers to.
-    pub const ALL: [(Program, &'static str); 4] = [
+    pub const ALL: [(Program, &'static str); 5] = [
         (Program::Logcount, "logcount"),
         (Program::Split, "logcount-split"),
         (Program::Count, "logcount-count"),
         (Program::Merge, "logcount-merge"),
+        (Program::Reduce, "logcount-reduce"),
     ];
 
     /// The program a command line runs, from the file name of its first
@@ -74,6 +79,8 @@ enum Command {
     Split(SplitArgs),
     /// Count one part; write count-output/<id>.json and print its counts.
     Count(CountArgs),
+    /// Words jobs: merge one partition of every part's words into words/<id>.tsv.
+    Reduce(ReduceArgs),
     /// Check and sum every part's counts into result.json; print it.
     Merge(MergeArgs),
     /// Write a realistic, deterministic log for tests and benchmarks.
@@ -113,6 +120,14 @@ struct CountCli {
 struct MergeCli {
     #[command(flatten)]
     args: MergeArgs,
+}
+
+/// The reduce step of logcount (same as `logcount reduce`).
+#[derive(Debug, Parser)]
+#[command(name = "logcount-reduce", version)]
+struct ReduceCli {
+    #[command(flatten)]
+    args: ReduceArgs,
 }
 
 /// Runs the program named by the process's own first argument; `logcount`
@@ -162,6 +177,14 @@ pub fn main_as(program: Program, args: Vec<OsString>) -> ExitCode {
                 runtime().block_on(crate::merge(&stores, &args)),
             )
         }
+        Program::Reduce => {
+            let ReduceCli { args } = ReduceCli::parse_from(args);
+            start("info");
+            finish(
+                "logcount-reduce",
+                runtime().block_on(crate::reduce(&stores, &args)),
+            )
+        }
         Program::Logcount => logcount(&stores, Cli::parse_from(args)),
     }
 }
@@ -188,6 +211,7 @@ fn logcount(stores: &Stores, cli: Cli) -> ExitCode {
                 Command::Split(a) => crate::split(stores, a).await,
                 Command::Count(a) => crate::count(stores, a).await,
                 Command::Merge(a) => crate::merge(stores, a).await,
+                Command::Reduce(a) => crate::reduce(stores, a).await,
                 Command::Workflow(a) => crate::workflow(stores, a).await,
                 Command::Report(a) => crate::report(stores, a).await,
                 Command::Gen(_) | Command::Run(_) | Command::Completions { .. } | Command::Man => {

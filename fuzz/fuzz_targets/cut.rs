@@ -138,6 +138,7 @@ fn check(c: &Case) {
         materialized: false,
         stream: false,
         group_by: None,
+        reducers: None,
         no_other_fields: Default::default(),
     };
     manifest.validate().expect("the plan is a valid manifest");

@@ -4,8 +4,27 @@
 
 use crate::engine::{count_newlines, Engine, PieceCounter};
 use crate::timeline::{self, TimeParser, TimeUnit, Timeline};
-use crate::words::{WordCounts, WordStream};
+use crate::words::{WordCounts, WordSpill, WordStream};
 use std::sync::Arc;
+
+/// Where a words job's tallies spill when they grow past a budget (the map
+/// step's sorted runs). Any two compare equal: a tally is its counts.
+#[derive(Clone)]
+pub struct SpillHook(pub Arc<dyn WordSpill>);
+
+impl std::fmt::Debug for SpillHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SpillHook(budget {})", self.0.budget())
+    }
+}
+
+impl PartialEq for SpillHook {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for SpillHook {}
 
 /// The counting mode's part of a tally: one variant per mode.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -14,8 +33,9 @@ pub enum Detail {
     #[default]
     None,
     /// `--mode words`: every word's count ([`crate::words`]); the tally's
-    /// keyword counts stay 0.
-    Words(WordCounts),
+    /// keyword counts stay 0. With a spill, a tally that grows past its
+    /// budget as tallies are added to it hands its words to the spill.
+    Words(WordCounts, Option<SpillHook>),
     /// `--by`: keyword totals plus lines and counts per time bucket of each
     /// line's leading timestamp ([`crate::timeline`]).
     Timeline {
@@ -63,21 +83,26 @@ impl Detail {
 
     /// The detail of a words job.
     pub fn words() -> Self {
-        Detail::Words(WordCounts::default())
+        Detail::Words(WordCounts::default(), None)
+    }
+
+    /// The detail of a words job whose tallies spill to `spill`.
+    pub fn words_spilling(spill: Arc<dyn WordSpill>) -> Self {
+        Detail::Words(WordCounts::default(), Some(SpillHook(spill)))
     }
 
     /// The word counts (words mode).
     pub fn word_counts(&self) -> Option<&WordCounts> {
         match self {
-            Detail::Words(w) => Some(w),
+            Detail::Words(w, _) => Some(w),
             _ => None,
         }
     }
 
-    /// The word counts (words mode), owned.
+    /// The word counts (words mode), owned: what was not spilled.
     pub fn into_word_counts(self) -> Option<WordCounts> {
         match self {
-            Detail::Words(w) => Some(w),
+            Detail::Words(w, _) => Some(w),
             _ => None,
         }
     }
@@ -104,7 +129,7 @@ impl Detail {
     pub(super) fn empty(&self, keywords: usize) -> Detail {
         match self {
             Detail::None => Detail::None,
-            Detail::Words(_) => Detail::words(),
+            Detail::Words(_, spill) => Detail::Words(WordCounts::default(), spill.clone()),
             Detail::Timeline { parser, .. } => Detail::Timeline {
                 parser: parser.clone(),
                 timeline: Timeline::new(keywords),
@@ -118,7 +143,7 @@ impl Detail {
     pub(super) fn add_lines(&mut self, engine: &Engine, text: &[u8], counts: &mut [u64]) -> u64 {
         match self {
             Detail::None => engine.count_lines(text, counts) + unterminated(text),
-            Detail::Words(words) => {
+            Detail::Words(words, _) => {
                 words.count_text(text);
                 count_newlines(text) + unterminated(text)
             }
@@ -134,7 +159,7 @@ impl Detail {
     pub(super) fn long_line(&self, engine: &Engine) -> LineStream {
         match self {
             Detail::None | Detail::Timeline { .. } => LineStream::Keywords(engine.piece_counter()),
-            Detail::Words(_) => LineStream::Words(WordStream::default()),
+            Detail::Words(..) => LineStream::Words(WordStream::default()),
         }
     }
 
@@ -143,7 +168,7 @@ impl Detail {
     pub(super) fn add_long_line(&mut self, head: &[u8], line: LineStream, counts: &mut [u64]) {
         match (self, line) {
             (Detail::None, LineStream::Keywords(line)) => add_counts(counts, &line.finish()),
-            (Detail::Words(words), LineStream::Words(line)) => words.merge_owned(line.finish()),
+            (Detail::Words(words, _), LineStream::Words(line)) => words.merge_owned(line.finish()),
             (Detail::Timeline { parser, timeline }, LineStream::Keywords(line)) => {
                 let line = line.finish();
                 add_counts(counts, &line);
@@ -158,7 +183,10 @@ impl Detail {
         debug_assert!(self.same_mode(other), "adding a tally of another mode");
         match (self, other) {
             (Detail::None, Detail::None) => {}
-            (Detail::Words(a), Detail::Words(b)) => a.merge(b),
+            (Detail::Words(a, spill), Detail::Words(b, _)) => match spill {
+                Some(spill) => a.merge_spilling(b, spill.0.as_ref()),
+                None => a.merge(b),
+            },
             (Detail::Timeline { timeline: a, .. }, Detail::Timeline { timeline: b, .. }) => {
                 a.add(b)
             }

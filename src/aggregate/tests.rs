@@ -53,7 +53,7 @@ fn a_counter_starts_its_tallies_empty_in_its_mode() {
     let engine = Engine::new(&Keywords::parse_list("ERROR").unwrap());
     let mut words = crate::words::WordCounts::default();
     words.count_text(b"left over");
-    let counter = Counter::new(engine, Detail::Words(words));
+    let counter = Counter::new(engine, Detail::Words(words, None));
     let t = counter.tally();
     assert_eq!(t, Tally::new(1, Detail::words()));
     assert!(counter.mode().same_mode(&t.detail));
@@ -68,4 +68,41 @@ fn adding_a_tally_of_another_mode_is_refused() {
     let mut keywords = Counter::keywords(engine.clone()).count_unit(b"ERROR\n");
     let words = Counter::new(engine, Detail::words()).count_unit(b"ERROR\n");
     keywords.add(&words);
+}
+
+/// A spill that keeps what it is handed, with a tiny budget.
+#[derive(Default)]
+struct KeepSpills(std::sync::Mutex<Vec<crate::words::WordCounts>>);
+
+impl crate::words::WordSpill for KeepSpills {
+    fn budget(&self) -> u64 {
+        3 * crate::words::ENTRY_OVERHEAD
+    }
+    fn spill(&self, counts: crate::words::WordCounts) {
+        self.0.lock().unwrap().push(counts);
+    }
+}
+
+#[test]
+fn a_words_tally_spills_past_its_budget_and_loses_nothing() {
+    let spills = std::sync::Arc::new(KeepSpills::default());
+    let engine = Engine::new(&Keywords::default_set());
+    let counter = Counter::new(engine, Detail::words_spilling(spills.clone()));
+    let text = b"a b c d e f g a b c\nh i j k a\n";
+    let mut total = counter.tally();
+    for line in text.split_inclusive(|&b| b == b'\n') {
+        for word in line.split_inclusive(|&b| b == b' ') {
+            total.add(&counter.count_unit(word));
+        }
+    }
+    let spilled = spills.0.lock().unwrap();
+    assert!(spilled.len() >= 2, "{} spills", spilled.len());
+    let mut all = total.detail.into_word_counts().unwrap();
+    for s in spilled.iter() {
+        assert!(s.approx_bytes() > 3 * crate::words::ENTRY_OVERHEAD);
+        all.merge(s);
+    }
+    let mut want = crate::words::WordCounts::default();
+    want.count_text(text);
+    assert_eq!(all, want);
 }

@@ -23,6 +23,7 @@ pub(super) fn container(opts: &WorkflowOptions, step: Step, credentials: Option<
                     s(format!("{{{{workflow.parameters.{}}}}}", p.name())),
                 ),
                 EnvSource::PartId => ("value", s("{{inputs.parameters.part-id}}")),
+                EnvSource::ReducerId => ("value", s("{{inputs.parameters.reducer-id}}")),
                 EnvSource::ResultCopy => ("value", s(RESULT_PATH)),
                 EnvSource::Secret { key, optional } => (
                     "valueFrom",
@@ -52,7 +53,7 @@ pub(super) fn container(opts: &WorkflowOptions, step: Step, credentials: Option<
                 env::dataset_env(max_parts, opts.group_by, &opts.filters).expect("globs checked"),
             );
         }
-        Step::Merge => fixed.extend(opts.top.map(|k| (env::TOP, k.to_string()))),
+        Step::Merge | Step::Reduce => fixed.extend(opts.top.map(|k| (env::TOP, k.to_string()))),
         Step::Count => {}
     }
     env.extend(
@@ -72,6 +73,11 @@ pub(super) fn container(opts: &WorkflowOptions, step: Step, credentials: Option<
         Step::Merge => (
             vec![("cpu", s("500m")), ("memory", s("256Mi"))],
             vec![("memory", s("1Gi"))],
+        ),
+        // The k-way merge holds a buffer per map, not the vocabulary.
+        Step::Reduce => (
+            vec![("cpu", s("1")), ("memory", s("256Mi"))],
+            vec![("memory", s("512Mi"))],
         ),
     };
     let mut c = vec![

@@ -5,6 +5,7 @@ use super::{Executor, MergeResult, PartTask, Retry, RunOptions, RunPlan, RunStat
 use crate::error::Result;
 use crate::steps::count::{count_with_manifest, CountOptions};
 use crate::steps::merge::{merge_job, Merged};
+use crate::steps::reduce::{reduce_with_manifest, ReduceOptions};
 use crate::steps::split::{split_inputs, Inputs, SplitOptions};
 use crate::store::{Location, Stores};
 use crate::wire::Manifest;
@@ -18,6 +19,7 @@ pub struct InProcess {
     work: Location,
     split: SplitOptions,
     count: CountOptions,
+    reduce: ReduceOptions,
     manifest: Mutex<Option<Arc<Manifest>>>,
     merged: Mutex<Option<Merged>>,
 }
@@ -41,6 +43,7 @@ impl InProcess {
             work,
             split: options.split.clone(),
             count: options.count.clone(),
+            reduce: options.reduce.clone(),
             manifest: Mutex::new(None),
             merged: Mutex::new(None),
         }
@@ -72,6 +75,18 @@ impl Executor for InProcess {
     async fn count(&self, part: &str) -> Result<()> {
         let manifest = self.manifest();
         count_with_manifest(&self.stores, &self.work, &manifest, part, &self.count).await?;
+        Ok(())
+    }
+
+    async fn reducers(&self) -> Result<Vec<String>> {
+        let reducers = self.manifest().reducers.unwrap_or(0);
+        Ok(crate::shuffle::reducer_ids(reducers))
+    }
+
+    async fn reduce(&self, reducer: &str) -> Result<()> {
+        let manifest = self.manifest();
+        let work = &self.work;
+        reduce_with_manifest(&self.stores, work, &manifest, reducer, &self.reduce).await?;
         Ok(())
     }
 

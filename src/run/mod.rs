@@ -26,6 +26,7 @@ use crate::error::{Error, Result};
 use crate::spec::env::Step;
 use crate::spec::Mode;
 use crate::steps::count::CountOptions;
+use crate::steps::reduce::ReduceOptions;
 use crate::steps::split::SplitOptions;
 use crate::wire::KeywordCounts;
 use futures::{StreamExt, TryStreamExt};
@@ -40,6 +41,8 @@ pub struct RunOptions {
     pub split: SplitOptions,
     /// How each count reads and counts.
     pub count: CountOptions,
+    /// How each reducer of a words job reduces.
+    pub reduce: ReduceOptions,
     /// Counts at once.
     pub jobs: usize,
 }
@@ -103,6 +106,11 @@ pub trait Executor {
     async fn split(&self) -> Result<Vec<PartTask>>;
     /// Counts one part.
     async fn count(&self, part: &str) -> Result<()>;
+    /// The reducers of a words job, once every part is counted (`[]` for a
+    /// keyword job, which has no reduce step).
+    async fn reducers(&self) -> Result<Vec<String>>;
+    /// Runs one reducer of a words job.
+    async fn reduce(&self, reducer: &str) -> Result<()>;
     /// Runs merge.
     async fn merge(&self) -> Result<MergeResult>;
 }
@@ -192,7 +200,7 @@ where
 }
 
 /// Runs the DAG with `executor`: split, every count (at most `jobs` at
-/// once), merge; retries failed tasks per `retry`; returns merge's result
+/// once), a words job's reducers (as many at once), merge; retries failed tasks per `retry`; returns merge's result
 /// and the run's stats.
 pub async fn run<E: Executor>(
     executor: &E,
@@ -221,6 +229,28 @@ pub async fn run<E: Executor>(
         .try_for_each(|_| futures::future::ready(Ok(())))
         .await?;
     rec.end(observer);
+
+    // A words job: every reducer, at most `jobs` at once.
+    let (reducers, _) = retrying(retry, observer, "list reducers", || executor.reducers()).await?;
+    if !reducers.is_empty() {
+        rec.begin(Step::Reduce.name(), reducers.len(), 0, observer);
+        futures::stream::iter(&reducers)
+            .map(|id| {
+                let rec = &rec;
+                async move {
+                    let started = Instant::now();
+                    let what = format!("reducer {id}");
+                    let (_, attempts) =
+                        retrying(retry, observer, &what, || executor.reduce(id)).await?;
+                    rec.task_done(0, started.elapsed(), attempts, observer);
+                    Ok::<_, Error>(())
+                }
+            })
+            .buffer_unordered(jobs.max(1))
+            .try_for_each(|_| futures::future::ready(Ok(())))
+            .await?;
+        rec.end(observer);
+    }
 
     let merged = single(&rec, Step::Merge, retry, observer, || executor.merge()).await?;
     Ok(RunOutcome {

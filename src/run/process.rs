@@ -45,6 +45,7 @@ pub struct ChildProcesses {
     keywords: (&'static str, String),
     split_env: Vec<(&'static str, String)>,
     count_env: Vec<(&'static str, String)>,
+    reduce_env: Vec<(&'static str, String)>,
     scratch: Scratch,
     manifest: Mutex<Option<Manifest>>,
 }
@@ -87,6 +88,9 @@ impl ChildProcesses {
             }
         };
         let mut split_env = counting_env(&split.counting);
+        if let Some(r) = split.reducers {
+            split_env.push((env::REDUCERS, r.to_string()));
+        }
         if split.materialize {
             split_env.push((env::MATERIALIZE, "true".into()));
         }
@@ -104,6 +108,7 @@ impl ChildProcesses {
             keywords,
             split_env,
             count_env: tuning_env(&plan.options.count),
+            reduce_env: vec![(env::TOP, plan.options.reduce.top.to_string())],
             scratch,
             manifest: Mutex::new(None),
         })
@@ -140,6 +145,7 @@ impl ChildProcesses {
                 },
                 EnvSource::Param(Param::Keywords) => self.keywords.clone(),
                 EnvSource::PartId => (var.name, part_id.expect("count has a part id").into()),
+                EnvSource::ReducerId => (var.name, part_id.expect("reduce has an id").into()),
                 EnvSource::ResultCopy => (var.name, self.result_copy().display().to_string()),
                 EnvSource::Secret { .. } => continue,
             };
@@ -148,6 +154,7 @@ impl ChildProcesses {
         let extra = match step {
             Step::Split => &self.split_env,
             Step::Count => &self.count_env,
+            Step::Reduce => &self.reduce_env,
             Step::Merge => return vars,
         };
         vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
@@ -156,8 +163,20 @@ impl ChildProcesses {
 
     /// Runs one task once; returns its stdout.
     async fn run_once(&self, step: Step, what: &str, part_id: Option<&str>) -> Result<String> {
+        self.run_with_args(step, what, part_id, &[]).await
+    }
+
+    /// Runs one task once with `args`; returns its stdout.
+    async fn run_with_args(
+        &self,
+        step: Step,
+        what: &str,
+        part_id: Option<&str>,
+        args: &[&str],
+    ) -> Result<String> {
         let bin = self.bin_dir.join(step.binary());
         let mut cmd = tokio::process::Command::new(&bin);
+        cmd.args(args);
         for v in STEP_VARS {
             cmd.env_remove(v);
         }
@@ -272,6 +291,34 @@ impl Executor for ChildProcesses {
     async fn count(&self, part: &str) -> Result<()> {
         let what = format!("count part {part}");
         self.run_once(Step::Count, &what, Some(part)).await?;
+        Ok(())
+    }
+
+    async fn reducers(&self) -> Result<Vec<String>> {
+        let words = self
+            .manifest
+            .lock()
+            .expect("not poisoned")
+            .as_ref()
+            .is_some_and(|m| m.reducers.is_some());
+        if !words {
+            return Ok(Vec::new());
+        }
+        // As the workflow's `reducers` task: the ids, a JSON list on stdout.
+        let stdout = self
+            .run_with_args(Step::Reduce, "list reducers", None, &["--list"])
+            .await?;
+        serde_json::from_str(stdout.trim()).map_err(|e| {
+            Error::invalid(
+                "logcount-reduce --list",
+                format!("not a JSON list of reducer ids ({e}): {stdout:.200}"),
+            )
+        })
+    }
+
+    async fn reduce(&self, reducer: &str) -> Result<()> {
+        let what = format!("reducer {reducer}");
+        self.run_once(Step::Reduce, &what, Some(reducer)).await?;
         Ok(())
     }
 

@@ -23,6 +23,10 @@ pub const KEYWORDS: &str = "KEYWORDS";
 pub const KEYWORDS_FILE: &str = "KEYWORDS_FILE";
 /// The part a count task counts (one of the ids split printed).
 pub const PART_ID: &str = "PART_ID";
+/// A words job's number of reducers (split); empty: from the input's size.
+pub const REDUCERS: &str = "REDUCERS";
+/// The reducer a reduce step runs: one of the ids `logcount-reduce --list` prints.
+pub const REDUCER_ID: &str = "REDUCER_ID";
 /// Split also writes `split-output/<id>.txt`, like the reference.
 pub const MATERIALIZE: &str = "MATERIALIZE";
 /// A local file merge copies the result to (Argo's output parameter).
@@ -119,6 +123,8 @@ pub const STEP_VARS: &[&str] = &[
     KEYWORDS,
     KEYWORDS_FILE,
     PART_ID,
+    REDUCERS,
+    REDUCER_ID,
     MATERIALIZE,
     RESULT_COPY,
     MODE,
@@ -140,13 +146,15 @@ pub enum Step {
     Split,
     /// Count one part.
     Count,
-    /// Check and sum the count outputs.
+    /// Check and sum the count outputs (a words job: combine the reducers').
     Merge,
+    /// A words job: merge one partition of every map.
+    Reduce,
 }
 
 impl Step {
-    /// The three steps, in DAG order.
-    pub const ALL: [Step; 3] = [Step::Split, Step::Count, Step::Merge];
+    /// Every step: the three of every job, then a words job's reduce.
+    pub const ALL: [Step; 4] = [Step::Split, Step::Count, Step::Merge, Step::Reduce];
 
     /// The step binary (in the image's PATH, or next to `logcount`).
     pub fn binary(self) -> &'static str {
@@ -154,6 +162,7 @@ impl Step {
             Step::Split => "logcount-split",
             Step::Count => "logcount-count",
             Step::Merge => "logcount-merge",
+            Step::Reduce => "logcount-reduce",
         }
     }
 
@@ -163,6 +172,7 @@ impl Step {
             Step::Split => "split",
             Step::Count => "map",
             Step::Merge => "reduce",
+            Step::Reduce => "reduce-words",
         }
     }
 
@@ -172,6 +182,7 @@ impl Step {
             Step::Split => "split",
             Step::Count => "count",
             Step::Merge => "merge",
+            Step::Reduce => "reduce",
         }
     }
 }
@@ -220,6 +231,8 @@ pub enum EnvSource {
     Param(Param),
     /// The map item: one of the ids split printed.
     PartId,
+    /// The reduce item: one of the reducer ids (`logcount-reduce --list`).
+    ReducerId,
     /// The local file reduce copies the result to
     /// ([`RESULT_PATH`](crate::argo::RESULT_PATH) in a pod).
     ResultCopy,
@@ -307,6 +320,13 @@ pub fn step_env(step: Step, credentials: Option<Credentials>) -> Vec<EnvVar> {
             EnvVar {
                 name: PART_ID,
                 source: EnvSource::PartId,
+            },
+        ],
+        Step::Reduce => vec![
+            p(WORK_DIR, Param::Work),
+            EnvVar {
+                name: REDUCER_ID,
+                source: EnvSource::ReducerId,
             },
         ],
         Step::Merge => vec![

@@ -31,6 +31,8 @@ use std::time::Instant;
 mod compressed;
 #[path = "count_local.rs"]
 mod local;
+#[path = "count_words.rs"]
+mod words;
 pub(crate) use local::check_unchanged;
 
 /// Bytes per ranged read.
@@ -180,15 +182,31 @@ pub async fn count_with_manifest(
     }
     let started = Instant::now();
     let root = stores.open(&manifest.store)?;
-    let counter = counter_for(&manifest.counting, opts.strategy)?;
-    let (tally, decompressed_bytes) = count_part(&root, manifest, part, &counter, opts).await?;
+    let mut counter = counter_for(&manifest.counting, opts.strategy)?;
+    // A words job: the words go to the shuffle, spilling past the budget.
+    let shuffle = manifest.reducers.map(|reducers| {
+        let (spilling, shuffle) = words::spilling_counter(&counter, reducers, opts);
+        counter = spilling;
+        (shuffle, reducers)
+    });
+    let (mut tally, decompressed_bytes) = count_part(&root, manifest, part, &counter, opts).await?;
+    let shuffled = match &shuffle {
+        Some((shuffle, reducers)) => Some(
+            words::write_partitions(work, manifest, part, shuffle, &mut tally, *reducers).await?,
+        ),
+        None => None,
+    };
     // Local files rewritten in place while (or since) they were read.
     for seg in &part.segments {
         let obj = &manifest.objects[seg.object];
         let loc = root.at(store::object_path(&obj.path)?);
         store::check_change_time(&loc, obj.changed.as_deref())?;
     }
-    let output = output_of(manifest, part, tally, decompressed_bytes, &counter, started);
+    let mut output = output_of(manifest, part, tally, decompressed_bytes, &counter, started);
+    if shuffled.is_some() {
+        output.words = None;
+        output.shuffle = shuffled;
+    }
     if output.bytes != part.bytes {
         return Err(Error::part(
             &part.id,
@@ -232,6 +250,7 @@ pub(super) fn output_of(
             None => KeywordCounts::default(),
         },
         words: tally.detail.into_word_counts(),
+        shuffle: None,
         timeline,
         strategy: counter.engine().strategy_name().to_string(),
         elapsed_ms: started.elapsed().as_millis() as u64,

@@ -33,8 +33,9 @@ const LIST_FOLDER_FROM: usize = 16;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merged {
     /// Keyword -> count, in keyword order: the contents of `result.json`.
-    /// Words mode: every word (encoded as in [`crate::words`]) -> count,
-    /// most frequent first, ties by the word's bytes ascending.
+    /// Words mode: the most frequent words (encoded as in [`crate::words`])
+    /// -> count, most frequent first, ties by the word's bytes ascending;
+    /// every word for a stream, the reducers' top K for a job in storage.
     pub result: KeywordCounts,
     /// What the job counted.
     pub mode: Mode,
@@ -48,6 +49,9 @@ pub struct Merged {
     pub timeline: Option<TimelineFile>,
     /// `--group-by` jobs: the counts per group, the contents of `groups.json`.
     pub groups: Option<GroupsFile>,
+    /// Words jobs read from storage: the totals over every reducer, the
+    /// contents of `words.json` (`result` then holds the most frequent words).
+    pub words: Option<wire::WordsSummary>,
 }
 
 /// Runs merge; `expected_parts` (from `NUM_PARTS`) must agree with the manifest.
@@ -114,7 +118,18 @@ pub async fn merge_job(
         outputs_read_ms = (outputs_read - input_checked).as_millis() as u64,
         "merge phases"
     );
-    let merged = sum_with(&manifest, &outputs, words)?;
+    let (words, summary) = match manifest.reducers {
+        Some(reducers) => {
+            let (top, summary) = combine_reducers(work, &manifest, &outputs, reducers).await?;
+            (Some(top), Some(summary))
+        }
+        None => (words.map(|w| sorted_words(&w)), None),
+    };
+    let mut merged = sum_with(&manifest, &outputs, words)?;
+    merged.words = summary;
+    if let Some(summary) = &merged.words {
+        store::write_json(&work.join(wire::word_run::WORDS_SUMMARY_FILE), summary).await?;
+    }
     if let Some(timeline) = &merged.timeline {
         // Before result.json, which marks a finished merge.
         let mut body = serde_json::to_vec(timeline).expect("timeline serializes");
@@ -167,14 +182,124 @@ pub fn sum(manifest: &Manifest, outputs: &[CountOutput]) -> Result<Merged> {
         }
         total
     });
-    sum_with(manifest, outputs, words)
+    sum_with(manifest, outputs, words.map(|w| sorted_words(&w)))
+}
+
+/// Every word, most frequent first, encoded: a stream's words result.
+fn sorted_words(words: &WordCounts) -> KeywordCounts {
+    KeywordCounts::new(
+        words
+            .sorted()
+            .into_iter()
+            .map(|(w, n)| (encode_word(w).into_owned(), n))
+            .collect(),
+    )
+}
+
+/// Reads every reducer's output (`words/<r>.json`), checks it against the
+/// manifest and the maps' totals, and combines their most frequent words
+/// into the job's: `result.json`'s contents, and the job's totals.
+async fn combine_reducers(
+    work: &Location,
+    manifest: &Manifest,
+    outputs: &[CountOutput],
+    reducers: u32,
+) -> Result<(KeywordCounts, wire::WordsSummary)> {
+    use wire::word_run::reducer_output_file;
+    use wire::ReduceOutput;
+    let read = |r: u32| async move {
+        let loc = work.join(&reducer_output_file(r));
+        let out: ReduceOutput =
+            store::read_json(&loc, "reducer output")
+                .await
+                .map_err(|e| match e {
+                    Error::NotFound { url, .. } => Error::NotFound {
+                        what: "reducer output (run reduce for every reducer first)",
+                        url,
+                    },
+                    e => e,
+                })?;
+        let bad = |reason: String| Error::Corrupt {
+            what: "reducer output",
+            url: loc.url.to_string(),
+            reason,
+        };
+        if out.version != wire::word_run::REDUCE_OUTPUT_VERSION {
+            return Err(bad(format!("version {} is not supported", out.version)));
+        }
+        if out.job_id != manifest.job_id {
+            return Err(bad(format!(
+                "belongs to job {}, not to this manifest's job {} (a stale or foreign output)",
+                out.job_id, manifest.job_id
+            )));
+        }
+        if (out.reducer, out.reducers, out.parts) != (r, reducers, manifest.parts.len()) {
+            return Err(bad(format!(
+                "is reducer {} of {} over {} parts; expected reducer {r} of {reducers} over {}",
+                out.reducer,
+                out.reducers,
+                out.parts,
+                manifest.parts.len()
+            )));
+        }
+        Ok::<_, Error>(out)
+    };
+    let reduced: Vec<ReduceOutput> = futures::stream::iter(0..reducers)
+        .map(read)
+        .buffered(READ_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mapped: u64 = outputs
+        .iter()
+        .filter_map(|o| o.shuffle.as_ref())
+        .map(|s| s.occurrences)
+        .sum();
+    let occurrences: u64 = reduced.iter().map(|o| o.occurrences).sum();
+    let distinct: u64 = reduced.iter().map(|o| o.distinct).sum();
+    if occurrences != mapped {
+        return Err(Error::invalid(
+            "reducer outputs",
+            format!("they count {occurrences} words, the maps wrote {mapped}"),
+        ));
+    }
+    // Every reducer kept its K most frequent; the job's K are among them.
+    let top_k = reduced.iter().filter_map(|o| o.top_k).min();
+    let mut top = Vec::new();
+    for out in &reduced {
+        for (key, n) in out.top.0.iter() {
+            let word = crate::words::decode_word(key).map_err(|why| Error::Corrupt {
+                what: "reducer output",
+                url: work.join(&reducer_output_file(out.reducer)).url.to_string(),
+                reason: why,
+            })?;
+            top.push((word, *n));
+        }
+    }
+    top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if let Some(k) = top_k {
+        top.truncate(k as usize);
+    }
+    let result = KeywordCounts::new(
+        top.into_iter()
+            .map(|(w, n)| (encode_word(&w).into_owned(), n))
+            .collect(),
+    );
+    let summary = wire::WordsSummary {
+        version: wire::word_run::REDUCE_OUTPUT_VERSION,
+        job_id: manifest.job_id.clone(),
+        reducers,
+        distinct,
+        occurrences,
+        top_k,
+    };
+    Ok((result, summary))
 }
 
 /// [`sum`], with the outputs' words already summed into `words` (words mode).
 fn sum_with(
     manifest: &Manifest,
     outputs: &[CountOutput],
-    words: Option<WordCounts>,
+    words: Option<KeywordCounts>,
 ) -> Result<Merged> {
     let names = keyword_names(manifest);
     let mut counts = vec![0u64; names.len()];
@@ -206,13 +331,7 @@ fn sum_with(
         ));
     }
     let result = match words {
-        Some(words) => KeywordCounts::new(
-            words
-                .sorted()
-                .into_iter()
-                .map(|(w, n)| (encode_word(w).into_owned(), n))
-                .collect(),
-        ),
+        Some(words) => words,
         None => KeywordCounts::new(names.into_iter().zip(counts).collect()),
     };
     Ok(Merged {
@@ -223,6 +342,7 @@ fn sum_with(
         parts: outputs.len(),
         timeline: sum_timeline(manifest, outputs)?,
         groups: sum_groups(manifest, outputs),
+        words: None,
     })
 }
 
@@ -377,12 +497,28 @@ async fn read_output(work: &Location, manifest: &Manifest, part: &Part) -> Resul
             ));
         }
     }
-    match (manifest.counting.mode(), &out.words) {
-        (Mode::Keywords, None) | (Mode::Words, Some(_)) => {}
-        (Mode::Keywords, Some(_)) => {
-            return bad("has word counts, but this is a keyword job".into())
+    match (manifest.counting.mode(), &out.words, &out.shuffle) {
+        (Mode::Keywords, None, None) => {}
+        (Mode::Words, Some(_), None) if manifest.reducers.is_none() => {}
+        (Mode::Words, None, Some(s)) if Some(s.reducers) == manifest.reducers => {
+            // Each occurrence takes a byte at least.
+            if s.entries > s.occurrences || s.occurrences > text {
+                return bad(format!(
+                    "claims {} words ({} distinct) in {text} bytes, which is impossible",
+                    s.occurrences, s.entries
+                ));
+            }
         }
-        (Mode::Words, None) => return bad("has no word counts, but this is a words job".into()),
+        (Mode::Keywords, ..) => return bad("has word counts, but this is a keyword job".into()),
+        (Mode::Words, _, Some(s)) => {
+            return bad(format!(
+                "was written for {} reducers, but the manifest has {:?}",
+                s.reducers, manifest.reducers
+            ))
+        }
+        (Mode::Words, ..) => {
+            return bad("has no word counts and no shuffle, but this is a words job".into())
+        }
     }
     if let Some(w) = &out.words {
         if let Err(why) = w.check_fits(text) {

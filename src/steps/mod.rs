@@ -8,6 +8,7 @@
 
 pub mod count;
 pub mod merge;
+pub mod reduce;
 pub mod split;
 pub mod stream;
 

@@ -49,6 +49,9 @@ pub struct SplitOptions {
     pub counting: Counting,
     /// Also write each part to `split-output/<id>.txt`.
     pub materialize: bool,
+    /// A words job's reducers [default: from the input's size,
+    /// [`crate::shuffle::reducers_for`]].
+    pub reducers: Option<u32>,
 }
 
 impl Default for SplitOptions {
@@ -61,6 +64,7 @@ impl Default for SplitOptions {
             filters: Filters::default(),
             counting: Counting::default(),
             materialize: false,
+            reducers: None,
         }
     }
 }
@@ -156,7 +160,7 @@ pub async fn split_inputs(
     for (part, group) in parts.iter_mut().zip(part_groups) {
         part.group = group;
     }
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         version: MANIFEST_VERSION,
         job_id: new_job_id(),
         input: inputs.describe(),
@@ -182,8 +186,16 @@ pub async fn split_inputs(
         materialized: opts.materialize,
         stream: false,
         group_by: opts.group_by,
+        reducers: None,
         no_other_fields: Default::default(),
     };
+    if manifest.counting.mode() == crate::spec::Mode::Words {
+        let reducers = match opts.reducers {
+            Some(r) => r,
+            None => crate::shuffle::reducers_for(manifest.input_bytes()),
+        };
+        manifest.reducers = Some(reducers);
+    }
     manifest
         .validate()
         .map_err(|reason| Error::invalid("split plan", reason))?;
@@ -223,7 +235,11 @@ async fn write_plans(work: &Location, manifest: &Manifest) -> Result<()> {
 /// for the next job's.
 pub(super) async fn retire_earlier_job(work: &Location, materialized: bool) -> Result<()> {
     store::retire_own_files(&work.join(COUNT_DIR), wire::is_count_output_name).await?;
+    use wire::word_run::{is_shuffle_name, is_words_output_name, SHUFFLE_DIR, WORDS_DIR};
+    store::retire_own_files(&work.join(SHUFFLE_DIR), is_shuffle_name).await?;
+    store::retire_own_files(&work.join(WORDS_DIR), is_words_output_name).await?;
     for file in [
+        wire::word_run::WORDS_SUMMARY_FILE,
         TIMELINE_FILE,
         GROUPS_FILE,
         RESULT_FILE,

@@ -170,6 +170,7 @@ fn stream_manifest(
         materialized: false,
         stream: true,
         group_by: None,
+        reducers: None,
         no_other_fields: Default::default(),
     }
 }

@@ -25,10 +25,15 @@ pub struct CountOutput {
     pub decompressed_bytes: Option<u64>,
     /// Matches per keyword, in the job's keyword order.
     pub counts: KeywordCounts,
-    /// Words mode: the part's word counts (see [`crate::words`] for how
-    /// words that are not UTF-8 are written); `counts` is then empty.
+    /// Words mode, a stream's record: the stream's word counts (see
+    /// [`crate::words`] for how words that are not UTF-8 are written);
+    /// `counts` is then empty.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub words: Option<WordCounts>,
+    /// Words jobs read from storage: what the map wrote to the shuffle
+    /// (its words are in its partition files, not here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shuffle: Option<super::ShuffleOutput>,
     /// `--by` jobs: the part's counts per time bucket (they add up to
     /// `lines` and `counts`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -37,6 +37,10 @@ pub struct Manifest {
     /// group; merge also writes `groups.json`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<crate::spec::dataset::GroupBy>,
+    /// A words job: the number of reducers of its shuffle (each map writes
+    /// one partition file per reducer; see [`crate::shuffle`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reducers: Option<u32>,
     /// Refuses fields this build does not know (serde's
     /// `deny_unknown_fields` does not combine with `flatten`).
     #[serde(flatten, skip_serializing)]
@@ -141,6 +145,20 @@ impl Manifest {
         }
         if self.parts.is_empty() {
             return Err("it lists no parts".into());
+        }
+        let words = self.counting.mode() == crate::spec::Mode::Words && !self.stream;
+        match self.reducers {
+            None if words => return Err("a words job without its number of reducers".into()),
+            Some(_) if !words => {
+                return Err("reducers, but this is not a words job read from storage".into())
+            }
+            Some(r) if !(1..=crate::shuffle::MAX_REDUCERS).contains(&r) => {
+                return Err(format!(
+                    "{r} reducers (from 1 to {})",
+                    crate::shuffle::MAX_REDUCERS
+                ))
+            }
+            _ => {}
         }
         if self.parts.len() > crate::cut::MAX_PARTS {
             return Err(format!(

@@ -21,6 +21,7 @@ mod groups;
 mod manifest;
 mod plan;
 mod timeline;
+pub mod word_run;
 
 pub use count_output::CountOutput;
 pub use counts::KeywordCounts;
@@ -28,6 +29,7 @@ pub use groups::{GroupCounts, GroupsFile};
 pub use manifest::{InputObject, Manifest, Part, TimestampRule};
 pub use plan::{parse_index_record, plans_and_index, PartPlan, PLAN_INDEX_RECORD};
 pub use timeline::{Bucket, TimelineCounts, TimelineFile, Untimed};
+pub use word_run::{ReduceOutput, ShuffleOutput, WordsSummary};
 
 /// The manifest format this build writes and reads.
 pub const MANIFEST_VERSION: u32 = 1;

@@ -28,7 +28,8 @@
 //!         vec![Segment { object: 0, start: 0, end: 10 }, Segment { object: 1, start: 0, end: 4 }],
 //!         vec![Segment { object: 1, start: 4, end: 10 }, Segment { object: 2, start: 0, end: 10 }],
 //!     ]),
-//!     materialized: false, stream: false, group_by: None, no_other_fields: Default::default(),
+//!     materialized: false, stream: false, group_by: None, reducers: None,
+//!     no_other_fields: Default::default(),
 //! };
 //! let plan = PartPlan::of(&manifest, &manifest.parts[1]);
 //! // Only the objects part 1 reads, its segments renumbered to match.
@@ -91,6 +92,9 @@ pub struct PartPlan {
     /// As in the manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<GroupBy>,
+    /// As in the manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reducers: Option<u32>,
     /// Refuses fields this build does not know.
     #[serde(flatten, skip_serializing)]
     pub no_other_fields: NoOtherFields,
@@ -117,6 +121,7 @@ impl PartPlan {
             objects,
             part,
             group_by: manifest.group_by,
+            reducers: manifest.reducers,
             no_other_fields: NoOtherFields,
         }
     }
@@ -176,6 +181,7 @@ impl PartPlan {
             materialized: false,
             stream: false,
             group_by: self.group_by,
+            reducers: self.reducers,
             no_other_fields: NoOtherFields,
         }
     }
@@ -213,6 +219,7 @@ mod tests {
             materialized: false,
             stream: false,
             group_by: None,
+            reducers: None,
             no_other_fields: NoOtherFields,
         }
     }
