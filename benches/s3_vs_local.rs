@@ -62,6 +62,7 @@ fn main() {
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let opts = RunOptions {
+        reduce: Default::default(),
         split: SplitOptions {
             parts: cores,
             counting: logcount::spec::Counting::for_keywords(

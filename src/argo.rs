@@ -3,7 +3,12 @@
 //!
 //! The DAG is the reference's: `split` prints the part ids as a JSON list,
 //! `map` fans out over that list (`withParam: "{{tasks.split.outputs.result}}"`,
-//! one `logcount-count` pod per id) and `reduce` runs `logcount-merge`. Every
+//! one `logcount-count` pod per id) and `reduce` runs `logcount-merge`. A
+//! words job adds the shuffle's second fan-out: `reducers` runs
+//! `logcount-reduce --list` once split has written the manifest, `reduce`
+//! runs one `logcount-reduce` pod per reducer id it printed once every map
+//! is done, and `final` runs `logcount-merge` on the reducers' outputs
+//! (split → map×N → reduce×R → final). Every
 //! step reads its inputs from environment variables
 //! ([`step_env`](crate::spec::env::step_env)); the process executor
 //! ([`crate::run::process`]) renders the same list for its child processes,
@@ -33,8 +38,8 @@ use crate::error::{Error, Result};
 use crate::keywords::Keywords;
 use crate::spec::dataset::{Filters, GroupBy, Sizing, DEFAULT_MAX_PARTS};
 use crate::spec::env::{self, Credentials, Param, Step};
-use crate::spec::Counting;
-use container::container;
+use crate::spec::{Counting, Mode};
+use container::{container, reducer_list};
 use yaml::{l, m, s};
 
 /// Where the volume is mounted in every step's container (the reference's path).
@@ -48,6 +53,16 @@ pub const TMP_MOUNT: &str = "/tmp";
 pub const NONROOT_UID: u32 = 65532;
 /// The input the reference workflow expects in its volume.
 pub const DEFAULT_INPUT_NAME: &str = "log-count-data.txt";
+/// A words workflow's parameter holding the number of reducers (split's
+/// `REDUCERS`; empty: split decides from the input's size).
+pub const REDUCERS_PARAM: &str = "reducers";
+/// A words workflow's task (and template) printing the reducer ids
+/// (`logcount-reduce --list`), the items of the reduce fan-out.
+pub const REDUCERS_TASK: &str = "reducers";
+/// A words workflow's fan-out task: one `logcount-reduce` pod per reducer id.
+pub const REDUCE_TASK: &str = "reduce";
+/// A words workflow's last task: `logcount-merge` over the reducers' outputs.
+pub const FINAL_TASK: &str = "final";
 
 /// Where the steps keep the input, the manifest and the outputs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,8 +116,12 @@ pub struct WorkflowOptions {
     pub map_cpu: String,
     /// Memory request and limit of each map pod (a Kubernetes quantity).
     pub map_memory: String,
-    /// Words mode: the number of words merge prints.
+    /// Words mode: the number of words merge prints (and each reducer keeps).
     pub top: Option<usize>,
+    /// Words mode: the default of the `reducers` parameter (split's
+    /// `REDUCERS`); `None` leaves it empty, so that split takes one reducer
+    /// per GiB of input. Refused in keyword mode.
+    pub reducers: Option<u32>,
     /// Also collect the result as an output artifact (needs an artifact
     /// repository configured in the cluster); the `result` output parameter
     /// and `result.json` under the work prefix are there either way.
@@ -131,6 +150,7 @@ impl WorkflowOptions {
             map_cpu: "1".into(),
             map_memory: "512Mi".into(),
             top: None,
+            reducers: None,
             result_artifact: false,
         }
     }
@@ -197,13 +217,25 @@ pub fn workflow(opts: &WorkflowOptions) -> Result<Y> {
             "Keywords to count, comma-separated.",
         ),
     ];
+    let words = opts.counting.mode() == Mode::Words;
+    let mut params: Vec<(&str, String, &str)> = params
+        .into_iter()
+        .map(|(p, v, d)| (p.name(), v, d))
+        .collect();
+    if words {
+        params.push((
+            REDUCERS_PARAM,
+            opts.reducers.map(|r| r.to_string()).unwrap_or_default(),
+            "How many reducers merge the words (reduce pods); empty: one per GiB of input.",
+        ));
+    }
     let arguments = m(vec![(
         "parameters",
         l(params
             .into_iter()
-            .map(|(p, v, d)| {
+            .map(|(name, v, d)| {
                 m(vec![
-                    ("name", s(p.name())),
+                    ("name", s(name)),
                     ("value", s(v)),
                     ("description", s(d)),
                 ])
@@ -231,12 +263,16 @@ pub fn workflow(opts: &WorkflowOptions) -> Result<Y> {
         ]));
     }
     spec.push(("volumes", l(volumes)));
-    let templates = vec![
-        dag(opts.result_artifact),
+    let mut templates = vec![
+        dag(opts.result_artifact, words),
         container(opts, Step::Split, credentials),
         container(opts, Step::Count, credentials),
-        container(opts, Step::Merge, credentials),
     ];
+    if words {
+        templates.push(reducer_list(opts, credentials));
+        templates.push(container(opts, Step::Reduce, credentials));
+    }
+    templates.push(container(opts, Step::Merge, credentials));
     spec.push(("templates", l(templates)));
 
     let labels = m(vec![("app.kubernetes.io/name", s("logcount"))]);
@@ -269,6 +305,18 @@ fn check(opts: &WorkflowOptions) -> Result<(String, String, Option<Credentials>)
     opts.sizing.check()?;
     env::dataset_env(None, opts.group_by, &opts.filters)?;
     crate::spec::dataset::check_group_by(opts.group_by, opts.counting.mode())?;
+    if let Some(r) = opts.reducers {
+        if opts.counting.mode() != Mode::Words {
+            return bad(
+                "number of reducers",
+                "reducers merge the shuffle of a words job: give --mode words".into(),
+            );
+        }
+        let max = crate::shuffle::MAX_REDUCERS;
+        if !(1..=max).contains(&r) {
+            return bad("number of reducers", format!("{r} (it must be 1 to {max})"));
+        }
+    }
     if opts.max_parallel == 0 {
         return bad("pod parallelism", "0 (it must be at least 1)".into());
     }
@@ -363,42 +411,71 @@ fn is_quantity(q: &str) -> bool {
     suffix_ok && !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// The entrypoint: split → map (one task per id) → reduce; its outputs are
-/// reduce's (the result parameter, and the artifact when `artifact`).
-fn dag(artifact: bool) -> Y {
-    let task = |step: Step, extra: Vec<(&'static str, Y)>| {
-        let mut t = vec![("name", s(step.task())), ("template", s(step.name()))];
+/// The entrypoint: split → map (one task per id) → reduce (merge); a words
+/// job: split → map → reduce (one task per reducer id, listed by the
+/// `reducers` task once split is done) → final (merge). Its outputs are
+/// merge's (the result parameter, and the artifact when `artifact`).
+fn dag(artifact: bool, words: bool) -> Y {
+    let task = |name: &str, template: &str, extra: Vec<(&'static str, Y)>| {
+        let mut t = vec![("name", s(name)), ("template", s(template))];
         t.extend(extra);
         m(t)
     };
-    let tasks = vec![
-        task(Step::Split, vec![]),
+    // A task run once per item of `over`'s printed JSON list, as `param`.
+    let fan_out = |depends: String, over: &str, param: &str| {
+        vec![
+            ("depends", s(depends)),
+            (
+                "withParam",
+                s(format!("{{{{tasks.{over}.outputs.result}}}}")),
+            ),
+            (
+                "arguments",
+                m(vec![(
+                    "parameters",
+                    l(vec![m(vec![("name", s(param)), ("value", s("{{item}}"))])]),
+                )]),
+            ),
+        ]
+    };
+    let (split, map) = (Step::Split.task(), Step::Count.task());
+    let mut tasks = vec![
+        task(split, Step::Split.name(), vec![]),
         task(
-            Step::Count,
-            vec![
-                ("depends", s(Step::Split.task())),
-                (
-                    "withParam",
-                    s(format!(
-                        "{{{{tasks.{}.outputs.result}}}}",
-                        Step::Split.task()
-                    )),
-                ),
-                (
-                    "arguments",
-                    m(vec![(
-                        "parameters",
-                        l(vec![m(vec![
-                            ("name", s("part-id")),
-                            ("value", s("{{item}}")),
-                        ])]),
-                    )]),
-                ),
-            ],
+            map,
+            Step::Count.name(),
+            fan_out(split.to_string(), split, "part-id"),
         ),
-        task(Step::Merge, vec![("depends", s(Step::Count.task()))]),
     ];
-    let reduce = Step::Merge.task();
+    let last = if words {
+        tasks.push(task(
+            REDUCERS_TASK,
+            REDUCERS_TASK,
+            vec![("depends", s(split))],
+        ));
+        tasks.push(task(
+            REDUCE_TASK,
+            Step::Reduce.name(),
+            fan_out(
+                format!("{map} && {REDUCERS_TASK}"),
+                REDUCERS_TASK,
+                "reducer-id",
+            ),
+        ));
+        tasks.push(task(
+            FINAL_TASK,
+            Step::Merge.name(),
+            vec![("depends", s(REDUCE_TASK))],
+        ));
+        FINAL_TASK
+    } else {
+        tasks.push(task(
+            Step::Merge.task(),
+            Step::Merge.name(),
+            vec![("depends", s(map))],
+        ));
+        Step::Merge.task()
+    };
     let mut outputs = vec![(
         "parameters",
         l(vec![m(vec![
@@ -407,7 +484,7 @@ fn dag(artifact: bool) -> Y {
                 "valueFrom",
                 m(vec![(
                     "parameter",
-                    s(format!("{{{{tasks.{reduce}.outputs.parameters.result}}}}")),
+                    s(format!("{{{{tasks.{last}.outputs.parameters.result}}}}")),
                 )]),
             ),
         ])]),
@@ -419,7 +496,7 @@ fn dag(artifact: bool) -> Y {
                 ("name", s("result")),
                 (
                     "from",
-                    s(format!("{{{{tasks.{reduce}.outputs.artifacts.result}}}}")),
+                    s(format!("{{{{tasks.{last}.outputs.artifacts.result}}}}")),
                 ),
             ])]),
         ));
@@ -506,6 +583,21 @@ mod tests {
                     ..vol()
                 },
                 "volume claim",
+            ),
+            (
+                WorkflowOptions {
+                    reducers: Some(4),
+                    ..vol()
+                },
+                "give --mode words",
+            ),
+            (
+                WorkflowOptions {
+                    reducers: Some(0),
+                    counting: Counting::Words,
+                    ..vol()
+                },
+                "number of reducers",
             ),
             (obj("/mnt/vol/x", "s3://b/w/"), "s3:// or oss://"),
             (obj("s3://b/x", "oss://b/w/"), "same kind"),

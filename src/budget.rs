@@ -20,8 +20,8 @@ pub const DEFAULT_MEMORY: u64 = 1 << 30;
 pub const READ_AHEAD_SHARE: u64 = 4;
 /// A words map's table may hold one part in this many of the budget before
 /// it spills a sorted run to local disk (the read-ahead holds another; the
-/// rest is for the units being counted, the spill's sort and the program).
-pub const WORD_TABLE_SHARE: u64 = 4;
+/// rest is for the arena's growth, the units being counted and the program).
+pub const WORD_TABLE_SHARE: u64 = 8;
 /// The smallest block the read-ahead shrinks blocks to, to keep every
 /// counting thread busy under a tight budget.
 pub const MIN_BLOCK: usize = 1 << 20;

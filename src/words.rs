@@ -45,7 +45,6 @@ use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -74,17 +73,92 @@ pub fn is_space(b: u8) -> bool {
 }
 
 /// What one distinct word costs a [`WordCounts`] besides its bytes, as
-/// [`WordCounts::approx_bytes`] counts it: the table slot (key and count,
-/// 32 bytes, at the table's load factor and doubling growth) and the key's
-/// heap block.
-pub const ENTRY_OVERHEAD: u64 = 96;
+/// [`WordCounts::approx_bytes`] counts it: its table slot (32 bytes, at the
+/// table's load factor and doubling growth, up to 73) and, when the table is
+/// sorted to spill, its 40-byte entry.
+pub const ENTRY_OVERHEAD: u64 = 112;
 
-/// Word -> count.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// One distinct word of a [`WordCounts`]: where its bytes lie in the
+/// table's arena, its hash (kept, so growing or merging never hashes again)
+/// and its count.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    hash: u64,
+    start: usize,
+    len: u32,
+    count: u64,
+}
+
+/// Word -> count: a hash table of slots over one arena of word bytes (no
+/// allocation per word; a word is hashed once).
+#[derive(Clone, Default)]
 pub struct WordCounts {
-    map: HashMap<Vec<u8>, u64, WordHasher>,
+    table: hashbrown::HashTable<Slot>,
+    arena: Vec<u8>,
     /// The sum over the distinct words of their length plus [`ENTRY_OVERHEAD`].
     bytes: u64,
+}
+
+impl fmt::Debug for WordCounts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.iter().map(|(w, n)| (encode_word(w), n)))
+            .finish()
+    }
+}
+
+impl PartialEq for WordCounts {
+    /// The same words with the same counts.
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(w, n)| other.get(w) == n)
+    }
+}
+
+impl Eq for WordCounts {}
+
+/// Whether two words are the same bytes: a few word-sized compares for the
+/// short words logs are made of, instead of a call to `memcmp`.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let u64_at = |s: &[u8], i: usize| u64::from_ne_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+    let u32_at = |s: &[u8], i: usize| u32::from_ne_bytes(s[i..i + 4].try_into().expect("4 bytes"));
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
+        8..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
+        _ => a == b,
+    }
+}
+
+/// A word's first 16 bytes as a big-endian number (zero-padded): ordering
+/// by it, then by the bytes, is ordering by the bytes (and most words are
+/// ordered by it alone).
+#[inline]
+fn prefix_key(word: &[u8]) -> u128 {
+    let mut b = [0u8; 16];
+    let n = word.len().min(16);
+    b[..n].copy_from_slice(&word[..n]);
+    u128::from_be_bytes(b)
+}
+
+fn hash_of(word: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    WordHasher::default().hash_one(word)
+}
+
+/// A word of a table, as [`WordCounts::entries`] lists them.
+#[derive(Debug, Clone, Copy)]
+pub struct WordRef {
+    prefix: u128,
+    start: usize,
+    len: u32,
+    /// Its count.
+    pub count: u64,
 }
 
 /// Where a word table goes when it grows past a budget (the map step's
@@ -100,17 +174,26 @@ pub trait WordSpill: Send + Sync {
 impl WordCounts {
     /// Distinct words.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.table.len()
     }
 
     /// Whether no word was counted.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.table.is_empty()
+    }
+
+    fn word_of(&self, slot: &Slot) -> &[u8] {
+        &self.arena[slot.start..slot.start + slot.len as usize]
     }
 
     /// The count of `word` (given lowercased), 0 if absent.
     pub fn get(&self, word: &[u8]) -> u64 {
-        self.map.get(word).copied().unwrap_or(0)
+        let arena = &self.arena;
+        self.table
+            .find(hash_of(word), |s| {
+                s.len as usize == word.len() && &arena[s.start..s.start + word.len()] == word
+            })
+            .map_or(0, |s| s.count)
     }
 
     /// About how much memory the table holds: each distinct word's length
@@ -119,20 +202,65 @@ impl WordCounts {
         self.bytes
     }
 
-    /// Every word with its count, emptying the table (its memory is freed).
-    pub fn drain(&mut self) -> impl Iterator<Item = (Vec<u8>, u64)> {
-        self.bytes = 0;
-        std::mem::take(&mut self.map).into_iter()
-    }
-
     /// All occurrences (the sum of the counts).
     pub fn total(&self) -> u64 {
-        self.map.values().sum()
+        self.table.iter().map(|s| s.count).sum()
     }
 
     /// Every word (lowercased bytes) with its count, in no set order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], u64)> {
-        self.map.iter().map(|(k, &v)| (k.as_slice(), v))
+        self.table.iter().map(|s| (self.word_of(s), s.count))
+    }
+
+    /// Every word, bucketed by `bucket_of(word)` (below `buckets`), each
+    /// bucket sorted by the word's bytes (see [`Self::word`]).
+    pub fn entries(&self, buckets: usize, bucket_of: impl Fn(&[u8]) -> usize) -> Vec<Vec<WordRef>> {
+        let mut out: Vec<Vec<WordRef>> = vec![Vec::new(); buckets];
+        for s in self.table.iter() {
+            let word = self.word_of(s);
+            out[bucket_of(word)].push(WordRef {
+                prefix: prefix_key(word),
+                start: s.start,
+                len: s.len,
+                count: s.count,
+            });
+        }
+        for b in &mut out {
+            b.sort_unstable_by(|x, y| {
+                x.prefix
+                    .cmp(&y.prefix)
+                    .then_with(|| self.word(x).cmp(self.word(y)))
+            });
+        }
+        out
+    }
+
+    /// The bytes of a word [`Self::entries`] listed.
+    pub fn word(&self, r: &WordRef) -> &[u8] {
+        &self.arena[r.start..r.start + r.len as usize]
+    }
+
+    /// Adds `n` occurrences of the word `word` whose hash is `hash`.
+    #[inline]
+    fn add_hashed(&mut self, hash: u64, word: &[u8], n: u64) {
+        let arena = &self.arena;
+        let eq = |s: &Slot| {
+            s.hash == hash && same_bytes(&arena[s.start..s.start + s.len as usize], word)
+        };
+        match self.table.find_mut(hash, eq) {
+            Some(s) => s.count += n,
+            None => {
+                let slot = Slot {
+                    hash,
+                    start: self.arena.len(),
+                    len: u32::try_from(word.len()).expect("a word under 4 GiB"),
+                    count: n,
+                };
+                self.arena.extend_from_slice(word);
+                self.bytes += word.len() as u64 + ENTRY_OVERHEAD;
+                self.table.insert_unique(hash, slot, |s| s.hash);
+            }
+        }
     }
 
     /// Adds `n` occurrences of `word`, which must already be a word (non-empty,
@@ -140,13 +268,7 @@ impl WordCounts {
     #[inline]
     pub fn add(&mut self, word: &[u8], n: u64) {
         debug_assert!(!word.is_empty() && !word.iter().any(|&b| is_space(b)));
-        match self.map.get_mut(word) {
-            Some(c) => *c += n,
-            None => {
-                self.bytes += word.len() as u64 + ENTRY_OVERHEAD;
-                self.map.insert(word.to_vec(), n);
-            }
-        }
+        self.add_hashed(hash_of(word), word, n);
     }
 
     /// Counts the words of `text`, lowering ASCII letters on the fly.
@@ -180,30 +302,22 @@ impl WordCounts {
 
     /// Adds another map's counts.
     pub fn merge(&mut self, other: &WordCounts) {
-        if self.map.is_empty() {
-            self.map.clone_from(&other.map);
-            self.bytes = other.bytes;
+        if self.table.is_empty() {
+            self.clone_from(other);
             return;
         }
-        for (w, &n) in &other.map {
-            self.add(w, n);
+        for s in other.table.iter() {
+            self.add_hashed(s.hash, other.word_of(s), s.count);
         }
     }
 
-    /// Adds another map's counts, reusing its keys.
+    /// Adds another map's counts, taking it over (the bigger table stays).
     pub fn merge_owned(&mut self, other: WordCounts) {
-        if self.map.len() < other.map.len() {
+        if self.table.len() < other.table.len() {
             let smaller = std::mem::replace(self, other);
-            return self.merge_owned(smaller);
+            return self.merge(&smaller);
         }
-        for (w, n) in other.map {
-            let len = w.len() as u64;
-            let c = self.map.entry(w).or_insert_with(|| 0);
-            if *c == 0 {
-                self.bytes += len + ENTRY_OVERHEAD;
-            }
-            *c += n;
-        }
+        self.merge(&other);
     }
 
     /// [`Self::merge`], then hands the whole table to `spill` if it has
@@ -371,10 +485,10 @@ impl<'de> Deserialize<'de> for WordCounts {
                     if n == 0 {
                         return Err(A::Error::custom(format!("word {k:?} has count 0")));
                     }
-                    w.bytes += word.len() as u64 + ENTRY_OVERHEAD;
-                    if w.map.insert(word, n).is_some() {
+                    if w.get(&word) > 0 {
                         return Err(A::Error::custom(format!("word {k:?} appears twice")));
                     }
+                    w.add(&word, n);
                 }
                 Ok(w)
             }

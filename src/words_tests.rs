@@ -285,3 +285,42 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+#[test]
+fn same_bytes_agrees_with_slice_equality() {
+    let words: Vec<Vec<u8>> = (0..40)
+        .flat_map(|n| {
+            let base: Vec<u8> = (0..n).map(|i| b'a' + (i % 3) as u8).collect();
+            let mut variants = vec![base.clone()];
+            for i in 0..n {
+                let mut v = base.clone();
+                v[i] ^= 1;
+                variants.push(v);
+            }
+            variants
+        })
+        .collect();
+    for a in &words {
+        for b in &words {
+            assert_eq!(super::same_bytes(a, b), a == b, "{a:?} {b:?}");
+        }
+    }
+}
+
+#[test]
+fn entries_are_sorted_by_bytes_in_their_buckets() {
+    let mut w = WordCounts::default();
+    w.count_text(b"b ab a abcdefghij abcdefghi abcdefgh \xff \x00 aa aaaaaaaaab aaaaaaaaa");
+    let buckets = w.entries(2, |word| word.len() % 2);
+    let mut all = Vec::new();
+    for (i, b) in buckets.iter().enumerate() {
+        let words: Vec<&[u8]> = b.iter().map(|r| w.word(r)).collect();
+        assert!(words.windows(2).all(|p| p[0] < p[1]), "{words:?}");
+        assert!(words.iter().all(|x| x.len() % 2 == i));
+        all.extend(b.iter().map(|r| (w.word(r).to_vec(), r.count)));
+    }
+    all.sort();
+    let mut want: Vec<(Vec<u8>, u64)> = w.iter().map(|(x, n)| (x.to_vec(), n)).collect();
+    want.sort();
+    assert_eq!(all, want);
+}

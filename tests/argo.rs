@@ -13,6 +13,8 @@
 
 use logcount::argo::{workflow, Storage, WorkflowOptions};
 use logcount::spec::dataset::{Filters, GroupBy, Sizing};
+use logcount::spec::Counting;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -69,6 +71,15 @@ fn cases() -> Vec<(&'static str, Vec<&'static str>, WorkflowOptions)> {
             vec!["--volume-claim", CLAIM, "--result-artifact"],
             WorkflowOptions {
                 result_artifact: true,
+                ..vol.clone()
+            },
+        ),
+        // Words: the number of reducers left to split (from the input's size).
+        (
+            "workflow-volume-words.yaml",
+            vec!["--volume-claim", CLAIM, "--mode", "words"],
+            WorkflowOptions {
+                counting: Counting::Words,
                 ..vol
             },
         ),
@@ -108,9 +119,24 @@ fn cases() -> Vec<(&'static str, Vec<&'static str>, WorkflowOptions)> {
         ),
         (
             "template-s3.yaml",
-            with(s3_args, "--template"),
+            with(s3_args.clone(), "--template"),
             WorkflowOptions {
                 template: true,
+                ..s3.clone()
+            },
+        ),
+        // Words: a fixed number of reducers, the top 100 words.
+        (
+            "workflow-s3-words.yaml",
+            [
+                s3_args,
+                vec!["--mode", "words", "--reducers", "8", "--top", "100"],
+            ]
+            .concat(),
+            WorkflowOptions {
+                counting: Counting::Words,
+                reducers: Some(8),
+                top: Some(100),
                 ..s3
             },
         ),
@@ -139,6 +165,9 @@ fn logcount_workflow(args: &[&str]) -> std::process::Output {
         "LOGCOUNT_WORKFLOW_NAME",
         "LOGCOUNT_MAP_CPU",
         "LOGCOUNT_MAP_MEMORY",
+        "LOGCOUNT_MODE",
+        "LOGCOUNT_TOP",
+        "REDUCERS",
     ] {
         cmd.env_remove(var);
     }
@@ -413,7 +442,7 @@ fn the_pvc_manifest_is_the_claim_the_volume_workflows_mount() {
 
 #[test]
 fn the_cli_refuses_bad_workflow_options() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 6] = [
         (&[], "--volume-claim"),
         (
             &["--volume-claim", "a", "--s3-secret", "b"],
@@ -424,6 +453,12 @@ fn the_cli_refuses_bad_workflow_options() {
             "--input and --work",
         ),
         (&["--volume-claim", "a", "--parts", "0"], "number of parts"),
+        // Reducers are a words job's.
+        (&["--volume-claim", "a", "--reducers", "3"], "--mode words"),
+        (
+            &["--volume-claim", "a", "--mode", "words", "--reducers", "0"],
+            "number of reducers",
+        ),
     ];
     for (args, want) in cases {
         let out = logcount_workflow(args);
@@ -475,7 +510,9 @@ fn every_container_is_hardened_and_the_result_artifact_is_opt_in() {
                 "{file}"
             );
         }
-        assert_eq!(containers, 3, "{file}");
+        let words = opts.counting.mode() == logcount::spec::Mode::Words;
+        // Split, count, merge; a words job's reducer list and reduce too.
+        assert_eq!(containers, if words { 5 } else { 3 }, "{file}");
         let text = logcount::argo::generate(&opts).unwrap();
         assert_eq!(
             text.contains("artifacts"),
@@ -552,4 +589,214 @@ fn a_workflow_sized_by_bytes_takes_its_fan_out_from_split_alone() {
         .filter_map(|t| t.get("withParam"))
         .collect();
     assert_eq!(fan, [&serde_json::json!("{{tasks.split.outputs.result}}")]);
+}
+
+/// The DAG's tasks: (name, template, depends, withParam, the item's argument name).
+fn dag_tasks(doc: &Value) -> Vec<(String, String, Value, Value, Value)> {
+    let spec = &doc["spec"];
+    let dag = spec["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == spec["entrypoint"])
+        .expect("the entrypoint")["dag"]
+        .clone();
+    dag["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let arg = &t["arguments"]["parameters"];
+            if !arg.is_null() {
+                assert_eq!(arg[0]["value"], "{{item}}", "{t}");
+            }
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["template"].as_str().unwrap().to_string(),
+                t["depends"].clone(),
+                t["withParam"].clone(),
+                arg[0]["name"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// A template of the workflow by name, if there is one.
+fn template<'a>(doc: &'a Value, name: &str) -> Option<&'a Value> {
+    doc["spec"]["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+}
+
+/// A container template's env as (name, literal value or `secret:KEY`).
+fn env_of(t: &Value) -> Vec<(String, String)> {
+    t["container"]["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let value = match e["value"].as_str() {
+                Some(v) => v.to_string(),
+                None => format!(
+                    "secret:{}",
+                    e["valueFrom"]["secretKeyRef"]["key"].as_str().unwrap()
+                ),
+            };
+            (e["name"].as_str().unwrap().to_string(), value)
+        })
+        .collect()
+}
+
+fn param(doc: &Value, name: &str) -> Option<String> {
+    doc["spec"]["arguments"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .map(|p| p["value"].as_str().unwrap().to_string())
+}
+
+#[test]
+fn a_words_workflow_fans_out_to_the_reducers_the_job_lists() {
+    let mut words = 0;
+    for (file, _, opts) in cases() {
+        let doc = workflow(&opts).unwrap().to_json();
+        let tasks = dag_tasks(&doc);
+        let shape: Vec<(&str, &str)> = tasks
+            .iter()
+            .map(|(n, t, ..)| (n.as_str(), t.as_str()))
+            .collect();
+        let split_env = env_of(template(&doc, "split").unwrap());
+        let has = |env: &[(String, String)], k: &str, v: &str| {
+            env.iter().any(|(name, value)| name == k && value == v)
+        };
+        if opts.counting.mode() != logcount::spec::Mode::Words {
+            // A keyword job: the reference's three tasks, nothing of the shuffle.
+            assert_eq!(
+                shape,
+                [("split", "split"), ("map", "count"), ("reduce", "merge")],
+                "{file}"
+            );
+            assert!(
+                template(&doc, "reducers").is_none() && template(&doc, "reduce").is_none(),
+                "{file}"
+            );
+            assert_eq!(param(&doc, "reducers"), None, "{file}");
+            assert!(
+                !split_env.iter().any(|(k, _)| k == "REDUCERS"),
+                "{file}: {split_env:?}"
+            );
+            continue;
+        }
+        words += 1;
+        assert_eq!(
+            shape,
+            [
+                ("split", "split"),
+                ("map", "count"),
+                ("reducers", "reducers"),
+                ("reduce", "reduce"),
+                ("final", "merge"),
+            ],
+            "{file}"
+        );
+        let depends: Vec<&Value> = tasks.iter().map(|t| &t.2).collect();
+        assert_eq!(
+            depends,
+            [
+                &Value::Null,
+                &json!("split"),
+                &json!("split"),
+                &json!("map && reducers"),
+                &json!("reduce"),
+            ],
+            "{file}: the reducer list runs beside the maps; reduce waits for both"
+        );
+        // Two fan-outs: the maps over split's ids, the reducers over the listed ids.
+        assert_eq!(tasks[1].3, "{{tasks.split.outputs.result}}", "{file}");
+        assert_eq!(tasks[1].4, "part-id", "{file}");
+        assert_eq!(tasks[3].3, "{{tasks.reducers.outputs.result}}", "{file}");
+        assert_eq!(tasks[3].4, "reducer-id", "{file}");
+        for i in [0, 2, 4] {
+            assert!(tasks[i].3.is_null(), "{file}: {:?}", tasks[i]);
+        }
+        // The workflow's result is the final task's.
+        assert_eq!(
+            doc["spec"]["templates"][0]["outputs"]["parameters"][0]["valueFrom"]["parameter"],
+            "{{tasks.final.outputs.parameters.result}}",
+            "{file}"
+        );
+        // Split takes the number of reducers from the `reducers` parameter.
+        let r = opts.reducers.map(|r| r.to_string()).unwrap_or_default();
+        assert_eq!(param(&doc, "reducers"), Some(r), "{file}");
+        assert!(
+            has(&split_env, "REDUCERS", "{{workflow.parameters.reducers}}")
+                && has(&split_env, "LOGCOUNT_MODE", "words"),
+            "{file}: {split_env:?}"
+        );
+        let secrets: Vec<(String, String)> = split_env
+            .iter()
+            .filter(|(_, v)| v.starts_with("secret:"))
+            .cloned()
+            .collect();
+        assert_eq!(
+            secrets.is_empty(),
+            matches!(opts.storage, Storage::Volume { .. }),
+            "{file}"
+        );
+        // The reducer list: `logcount-reduce --list` on the work prefix.
+        let list = template(&doc, "reducers").unwrap();
+        assert_eq!(list["container"]["command"], json!(["logcount-reduce"]));
+        assert_eq!(list["container"]["args"], json!(["--list"]));
+        assert!(list.get("inputs").is_none(), "{file}");
+        let work = (
+            "WORK_DIR".to_string(),
+            "{{workflow.parameters.work}}".into(),
+        );
+        assert_eq!(
+            env_of(list),
+            [vec![work.clone()], secrets.clone()].concat(),
+            "{file}"
+        );
+        // A reducer: its id is the template's input, REDUCER_ID its env.
+        let reduce = template(&doc, "reduce").unwrap();
+        assert_eq!(reduce["container"]["command"], json!(["logcount-reduce"]));
+        assert!(reduce["container"].get("args").is_none(), "{file}");
+        assert_eq!(
+            reduce["inputs"]["parameters"],
+            json!([{"name": "reducer-id"}]),
+            "{file}"
+        );
+        let top: Vec<(String, String)> = opts
+            .top
+            .map(|k| ("LOGCOUNT_TOP".to_string(), k.to_string()))
+            .into_iter()
+            .collect();
+        let reducer_id = (
+            "REDUCER_ID".to_string(),
+            "{{inputs.parameters.reducer-id}}".to_string(),
+        );
+        assert_eq!(
+            env_of(reduce),
+            [vec![work, reducer_id], secrets, top.clone()].concat(),
+            "{file}"
+        );
+        assert_eq!(reduce["retryStrategy"]["retryPolicy"], "Always", "{file}");
+        // The final step is the merge template, its outputs unchanged.
+        let merge = template(&doc, "merge").unwrap();
+        assert_eq!(merge["container"]["command"], json!(["logcount-merge"]));
+        assert_eq!(
+            merge["outputs"]["parameters"][0]["valueFrom"]["path"],
+            "/tmp/result.json"
+        );
+        for t in &top {
+            assert!(env_of(merge).contains(t), "{file}");
+        }
+    }
+    assert_eq!(
+        words, 2,
+        "the words cases: volume and S3, R default and fixed"
+    );
 }

@@ -445,6 +445,7 @@ async fn a_run_never_merges_a_job_that_another_run_split() {
     let open = |p: &Path| stores.open(p.to_str().unwrap()).unwrap();
     let work = open(&dir.path().join("w"));
     let options = RunOptions {
+        reduce: Default::default(),
         split: SplitOptions {
             parts: 2,
             counting: Counting::default(),

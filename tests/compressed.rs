@@ -36,6 +36,7 @@ fn opts(parts: usize, keywords: &Keywords, block: usize) -> RunOptions {
         ..CountOptions::default()
     };
     RunOptions {
+        reduce: Default::default(),
         split: split_opts(parts, keywords),
         count,
         jobs: 3,

@@ -9,7 +9,9 @@
 //! filtered. Faults end with the exact result after the retries the
 //! workflow's `retryStrategy` allows: a count killed mid-part, the S3 server
 //! cut off the network during counts (the counts exit 1 within the store's
-//! retry bound), 64 counting threads in a 256 MiB container.
+//! retry bound), 64 counting threads in a 256 MiB container. A words job
+//! runs the shuffle's DAG: split, the maps, the reducer list, a container per
+//! reducer, then the final merge, checked against a word counter here.
 //!
 //! The images are built by the tests' own set-up, once per test binary
 //! (`workloads/image.sh --s3-server`: a musl build, minutes from cold).
@@ -109,6 +111,102 @@ fn templates(wf: &Workflow) -> (String, String, String) {
     assert!(tasks[1].3 && tasks[1].2.as_deref() == Some(tasks[0].0.as_str()));
     assert_eq!(tasks[2].2.as_deref(), Some(tasks[1].0.as_str()));
     (tasks[0].1.clone(), tasks[1].1.clone(), tasks[2].1.clone())
+}
+
+/// A words workflow's templates, by the DAG task that runs each.
+struct WordsDag {
+    split: String,
+    count: String,
+    list: String,
+    reduce: String,
+    merge: String,
+}
+
+/// The templates of a words workflow's DAG, checked against its shape:
+/// split; the maps over split's ids; the reducer list after split; the
+/// reducers over the list's ids after both; the final merge after them.
+fn words_templates(wf: &Workflow) -> WordsDag {
+    let tasks = wf.tasks();
+    let names: Vec<&str> = tasks.iter().map(|t| t.0.as_str()).collect();
+    assert_eq!(names, ["split", "map", "reducers", "reduce", "final"]);
+    let depends: Vec<Option<&str>> = tasks.iter().map(|t| t.2.as_deref()).collect();
+    assert_eq!(
+        depends,
+        [
+            None,
+            Some("split"),
+            Some("split"),
+            Some("map && reducers"),
+            Some("reduce")
+        ]
+    );
+    let fans: Vec<bool> = tasks.iter().map(|t| t.3).collect();
+    assert_eq!(fans, [false, true, false, true, false]);
+    let entry = wf.doc["spec"]["entrypoint"].as_str().unwrap();
+    let dag = &wf.template(entry)["dag"]["tasks"];
+    assert_eq!(dag[1]["withParam"], "{{tasks.split.outputs.result}}");
+    assert_eq!(dag[3]["withParam"], "{{tasks.reducers.outputs.result}}");
+    let t = |i: usize| tasks[i].1.clone();
+    WordsDag {
+        split: t(0),
+        count: t(1),
+        list: t(2),
+        reduce: t(3),
+        merge: t(4),
+    }
+}
+
+/// The workflow with template `t`'s input parameters bound to `item`, as
+/// Argo substitutes `{{inputs.parameters.NAME}}` in a fanned-out task's pod
+/// (the reduce template's `reducer-id`).
+fn bound(wf: &Workflow, t: &str, item: &str) -> Workflow {
+    let mut doc = wf.doc.clone();
+    let templates = doc["spec"]["templates"].as_array_mut().unwrap();
+    let template = templates.iter_mut().find(|x| x["name"] == t).unwrap();
+    let inputs: Vec<String> = template["inputs"]["parameters"]
+        .as_array()
+        .unwrap_or_else(|| panic!("template {t} has no inputs"))
+        .iter()
+        .map(|p| format!("{{{{inputs.parameters.{}}}}}", p["name"].as_str().unwrap()))
+        .collect();
+    fn substitute(v: &mut Value, placeholders: &[String], item: &str) {
+        match v {
+            Value::String(s) => {
+                for p in placeholders {
+                    *s = s.replace(p, item);
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(|v| substitute(v, placeholders, item)),
+            Value::Object(o) => o
+                .values_mut()
+                .for_each(|v| substitute(v, placeholders, item)),
+            _ => {}
+        }
+    }
+    substitute(&mut template["container"], &inputs, item);
+    Workflow { doc }
+}
+
+/// Runs template `t` once per item, all at once (each bound to its item).
+fn fan_out(
+    wf: &Workflow,
+    t: &str,
+    items: &[String],
+    c: &Cluster,
+    cl: &mut Cleanup,
+) -> Vec<Finished> {
+    let started: Vec<_> = items
+        .iter()
+        .map(|item| {
+            let name = unique(t);
+            cl.container(&name);
+            (start(&bound(wf, t, item), t, None, c, &name), name)
+        })
+        .collect();
+    started
+        .into_iter()
+        .map(|(child, name)| wait(child, &name))
+        .collect()
 }
 
 /// Runs one template to the end (a container of its own).
@@ -258,6 +356,7 @@ fn the_image_is_small_static_and_non_root() {
         ("logcount-split", "The split step"),
         ("logcount-count", "The count step"),
         ("logcount-merge", "The merge step"),
+        ("logcount-reduce", "The reduce step"),
         ("logcount", "Count keywords in big logs"),
     ] {
         let c = unique("help");
@@ -669,4 +768,156 @@ fn sixty_four_threads_count_1gib_in_256mib_without_oom() {
     }
     c.extra_env.clear();
     assert_eq!(&merged(&wf, &merge, &c, &mut cl), want);
+}
+
+/// Words: `bytes.lower().split()` counted, as Python's `collections.Counter`
+/// does (ASCII whitespace, ASCII lowering): every word and its count.
+fn word_counter(data: &[u8]) -> std::collections::HashMap<Vec<u8>, u64> {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+    let mut counts = std::collections::HashMap::new();
+    for w in data.split(space).filter(|w| !w.is_empty()) {
+        *counts.entry(w.to_ascii_lowercase()).or_insert(0u64) += 1;
+    }
+    counts
+}
+
+/// A words job with three reducers through the containers, as Argo runs the
+/// words DAG: split (which records `REDUCERS` from the workflow's
+/// parameter), four maps at once with the reducer list beside them, a
+/// reducer per listed id, then the final merge. The result and the printed
+/// top words are the counter's, and the reducers' `words/<r>.tsv` together
+/// are every word with its count, each in the reducer its hash names.
+#[test]
+fn a_words_job_shuffles_through_three_reducers_as_containers() {
+    let test = "a_words_job_shuffles_through_three_reducers_as_containers";
+    let Some((tag, _guard)) = ready(test) else {
+        return;
+    };
+    let mut cl = Cleanup::default();
+    let seed = seed_path();
+    let gen_dir = tempfile::tempdir().unwrap();
+    let input = if seed.exists() {
+        seed
+    } else {
+        eprintln!(
+            "NOTE: the reference sample {} is absent; counting a generated log instead",
+            seed.display()
+        );
+        let p = gen_dir.path().join("gen.log");
+        generate(&p, &["--size", "4MiB"]);
+        p
+    };
+    let top = 25;
+    let (volume, dir) = volume_with(&input, &mut cl);
+    let wf = workflow(
+        &tag,
+        &[
+            "--volume-claim",
+            CLAIM,
+            "--mode",
+            "words",
+            "--reducers",
+            "3",
+            "--parts",
+            "4",
+            "--top",
+            &top.to_string(),
+        ],
+    );
+    assert_eq!(wf.params()["reducers"], "3");
+    let dag = words_templates(&wf);
+    let c = volume_cluster(CLAIM, &volume);
+
+    let parts = split_ids(&wf, &dag.split, &c, &mut cl);
+    assert_eq!(parts.len(), 4, "{parts:?}");
+    // The reducer list needs only split's manifest: it runs beside the maps.
+    let mut list_cl = Cleanup::default();
+    let mut listed = None;
+    let counted = count_all(&wf, &dag.count, &parts, &c, &mut cl, |_| {
+        listed = Some(run_one(&wf, &dag.list, None, &c, &mut list_cl));
+    });
+    for (id, f) in parts.iter().zip(&counted) {
+        assert_eq!(f.code, 0, "map {id}: {}", f.stderr);
+    }
+    let listed = listed.unwrap();
+    assert_eq!(listed.code, 0, "reducers --list: {}", listed.stderr);
+    let reducers: Vec<String> = serde_json::from_str(listed.stdout.trim())
+        .unwrap_or_else(|e| panic!("reducers --list printed {:?}: {e}", listed.stdout));
+    assert_eq!(reducers, ["0", "1", "2"]);
+    // Each map wrote one sorted partition per reducer.
+    for part in &parts {
+        for r in 0..3 {
+            let f = logcount::wire::word_run::shuffle_file(part, r);
+            assert!(dir.path().join(&f).is_file(), "no {f}");
+        }
+    }
+
+    let reduced = fan_out(&wf, &dag.reduce, &reducers, &c, &mut cl);
+    for (r, f) in reducers.iter().zip(&reduced) {
+        assert_eq!(f.code, 0, "reducer {r}: {}", f.stderr);
+    }
+    let last = run_one(&wf, &dag.merge, None, &c, &mut cl);
+    assert_eq!(last.code, 0, "final: {}", last.stderr);
+
+    // The oracle: every word's count, most frequent first, ties by bytes.
+    let data = std::fs::read(&input).unwrap();
+    let counter = word_counter(&data);
+    let mut ranked: Vec<(&Vec<u8>, u64)> = counter.iter().map(|(w, &n)| (w, n)).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let want: Vec<(String, u64)> = ranked
+        .iter()
+        .take(top)
+        .map(|(w, n)| (logcount::words::encode_word(w).into_owned(), *n))
+        .collect();
+    // result.json: the top words, in order.
+    let result: logcount::wire::KeywordCounts =
+        serde_json::from_slice(&std::fs::read(dir.path().join("result.json")).unwrap()).unwrap();
+    assert_eq!(result.0, want, "result.json against the counter");
+    // The final step prints them as `word count` lines.
+    let mut lines = Vec::new();
+    for (w, n) in ranked.iter().take(top) {
+        lines.extend_from_slice(w);
+        lines.extend_from_slice(format!(" {n}\n").as_bytes());
+    }
+    assert_eq!(
+        last.stdout,
+        String::from_utf8_lossy(&lines),
+        "final's stdout"
+    );
+    // words.json: the totals of the whole vocabulary.
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("words.json")).unwrap()).unwrap();
+    assert_eq!(summary["reducers"], 3);
+    assert_eq!(summary["distinct"], counter.len());
+    assert_eq!(summary["occurrences"], counter.values().sum::<u64>());
+    // The reducers' files together: every word once, with its whole count.
+    let mut union = std::collections::HashMap::new();
+    for r in 0..3u32 {
+        let path = dir
+            .path()
+            .join(logcount::wire::word_run::reducer_words_file(r));
+        let tsv = std::fs::read(&path).unwrap();
+        for line in tsv.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let tab = line.iter().rposition(|&b| b == b'\t').expect("word\tcount");
+            let (word, n) = (&line[..tab], &line[tab + 1..]);
+            let n: u64 = std::str::from_utf8(n).unwrap().parse().unwrap();
+            assert_eq!(
+                logcount::shuffle::partition(word, 3),
+                r,
+                "{:?} in reducer {r}",
+                String::from_utf8_lossy(word)
+            );
+            assert!(
+                union.insert(word.to_vec(), n).is_none(),
+                "{:?} twice",
+                String::from_utf8_lossy(word)
+            );
+        }
+    }
+    assert_eq!(union.len(), counter.len(), "distinct words in words/*.tsv");
+    assert!(union == counter, "words/*.tsv differ from the counter");
+    // The pods wrote the result into the volume, as the non-root user.
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(dir.path().join("result.json")).unwrap();
+    assert_eq!(meta.uid(), logcount::argo::NONROOT_UID);
 }

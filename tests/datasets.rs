@@ -192,6 +192,7 @@ fn strings(globs: &[&str]) -> Vec<String> {
 
 fn options(case: &Case, keywords: &Keywords) -> RunOptions {
     RunOptions {
+        reduce: Default::default(),
         split: SplitOptions {
             // Without a part size, a fixed count (spread over the groups).
             parts: 4,

@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex};
 /// Three parts, materialized.
 fn run_options() -> RunOptions {
     RunOptions {
+        reduce: Default::default(),
         split: SplitOptions {
             parts: 3,
             counting: logcount::spec::Counting::default(),

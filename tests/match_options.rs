@@ -138,6 +138,7 @@ async fn pipeline(
     block_size: usize,
 ) -> Vec<u64> {
     let opts = RunOptions {
+        reduce: Default::default(),
         split: SplitOptions {
             parts,
             counting: logcount::spec::Counting::for_keywords(k.clone(), o, None),

@@ -16,6 +16,7 @@ use logcount::Error;
 
 fn opts(parts: usize, keywords: &Keywords) -> RunOptions {
     RunOptions {
+        reduce: Default::default(),
         split: SplitOptions {
             parts,
             counting: logcount::spec::Counting::for_keywords(

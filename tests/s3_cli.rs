@@ -219,6 +219,7 @@ fn dataset_prefix_equals_objects_one_by_one() {
         let input = stores.open(&format!("s3://{bucket}/{name}")).unwrap();
         let work = stores.open(&format!("s3://{bucket}/single/{i}")).unwrap();
         let o = RunOptions {
+            reduce: Default::default(),
             split: SplitOptions {
                 parts: 2,
                 counting: logcount::spec::Counting::for_keywords(
@@ -321,6 +322,7 @@ async fn oss_virtual_hosted() {
     );
     let k = Keywords::default_set();
     let o = RunOptions {
+        reduce: Default::default(),
         split: SplitOptions {
             parts: 3,
             counting: logcount::spec::Counting::for_keywords(k.clone(), Default::default(), None),

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 fn opts(parts: usize, k: &Keywords, block: usize, materialize: bool) -> RunOptions {
     RunOptions {
+        reduce: Default::default(),
         split: SplitOptions {
             parts,
             counting: logcount::spec::Counting::for_keywords(k.clone(), Default::default(), None),

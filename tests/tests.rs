@@ -40,3 +40,6 @@ mod s3_faults;
 mod timeline;
 mod timeline_formats;
 mod words;
+mod words_refusals;
+mod words_shuffle;
+mod words_steps;

@@ -110,6 +110,7 @@ fn oracle(data: &[u8], unit: TimeUnit, keywords: &[&str], m: MatchOptions) -> Va
 
 fn opts(parts: usize, k: &Keywords, by: Option<TimeUnit>, block: usize) -> RunOptions {
     RunOptions {
+        reduce: Default::default(),
         split: SplitOptions {
             parts,
             counting: logcount::spec::Counting::for_keywords(

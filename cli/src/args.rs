@@ -417,7 +417,8 @@ pub struct MergeArgs {
     /// collect as an output parameter or artifact).
     #[arg(long, env = env::RESULT_COPY)]
     pub result_copy: Option<std::path::PathBuf>,
-    /// Words mode: print only the K most frequent words (result.json keeps them all).
+    /// Words mode: print only the K most frequent words [default: what result.json holds,
+    /// the reducers' top K, 1000 unless the reducers were given LOGCOUNT_TOP].
     #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
     pub top: Option<usize>,
     /// How to print the result [default: a table at a terminal; elsewhere the contract:
@@ -509,7 +510,8 @@ pub struct RunArgs {
     /// Which objects, how big the parts, what parts may mix.
     #[command(flatten)]
     pub dataset: DatasetArgs,
-    /// Words mode: print only the K most frequent words (result.json keeps them all).
+    /// Words mode: the K most frequent words, which result.json holds and the run prints
+    /// [default: 1000; a standard-input run keeps every word in result.json].
     #[arg(long, env = env::TOP, value_name = "K", value_parser = parse_top)]
     pub top: Option<usize>,
     /// How to print the result [default: a table at a terminal; elsewhere the contract:
@@ -575,6 +577,13 @@ impl RunArgs {
         let refused = [
             (self.parts.is_some(), "--parts"),
             (self.dataset.part_size.is_some(), "--part-size"),
+            (
+                self.dataset
+                    .reducers
+                    .as_deref()
+                    .is_some_and(|r| !r.trim().is_empty()),
+                "--reducers",
+            ),
             (self.dataset.group_by.is_some(), "--group-by"),
             (!self.dataset.include.is_empty(), "--include"),
             (!self.dataset.exclude.is_empty(), "--exclude"),
@@ -723,6 +732,7 @@ impl WorkflowArgs {
             map_cpu: self.map_cpu.clone(),
             map_memory: self.map_memory.clone(),
             top: self.top,
+            reducers: self.dataset.reducers()?,
             result_artifact: self.result_artifact,
         })
     }

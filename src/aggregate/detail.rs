@@ -178,6 +178,21 @@ impl Detail {
         }
     }
 
+    /// [`Self::add`], taking `other` over: a words tally's words move.
+    pub(super) fn absorb(&mut self, other: Detail) {
+        match (self, other) {
+            (Detail::Words(a, spill), Detail::Words(b, _)) => {
+                a.merge_owned(b);
+                if let Some(spill) = spill {
+                    if a.approx_bytes() > spill.0.budget() {
+                        spill.0.spill(std::mem::take(a));
+                    }
+                }
+            }
+            (this, other) => this.add(&other),
+        }
+    }
+
     /// Adds the detail of another tally of the same mode.
     pub(super) fn add(&mut self, other: &Detail) {
         debug_assert!(self.same_mode(other), "adding a tally of another mode");

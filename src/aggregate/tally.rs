@@ -37,4 +37,16 @@ impl Tally {
         self.lines += other.lines;
         self.detail.add(&other.detail);
     }
+
+    /// [`Self::add`], taking `other`'s detail over (a words tally's words
+    /// move, not copy).
+    pub fn absorb(&mut self, other: Tally) {
+        debug_assert_eq!(self.counts.len(), other.counts.len());
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.bytes += other.bytes;
+        self.lines += other.lines;
+        self.detail.absorb(other.detail);
+    }
 }

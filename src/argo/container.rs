@@ -2,44 +2,37 @@
 //! environment of the step template ([`step_env`]), resources, mounts, a
 //! hardened security context (non-root, read-only root file system, no
 //! capabilities; `/tmp` is an `emptyDir`), outputs and retry strategy.
+//! A words workflow also gets [`reducer_list`], the template that prints the
+//! reducer ids.
 
 use super::yaml::{l, m, s, Y};
-use super::{Storage, WorkflowOptions, NONROOT_UID, RESULT_PATH, TMP_MOUNT, VOLUME_MOUNT};
+use super::{
+    Storage, WorkflowOptions, NONROOT_UID, REDUCERS_PARAM, REDUCERS_TASK, RESULT_PATH, TMP_MOUNT,
+    VOLUME_MOUNT,
+};
 use crate::spec::dataset::Sizing;
-use crate::spec::env::{self, counting_env, step_env, Credentials, EnvSource, Step};
+use crate::spec::env::{self, counting_env, step_env, Credentials, EnvSource, EnvVar, Step};
+use crate::spec::Mode;
 
 /// The container template of one step.
 pub(super) fn container(opts: &WorkflowOptions, step: Step, credentials: Option<Credentials>) -> Y {
-    let secret = match &opts.storage {
-        Storage::ObjectStore { secret } => secret.as_str(),
-        Storage::Volume { .. } => "",
-    };
-    let mut env: Vec<Y> = step_env(step, credentials)
-        .into_iter()
-        .map(|v| {
-            let value = match v.source {
-                EnvSource::Param(p) => (
+    let mut env = env_list(opts, step_env(step, credentials));
+    if step == Step::Split && opts.counting.mode() == Mode::Words {
+        // Split records the number of reducers in the manifest; the
+        // parameter's empty default leaves it to the input's size. After the
+        // other parameters, before the secret's variables.
+        let at = step_env(step, None).len();
+        env.insert(
+            at,
+            m(vec![
+                ("name", s(env::REDUCERS)),
+                (
                     "value",
-                    s(format!("{{{{workflow.parameters.{}}}}}", p.name())),
+                    s(format!("{{{{workflow.parameters.{REDUCERS_PARAM}}}}}")),
                 ),
-                EnvSource::PartId => ("value", s("{{inputs.parameters.part-id}}")),
-                EnvSource::ReducerId => ("value", s("{{inputs.parameters.reducer-id}}")),
-                EnvSource::ResultCopy => ("value", s(RESULT_PATH)),
-                EnvSource::Secret { key, optional } => (
-                    "valueFrom",
-                    m(vec![(
-                        "secretKeyRef",
-                        m(vec![
-                            ("name", s(secret)),
-                            ("key", s(key)),
-                            ("optional", Y::Bool(optional)),
-                        ]),
-                    )]),
-                ),
-            };
-            m(vec![("name", s(v.name)), value])
-        })
-        .collect();
+            ]),
+        );
+    }
     let mut fixed = Vec::new();
     match step {
         Step::Split => {
@@ -80,32 +73,21 @@ pub(super) fn container(opts: &WorkflowOptions, step: Step, credentials: Option<
             vec![("memory", s("512Mi"))],
         ),
     };
-    let mut c = vec![
-        ("image", s(&opts.image)),
-        ("command", l(vec![s(step.binary())])),
-        ("env", l(env)),
-        (
-            "resources",
-            m(vec![("requests", m(requests)), ("limits", m(limits))]),
-        ),
-    ];
-    let mut mounts = vec![m(vec![("name", s("tmp")), ("mountPath", s(TMP_MOUNT))])];
-    if matches!(opts.storage, Storage::Volume { .. }) {
-        mounts.push(m(vec![("name", s("vol")), ("mountPath", s(VOLUME_MOUNT))]));
-    }
-    c.push(("volumeMounts", l(mounts)));
-    c.push(("securityContext", security_context()));
+    let c = container_spec(opts, step, &[], env, requests, limits);
     let mut t = vec![("name", s(step.name()))];
-    if step == Step::Count {
+    // The item of a fan-out: a map's part, a reducer's partition.
+    let input = match step {
+        Step::Count => Some("part-id"),
+        Step::Reduce => Some("reducer-id"),
+        Step::Split | Step::Merge => None,
+    };
+    if let Some(input) = input {
         t.push((
             "inputs",
-            m(vec![(
-                "parameters",
-                l(vec![m(vec![("name", s("part-id"))])]),
-            )]),
+            m(vec![("parameters", l(vec![m(vec![("name", s(input))])]))]),
         ));
     }
-    t.push(("container", m(c)));
+    t.push(("container", c));
     if step == Step::Merge {
         let mut outputs = vec![(
             "parameters",
@@ -126,31 +108,121 @@ pub(super) fn container(opts: &WorkflowOptions, step: Step, credentials: Option<
         }
         t.push(("outputs", m(outputs)));
     }
-    // Map: any failure is retried, including evicted and preempted pods (which
-    // `OnFailure` would not retry); a count is idempotent. Split and reduce are
-    // re-runnable too, but a failure there is most likely bad input: retry only
-    // errors of the pod itself.
-    let policy = if step == Step::Count {
-        "Always"
-    } else {
-        "OnError"
+    // Map and reduce (the fan-outs): any failure is retried, including
+    // evicted and preempted pods (which `OnFailure` would not retry); a count
+    // or a reducer is idempotent (its outputs are written whole). Split and
+    // merge are re-runnable too, but a failure there is most likely bad
+    // input: retry only errors of the pod itself.
+    let policy = match step {
+        Step::Count | Step::Reduce => "Always",
+        Step::Split | Step::Merge => "OnError",
     };
-    t.push((
-        "retryStrategy",
-        m(vec![
-            ("limit", s(opts.retries.to_string())),
-            ("retryPolicy", s(policy)),
-            (
-                "backoff",
-                m(vec![
-                    ("duration", s("10s")),
-                    ("factor", s("2")),
-                    ("maxDuration", s("10m")),
-                ]),
-            ),
-        ]),
-    ));
+    t.push(("retryStrategy", retry_strategy(opts, policy)));
     m(t)
+}
+
+/// A words workflow's `reducers` template: `logcount-reduce --list` prints
+/// the job's reducer ids (`["0","1",...]`, from the manifest split wrote),
+/// the items of the reduce fan-out.
+pub(super) fn reducer_list(opts: &WorkflowOptions, credentials: Option<Credentials>) -> Y {
+    let vars = step_env(Step::Reduce, credentials)
+        .into_iter()
+        .filter(|v| v.source != EnvSource::ReducerId)
+        .collect();
+    let env = env_list(opts, vars);
+    let c = container_spec(
+        opts,
+        Step::Reduce,
+        &["--list"],
+        env,
+        vec![("cpu", s("100m")), ("memory", s("64Mi"))],
+        vec![("memory", s("256Mi"))],
+    );
+    m(vec![
+        ("name", s(REDUCERS_TASK)),
+        ("container", c),
+        ("retryStrategy", retry_strategy(opts, "OnError")),
+    ])
+}
+
+/// The variables of a step as the container's `env`: parameters and items
+/// as Argo expressions, credentials as references to the secret.
+fn env_list(opts: &WorkflowOptions, vars: Vec<EnvVar>) -> Vec<Y> {
+    let secret = match &opts.storage {
+        Storage::ObjectStore { secret } => secret.as_str(),
+        Storage::Volume { .. } => "",
+    };
+    vars.into_iter()
+        .map(|v| {
+            let value = match v.source {
+                EnvSource::Param(p) => (
+                    "value",
+                    s(format!("{{{{workflow.parameters.{}}}}}", p.name())),
+                ),
+                EnvSource::PartId => ("value", s("{{inputs.parameters.part-id}}")),
+                EnvSource::ReducerId => ("value", s("{{inputs.parameters.reducer-id}}")),
+                EnvSource::ResultCopy => ("value", s(RESULT_PATH)),
+                EnvSource::Secret { key, optional } => (
+                    "valueFrom",
+                    m(vec![(
+                        "secretKeyRef",
+                        m(vec![
+                            ("name", s(secret)),
+                            ("key", s(key)),
+                            ("optional", Y::Bool(optional)),
+                        ]),
+                    )]),
+                ),
+            };
+            m(vec![("name", s(v.name)), value])
+        })
+        .collect()
+}
+
+/// The `container` of a template running `step`'s binary with `args`.
+fn container_spec(
+    opts: &WorkflowOptions,
+    step: Step,
+    args: &[&str],
+    env: Vec<Y>,
+    requests: Vec<(&'static str, Y)>,
+    limits: Vec<(&'static str, Y)>,
+) -> Y {
+    let mut c = vec![
+        ("image", s(&opts.image)),
+        ("command", l(vec![s(step.binary())])),
+    ];
+    if !args.is_empty() {
+        c.push(("args", l(args.iter().map(|a| s(*a)).collect())));
+    }
+    c.push(("env", l(env)));
+    c.push((
+        "resources",
+        m(vec![("requests", m(requests)), ("limits", m(limits))]),
+    ));
+    let mut mounts = vec![m(vec![("name", s("tmp")), ("mountPath", s(TMP_MOUNT))])];
+    if matches!(opts.storage, Storage::Volume { .. }) {
+        mounts.push(m(vec![("name", s("vol")), ("mountPath", s(VOLUME_MOUNT))]));
+    }
+    c.push(("volumeMounts", l(mounts)));
+    c.push(("securityContext", security_context()));
+    m(c)
+}
+
+/// Retries under `policy`, backing off from 10 s to at most 10 minutes.
+fn retry_strategy(opts: &WorkflowOptions, policy: &str) -> Y {
+    m(vec![
+        ("limit", s(opts.retries.to_string())),
+        ("retryPolicy", s(policy)),
+        (
+            "backoff",
+            m(vec![
+                ("duration", s("10s")),
+                ("factor", s("2")),
+                ("maxDuration", s("10m")),
+            ]),
+        ),
+    ])
 }
 
 /// A container that fits a hardened cluster (the `restricted` Pod Security

@@ -145,7 +145,11 @@ impl ChildProcesses {
                 },
                 EnvSource::Param(Param::Keywords) => self.keywords.clone(),
                 EnvSource::PartId => (var.name, part_id.expect("count has a part id").into()),
-                EnvSource::ReducerId => (var.name, part_id.expect("reduce has an id").into()),
+                // `logcount-reduce --list` runs before there are ids.
+                EnvSource::ReducerId => match part_id {
+                    Some(id) => (var.name, id.into()),
+                    None => continue,
+                },
                 EnvSource::ResultCopy => (var.name, self.result_copy().display().to_string()),
                 EnvSource::Secret { .. } => continue,
             };
@@ -383,6 +387,7 @@ mod tests {
             inputs: vec!["in.log".into()],
             work: "w".into(),
             options: RunOptions {
+                reduce: Default::default(),
                 split: SplitOptions {
                     parts: 7,
                     counting,

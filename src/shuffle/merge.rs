@@ -30,6 +30,15 @@ pub fn merge_runs<'a>(
     mut runs: Vec<Box<dyn SortedRun + 'a>>,
     mut emit: impl FnMut(&[u8], u64) -> Result<()>,
 ) -> Result<u64> {
+    if runs.len() == 1 {
+        // One run (a map that never spilled, a job of one part): no heap.
+        let (mut word, mut emitted) = (Vec::new(), 0u64);
+        while let Some(n) = runs[0].next_into(&mut word)? {
+            emit(&word, n)?;
+            emitted += 1;
+        }
+        return Ok(emitted);
+    }
     let mut heap = BinaryHeap::with_capacity(runs.len());
     let mut counts = vec![0u64; runs.len()];
     for (i, run) in runs.iter_mut().enumerate() {

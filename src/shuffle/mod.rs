@@ -29,14 +29,11 @@ pub mod merge;
 pub mod spill;
 pub mod top;
 
-/// The partition hash, as partition files name it.
-pub const HASH_NAME: &str = "xxh3-64";
+pub use crate::wire::word_run::{HASH_NAME, MAX_REDUCERS};
 /// Input bytes per reducer when the number of reducers is not given.
 pub const BYTES_PER_REDUCER: u64 = 1 << 30;
 /// The most reducers the input's size chooses (more may be asked for).
 pub const MAX_DEFAULT_REDUCERS: u32 = 64;
-/// The most reducers a job may have.
-pub const MAX_REDUCERS: u32 = 4096;
 /// How many of the most frequent words `result.json` holds when no top is
 /// asked for.
 pub const DEFAULT_TOP: usize = 1000;

@@ -29,11 +29,11 @@
 //! assert_eq!(parts.spills(), 1);
 //! ```
 
-use super::merge::{merge_runs, Chunks, RunReader, SliceRun, SortedRun};
+use super::merge::{merge_runs, Chunks, RunReader, SortedRun};
 use super::partition;
 use crate::error::{Error, Result};
 use crate::wire::word_run::{encode_end, encode_entry};
-use crate::words::{WordCounts, WordSpill};
+use crate::words::{WordCounts, WordRef, WordSpill};
 use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::FileExt;
@@ -69,15 +69,8 @@ struct Spill {
 }
 
 /// A table's words bucketed by partition, each bucket sorted by word.
-fn partitioned(mut counts: WordCounts, reducers: u32) -> Vec<Vec<(Vec<u8>, u64)>> {
-    let mut buckets: Vec<Vec<(Vec<u8>, u64)>> = vec![Vec::new(); reducers as usize];
-    for (w, n) in counts.drain() {
-        buckets[partition(&w, reducers) as usize].push((w, n));
-    }
-    for b in &mut buckets {
-        b.sort_unstable_by(|x, y| x.0.cmp(&y.0));
-    }
-    buckets
+fn partitioned(counts: &WordCounts, reducers: u32) -> Vec<Vec<WordRef>> {
+    counts.entries(reducers as usize, |w| partition(w, reducers) as usize)
 }
 
 impl MapShuffle {
@@ -114,14 +107,14 @@ impl MapShuffle {
         let mut offsets = vec![0u64];
         let mut at = 0u64;
         let mut line = Vec::new();
-        for bucket in partitioned(counts, self.reducers) {
+        for bucket in partitioned(&counts, self.reducers) {
             let mut occurrences = 0u64;
-            for (w, n) in &bucket {
+            for r in &bucket {
                 line.clear();
-                encode_entry(&mut line, w, *n);
+                encode_entry(&mut line, counts.word(r), r.count);
                 out.write_all(&line)?;
                 at += line.len() as u64;
-                occurrences += n;
+                occurrences += r.count;
             }
             line.clear();
             encode_end(&mut line, bucket.len() as u64, occurrences);
@@ -142,7 +135,8 @@ impl MapShuffle {
             return Err(e);
         }
         Ok(Partitions {
-            rest: partitioned(rest, self.reducers),
+            order: partitioned(&rest, self.reducers),
+            rest,
             spills: state.spills,
         })
     }
@@ -179,7 +173,8 @@ impl WordSpill for MapShuffle {
 /// was left in memory, ready to merge.
 #[derive(Debug)]
 pub struct Partitions {
-    rest: Vec<Vec<(Vec<u8>, u64)>>,
+    rest: WordCounts,
+    order: Vec<Vec<WordRef>>,
     spills: Vec<Spill>,
 }
 
@@ -210,8 +205,28 @@ impl Partitions {
                 None,
             )));
         }
-        runs.push(Box::new(SliceRun::new(&self.rest[r])));
+        runs.push(Box::new(TableRun {
+            table: &self.rest,
+            entries: self.order[r].iter(),
+        }));
         merge_runs(runs, emit)
+    }
+}
+
+/// What a map holds in memory at its end, as a run: one partition's words
+/// of its table, in order.
+struct TableRun<'a> {
+    table: &'a WordCounts,
+    entries: std::slice::Iter<'a, WordRef>,
+}
+
+impl SortedRun for TableRun<'_> {
+    fn next_into(&mut self, word: &mut Vec<u8>) -> Result<Option<u64>> {
+        Ok(self.entries.next().map(|r| {
+            word.clear();
+            word.extend_from_slice(self.table.word(r));
+            r.count
+        }))
     }
 }
 

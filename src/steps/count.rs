@@ -465,7 +465,7 @@ pub async fn count_part(
             if current.as_ref().is_some_and(|(s, _)| *s != seg) {
                 let (s, done) = current.take().expect("checked");
                 seg_done(s).await?;
-                total.add(&done.finish());
+                total.absorb(done.finish());
             }
             let (_, stitcher) = current
                 .get_or_insert_with(|| (seg, LineStitcher::new(counters[seg].clone(), LINE_LIMIT)));
@@ -482,7 +482,7 @@ pub async fn count_part(
                         );
                     }
                     if let Some(t) = p.middle {
-                        total.add(&t);
+                        total.absorb(t);
                     }
                     continue;
                 }
@@ -490,7 +490,7 @@ pub async fn count_part(
             if let Some(unit) = stitcher.push(bytes) {
                 while units.len() >= max_units {
                     let t: Tally = units.next().await.expect("non-empty");
-                    total.add(&t);
+                    total.absorb(t);
                 }
                 let counter = counters[seg].clone();
                 units.push(on_rayon(move || counter.count_unit(&unit)));
@@ -499,16 +499,16 @@ pub async fn count_part(
     }
     if let Some((s, done)) = current {
         seg_done(s).await?;
-        total.add(&done.finish());
+        total.absorb(done.finish());
     }
     while let Some(t) = units.next().await {
-        total.add(&t);
+        total.absorb(t);
     }
     match compressed::count_compressed(root, manifest, part, &compressions, &counters, opts).await?
     {
         Some(d) => {
             let text = total.bytes + d.text_bytes;
-            total.add(&d.tally);
+            total.absorb(d.tally);
             Ok((total, Some(text)))
         }
         None => Ok((total, None)),

@@ -120,15 +120,15 @@ async fn count_segment(
         if let Some(unit) = stitcher.push(block?) {
             while units.len() >= max_units {
                 let t: Tally = units.next().await.expect("non-empty");
-                total.add(&t);
+                total.absorb(t);
             }
             let counter = counter.clone();
             units.push(on_rayon(move || counter.count_unit(&unit)));
         }
     }
-    total.add(&stitcher.finish());
+    total.absorb(stitcher.finish());
     while let Some(t) = units.next().await {
-        total.add(&t);
+        total.absorb(t);
     }
     Ok((total, spec.end - spec.start))
 }

@@ -108,17 +108,17 @@ pub async fn count_stream<R: Read + Send + 'static>(
         if let Some(unit) = stitcher.push(block) {
             while units.len() >= max_units {
                 let t: Tally = units.next().await.expect("non-empty");
-                total.add(&t);
+                total.absorb(t);
             }
             let counter: Counter = counter.clone();
             units.push(super::on_rayon(move || counter.count_unit(&unit)));
         }
     }
     if let Some(s) = stitcher {
-        total.add(&s.finish());
+        total.absorb(s.finish());
     }
     while let Some(t) = units.next().await {
-        total.add(&t);
+        total.absorb(t);
     }
     let seen = reader_thread.await.expect("the stream reader panicked")?;
     let text = total.bytes;

@@ -152,10 +152,10 @@ impl Manifest {
             Some(_) if !words => {
                 return Err("reducers, but this is not a words job read from storage".into())
             }
-            Some(r) if !(1..=crate::shuffle::MAX_REDUCERS).contains(&r) => {
+            Some(r) if !(1..=super::word_run::MAX_REDUCERS).contains(&r) => {
                 return Err(format!(
                     "{r} reducers (from 1 to {})",
-                    crate::shuffle::MAX_REDUCERS
+                    super::word_run::MAX_REDUCERS
                 ))
             }
             _ => {}

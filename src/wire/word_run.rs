@@ -33,6 +33,11 @@ use super::is_part_id;
 use crate::words::is_space;
 use serde::{Deserialize, Serialize};
 
+/// The partition hash, as partition files name it: a word goes to reducer
+/// `xxh3_64(word) mod R` (see [`crate::shuffle::partition`]).
+pub const HASH_NAME: &str = "xxh3-64";
+/// The most reducers a job may have.
+pub const MAX_REDUCERS: u32 = 4096;
 /// The word-run format this build writes and reads.
 pub const WORD_RUN_VERSION: u32 = 1;
 /// The first word of a partition file's header.
@@ -99,11 +104,7 @@ impl RunHeader {
     pub fn encode(&self) -> Vec<u8> {
         format!(
             "{RUN_MAGIC} {WORD_RUN_VERSION} job={} part={} partition={} reducers={} hash={}\n",
-            self.job_id,
-            self.part,
-            self.partition,
-            self.reducers,
-            crate::shuffle::HASH_NAME
+            self.job_id, self.part, self.partition, self.reducers, HASH_NAME
         )
         .into_bytes()
     }
@@ -140,10 +141,10 @@ impl RunHeader {
         let partition = number("partition", get("partition")?)?;
         let reducers = number("reducers", get("reducers")?)?;
         let hash = get("hash")?;
-        if hash != crate::shuffle::HASH_NAME {
+        if hash != HASH_NAME {
             return Err(format!(
                 "the words were partitioned by hash {hash:?}; this build uses {:?}",
-                crate::shuffle::HASH_NAME
+                HASH_NAME
             ));
         }
         if fields.next().is_some() {
