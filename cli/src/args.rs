@@ -161,7 +161,7 @@ pub struct DatasetArgs {
     #[arg(long, env = env::EXCLUDE, value_name = "GLOB", value_delimiter = '\n')]
     pub exclude: Vec<String>,
     /// --mode words: the number of reducers of the shuffle (each merges one partition of
-    /// every part's words into words/<r>.tsv) [default: one per GiB of input, 1 to 64].
+    /// every part's words into words/<r>.tsv) [default: one per 256 MiB of input, 1 to 64].
     /// An empty value is the default.
     #[arg(long, env = env::REDUCERS, value_name = "R")]
     pub reducers: Option<String>,

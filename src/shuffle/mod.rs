@@ -31,7 +31,7 @@ pub mod top;
 
 pub use crate::wire::word_run::{HASH_NAME, MAX_REDUCERS};
 /// Input bytes per reducer when the number of reducers is not given.
-pub const BYTES_PER_REDUCER: u64 = 1 << 30;
+pub const BYTES_PER_REDUCER: u64 = 256 << 20;
 /// The most reducers the input's size chooses (more may be asked for).
 pub const MAX_DEFAULT_REDUCERS: u32 = 64;
 /// How many of the most frequent words `result.json` holds when no top is

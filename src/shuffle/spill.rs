@@ -40,8 +40,11 @@ use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-/// Bytes read from a spill file at a time, per spill being merged.
+/// Bytes read from a spill file at a time, per spill being merged: at most
+/// this, less when many spills share a quarter of the budget.
 const SPILL_READ: usize = 256 << 10;
+/// The least read from a spill file at a time.
+const MIN_SPILL_READ: usize = 16 << 10;
 /// Bytes buffered when writing a spill.
 const SPILL_WRITE: usize = 1 << 20;
 
@@ -134,7 +137,9 @@ impl MapShuffle {
         if let Some(e) = state.error {
             return Err(e);
         }
+        let share = (self.budget as usize).saturating_mul(2) / state.spills.len().max(1);
         Ok(Partitions {
+            read: share.clamp(MIN_SPILL_READ, SPILL_READ),
             order: partitioned(&rest, self.reducers),
             rest,
             spills: state.spills,
@@ -173,6 +178,8 @@ impl WordSpill for MapShuffle {
 /// was left in memory, ready to merge.
 #[derive(Debug)]
 pub struct Partitions {
+    /// Bytes read from each spill at a time.
+    read: usize,
     rest: WordCounts,
     order: Vec<Vec<WordRef>>,
     spills: Vec<Spill>,
@@ -195,6 +202,7 @@ impl Partitions {
         let mut runs: Vec<Box<dyn SortedRun + '_>> = Vec::with_capacity(self.spills.len() + 1);
         for (i, s) in self.spills.iter().enumerate() {
             let section = Section {
+                read: self.read,
                 file: &s.file,
                 at: s.offsets[r],
                 end: s.offsets[r + 1],
@@ -232,6 +240,7 @@ impl SortedRun for TableRun<'_> {
 
 /// A byte range of a spill file, read through a small buffer.
 struct Section<'a> {
+    read: usize,
     file: &'a File,
     at: u64,
     end: u64,
@@ -239,7 +248,7 @@ struct Section<'a> {
 
 impl Chunks for Section<'_> {
     fn next_chunk(&mut self, buf: &mut Vec<u8>) -> Result<bool> {
-        let n = (self.end - self.at).min(SPILL_READ as u64) as usize;
+        let n = (self.end - self.at).min(self.read as u64) as usize;
         if n == 0 {
             return Ok(false);
         }

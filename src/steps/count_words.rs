@@ -20,7 +20,8 @@ pub(super) fn spilling_counter(
     reducers: u32,
     opts: &CountOptions,
 ) -> (Counter, Arc<MapShuffle>) {
-    let budget = opts.memory / crate::budget::WORD_TABLE_SHARE;
+    use crate::budget::{WORD_TABLE_MAX, WORD_TABLE_SHARE};
+    let budget = (opts.memory / WORD_TABLE_SHARE).min(WORD_TABLE_MAX);
     let shuffle = Arc::new(MapShuffle::new(reducers, budget, None));
     (
         counter.with_mode(Detail::words_spilling(shuffle.clone())),
