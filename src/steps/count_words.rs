@@ -2,17 +2,15 @@
 //! spills sorted runs past its share of the memory budget, then write one
 //! sorted partition file per reducer (`shuffle/<part>.<r>.run`).
 
+use super::super::RunWriter;
 use super::CountOptions;
 use crate::aggregate::{Counter, Detail, Tally};
 use crate::error::{Error, Result};
 use crate::shuffle::spill::{MapShuffle, Partitions};
-use crate::store::{Location, StreamWriter};
-use crate::wire::word_run::{encode_end, encode_entry, shuffle_file, RunHeader};
+use crate::store::Location;
+use crate::wire::word_run::{encode_end, shuffle_file, RunHeader};
 use crate::wire::{Manifest, Part, ShuffleOutput};
 use std::sync::Arc;
-
-/// Bytes of a partition file written at a time.
-const FLUSH: usize = 1 << 20;
 
 /// The counter of a words map and the shuffle its tallies spill to.
 pub(super) fn spilling_counter(
@@ -82,27 +80,21 @@ fn write_partition(
     partitions: &Partitions,
     r: u32,
 ) -> Result<(u64, u64)> {
-    let mut writer = StreamWriter::new(loc)?;
-    let mut buf = header.encode();
+    let mut out = RunWriter::new(handle, loc, header.encode())?;
     let mut occurrences = 0u64;
     let merged = partitions.merge_partition(r, |word, n| {
-        encode_entry(&mut buf, word, n);
         occurrences += n;
-        if buf.len() >= FLUSH {
-            handle.block_on(writer.write(&buf))?;
-            buf.clear();
-        }
-        Ok(())
+        out.entry(word, n)
     });
     let entries = match merged {
         Ok(entries) => entries,
         Err(e) => {
-            handle.block_on(writer.abort());
+            out.abort();
             return Err(e);
         }
     };
-    encode_end(&mut buf, entries, occurrences);
-    handle.block_on(writer.write(&buf))?;
-    handle.block_on(writer.finish())?;
+    let mut end = Vec::new();
+    encode_end(&mut end, entries, occurrences);
+    out.finish(&end)?;
     Ok((entries, occurrences))
 }

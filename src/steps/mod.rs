@@ -65,3 +65,55 @@ pub(crate) async fn sniff(
     }
     Ok(compression)
 }
+
+/// A word-run file written from a blocking thread (a map's partition, a
+/// reducer's words): entries are buffered and written a megabyte at a time
+/// through a [`store::StreamWriter`], so nothing is visible until
+/// [`RunWriter::finish`], and nothing at all after [`RunWriter::abort`].
+pub(crate) struct RunWriter<'h> {
+    handle: &'h tokio::runtime::Handle,
+    writer: store::StreamWriter,
+    buf: Vec<u8>,
+}
+
+impl<'h> RunWriter<'h> {
+    /// Bytes buffered before a write.
+    const FLUSH: usize = 1 << 20;
+
+    /// Starts writing `loc` with `head` (a header line, or nothing).
+    pub(crate) fn new(
+        handle: &'h tokio::runtime::Handle,
+        loc: &Location,
+        head: Vec<u8>,
+    ) -> Result<Self> {
+        let mut buf = head;
+        buf.reserve(Self::FLUSH);
+        Ok(RunWriter {
+            handle,
+            writer: store::StreamWriter::new(loc)?,
+            buf,
+        })
+    }
+
+    /// Appends `word<TAB>count`.
+    pub(crate) fn entry(&mut self, word: &[u8], n: u64) -> Result<()> {
+        crate::wire::word_run::encode_entry(&mut self.buf, word, n);
+        if self.buf.len() >= Self::FLUSH {
+            self.handle.block_on(self.writer.write(&self.buf))?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Appends `tail` (an end line, or nothing) and makes the file visible, whole.
+    pub(crate) fn finish(mut self, tail: &[u8]) -> Result<()> {
+        self.buf.extend_from_slice(tail);
+        self.handle.block_on(self.writer.write(&self.buf))?;
+        self.handle.block_on(self.writer.finish())
+    }
+
+    /// Abandons the file.
+    pub(crate) fn abort(mut self) {
+        self.handle.block_on(self.writer.abort());
+    }
+}

@@ -13,18 +13,16 @@ use crate::error::{Error, Result};
 use crate::shuffle::merge::{merge_runs, Chunks, RunReader, SortedRun};
 use crate::shuffle::top::TopWords;
 use crate::steps::read_manifest;
-use crate::store::{self, Location, Stores, StreamWriter};
+use crate::steps::RunWriter;
+use crate::store::{self, Location, Stores};
 use crate::wire::word_run::{
-    encode_entry, is_reducer_id, reducer_output_file, reducer_words_file, shuffle_file, RunHeader,
+    is_reducer_id, reducer_output_file, reducer_words_file, shuffle_file, RunHeader,
     REDUCE_OUTPUT_VERSION,
 };
 use crate::wire::{KeywordCounts, Manifest, ReduceOutput};
 use crate::words::encode_word;
 use futures::StreamExt;
 use std::time::Instant;
-
-/// Bytes of `words/<r>.tsv` written at a time.
-const FLUSH: usize = 1 << 20;
 
 /// How to reduce.
 #[derive(Debug, Clone)]
@@ -128,29 +126,22 @@ pub async fn reduce_with_manifest(
             };
             runs.push(Box::new(RunReader::new(name, chunks, Some(header))));
         }
-        let mut writer = StreamWriter::new(&out)?;
-        let mut buf = Vec::with_capacity(FLUSH + 4096);
+        let mut writer = RunWriter::new(&handle, &out, Vec::new())?;
         let mut top = TopWords::new(Some(top_k));
         let mut occurrences = 0u64;
         let merged = merge_runs(runs, |word, n| {
-            encode_entry(&mut buf, word, n);
             top.offer(word, n);
             occurrences += n;
-            if buf.len() >= FLUSH {
-                handle.block_on(writer.write(&buf))?;
-                buf.clear();
-            }
-            Ok(())
+            writer.entry(word, n)
         });
         let distinct = match merged {
             Ok(d) => d,
             Err(e) => {
-                handle.block_on(writer.abort());
+                writer.abort();
                 return Err(e);
             }
         };
-        handle.block_on(writer.write(&buf))?;
-        handle.block_on(writer.finish())?;
+        writer.finish(&[])?;
         Ok((distinct, occurrences, top))
     })
     .await
