@@ -594,7 +594,7 @@ mod tests {
             (
                 WorkflowOptions {
                     reducers: Some(0),
-                    counting: Counting::Words,
+                    counting: Counting::words(),
                     ..vol()
                 },
                 "number of reducers",

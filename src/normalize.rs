@@ -248,6 +248,14 @@ thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
+impl FromStr for Normalizer {
+    type Err = String;
+    /// [`Normalizer::parse`].
+    fn from_str(list: &str) -> Result<Self, String> {
+        Normalizer::parse(list)
+    }
+}
+
 impl fmt::Display for Normalizer {
     /// The canonical spelling: the kinds that are on in application order,
     /// comma-separated (`uuid,ip,hex,digits` or a subset); "" when empty.

@@ -41,6 +41,7 @@
 //! assert!(top.contains(&(r"caf\XE9".into(), 1)));
 //! ```
 
+use crate::normalize::Normalizer;
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -273,30 +274,26 @@ impl WordCounts {
 
     /// Counts the words of `text`, lowering ASCII letters on the fly.
     pub fn count_text(&mut self, text: &[u8]) {
-        let mut lowered = Vec::new();
-        let mut i = 0;
-        let n = text.len();
-        while i < n {
-            while i < n && CLASS[text[i] as usize] == SPACE {
-                i += 1;
-            }
-            let start = i;
-            let mut upper = false;
-            while i < n && CLASS[text[i] as usize] != SPACE {
-                upper |= text[i].is_ascii_uppercase();
-                i += 1;
-            }
-            if start == i {
-                break;
-            }
-            let word = &text[start..i];
-            if upper {
-                lowered.clear();
-                lowered.extend(word.iter().map(u8::to_ascii_lowercase));
-                self.add(&lowered, 1);
-            } else {
-                self.add(word, 1);
-            }
+        for_each_word(text, |word| self.add(word, 1));
+    }
+
+    /// Counts the words of `text` as [`Self::count_text`] does, each
+    /// normalized by `normalize` first ([`crate::normalize`]).
+    pub fn count_text_normalized(&mut self, text: &[u8], normalize: &Normalizer) {
+        if normalize.is_empty() {
+            return self.count_text(text);
+        }
+        let mut out = Vec::new();
+        for_each_word(text, |word| self.add_normalized(word, normalize, &mut out));
+    }
+
+    /// Adds one occurrence of `word` (a word, lowercased) normalized by
+    /// `normalize`; `out` is scratch space.
+    fn add_normalized(&mut self, word: &[u8], normalize: &Normalizer, out: &mut Vec<u8>) {
+        if normalize.apply(word, out) {
+            self.add(out, 1);
+        } else {
+            self.add(word, 1);
         }
     }
 
@@ -361,6 +358,35 @@ impl WordCounts {
     }
 }
 
+/// Calls `f` with every word of `text`, ASCII letters lowered.
+fn for_each_word(text: &[u8], mut f: impl FnMut(&[u8])) {
+    let mut lowered = Vec::new();
+    let mut i = 0;
+    let n = text.len();
+    while i < n {
+        while i < n && CLASS[text[i] as usize] == SPACE {
+            i += 1;
+        }
+        let start = i;
+        let mut upper = false;
+        while i < n && CLASS[text[i] as usize] != SPACE {
+            upper |= text[i].is_ascii_uppercase();
+            i += 1;
+        }
+        if start == i {
+            break;
+        }
+        let word = &text[start..i];
+        if upper {
+            lowered.clear();
+            lowered.extend(word.iter().map(u8::to_ascii_lowercase));
+            f(&lowered);
+        } else {
+            f(word);
+        }
+    }
+}
+
 /// The words of one line too long to hold, fed in pieces: a word cut
 /// between two pieces is carried over whole (so a huge word is held whole).
 #[derive(Debug, Default, Clone)]
@@ -368,9 +394,18 @@ pub struct WordStream {
     /// The line's last word so far, if the last piece ended inside one (lowercased).
     carry: Vec<u8>,
     counts: WordCounts,
+    normalize: Normalizer,
 }
 
 impl WordStream {
+    /// A line whose words are normalized by `normalize`.
+    pub fn normalized(normalize: Normalizer) -> Self {
+        WordStream {
+            normalize,
+            ..WordStream::default()
+        }
+    }
+
     /// Takes the line's next bytes.
     pub fn feed(&mut self, data: &[u8]) {
         // Where the first whitespace is, the carried word (if any) ends.
@@ -382,7 +417,8 @@ impl WordStream {
             .extend(data[..first].iter().map(u8::to_ascii_lowercase));
         self.flush();
         let last = data.iter().rposition(|&b| is_space(b)).expect("found one");
-        self.counts.count_text(&data[first..=last]);
+        self.counts
+            .count_text_normalized(&data[first..=last], &self.normalize);
         self.carry
             .extend(data[last + 1..].iter().map(u8::to_ascii_lowercase));
     }
@@ -395,7 +431,9 @@ impl WordStream {
 
     fn flush(&mut self) {
         if !self.carry.is_empty() {
-            self.counts.add(&self.carry, 1);
+            let mut out = Vec::new();
+            self.counts
+                .add_normalized(&self.carry, &self.normalize, &mut out);
             self.carry.clear();
         }
     }

@@ -79,7 +79,7 @@ fn cases() -> Vec<(&'static str, Vec<&'static str>, WorkflowOptions)> {
             "workflow-volume-words.yaml",
             vec!["--volume-claim", CLAIM, "--mode", "words"],
             WorkflowOptions {
-                counting: Counting::Words,
+                counting: Counting::words(),
                 ..vol
             },
         ),
@@ -125,16 +125,19 @@ fn cases() -> Vec<(&'static str, Vec<&'static str>, WorkflowOptions)> {
                 ..s3.clone()
             },
         ),
-        // Words: a fixed number of reducers, the top 100 words.
+        // Words: a fixed number of reducers, the top 100 words, numbers and addresses normalized.
         (
             "workflow-s3-words.yaml",
             [
                 s3_args,
                 vec!["--mode", "words", "--reducers", "8", "--top", "100"],
+                vec!["--normalize", "ip,digits"],
             ]
             .concat(),
             WorkflowOptions {
-                counting: Counting::Words,
+                counting: Counting::words()
+                    .with_normalize("digits,ip".parse().unwrap())
+                    .unwrap(),
                 reducers: Some(8),
                 top: Some(100),
                 ..s3
@@ -166,6 +169,7 @@ fn logcount_workflow(args: &[&str]) -> std::process::Output {
         "LOGCOUNT_MAP_CPU",
         "LOGCOUNT_MAP_MEMORY",
         "LOGCOUNT_MODE",
+        "LOGCOUNT_NORMALIZE",
         "LOGCOUNT_TOP",
         "REDUCERS",
     ] {

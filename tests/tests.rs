@@ -40,6 +40,7 @@ mod s3_faults;
 mod timeline;
 mod timeline_formats;
 mod words;
+mod words_normalize;
 mod words_refusals;
 mod words_shuffle;
 mod words_steps;

@@ -62,6 +62,11 @@ impl Oracle {
 
 /// Runs the Python oracle on `data`; `None` (with a SKIPPED line) without python3.
 pub(crate) fn oracle(data: &[u8]) -> Option<Oracle> {
+    oracle_normalized(data, "")
+}
+
+/// The oracle of a job that normalizes its words by `kinds` (`--normalize`).
+pub(crate) fn oracle_normalized(data: &[u8], kinds: &str) -> Option<Oracle> {
     let dir = tempfile::tempdir().unwrap();
     let file = |name: &str| dir.path().join(name);
     std::fs::write(file("in"), data).unwrap();
@@ -72,6 +77,7 @@ pub(crate) fn oracle(data: &[u8]) -> Option<Oracle> {
         .arg(file("ranked.json"))
         .arg(file("lines"))
         .arg(file("by_word"))
+        .arg(kinds)
         .status();
     match status {
         Ok(s) if s.success() => {}
@@ -157,6 +163,8 @@ pub(crate) struct Job {
     pub memory: Option<u64>,
     /// K, result.json's most frequent words.
     pub top: usize,
+    /// `--normalize`: the kinds ("" for none).
+    pub normalize: &'static str,
 }
 
 impl Job {
@@ -167,6 +175,14 @@ impl Job {
             block,
             memory: None,
             top,
+            normalize: "",
+        }
+    }
+
+    pub fn normalized(self, kinds: &'static str) -> Job {
+        Job {
+            normalize: kinds,
+            ..self
         }
     }
 
@@ -181,7 +197,9 @@ impl Job {
         RunOptions {
             split: SplitOptions {
                 parts: self.parts,
-                counting: logcount::spec::Counting::Words,
+                counting: logcount::spec::Counting::words()
+                    .with_normalize(self.normalize.parse().unwrap())
+                    .unwrap(),
                 reducers: Some(self.reducers),
                 materialize: false,
                 ..Default::default()
@@ -367,7 +385,12 @@ pub(crate) async fn run_job(b: &Backend, input: &str, work: &str, job: &Job) -> 
 /// against the oracle; what each job looked like, in order (`None`
 /// without python3).
 pub(crate) async fn check(b: &Backend, name: &str, data: &[u8], jobs: &[Job]) -> Option<Vec<Seen>> {
-    let o = oracle(data)?;
+    let kinds = jobs.first().map_or("", |j| j.normalize);
+    assert!(
+        jobs.iter().all(|j| j.normalize == kinds),
+        "one oracle per check"
+    );
+    let o = oracle_normalized(data, kinds)?;
     let input = b.put(&format!("{name}.log"), data).await;
     let mut seen = Vec::new();
     for (i, job) in jobs.iter().enumerate() {

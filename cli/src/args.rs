@@ -12,6 +12,7 @@ use logcount::engine::{MatchOptions, StrategyKind};
 use logcount::error::{Error, Result};
 use logcount::keywords::Keywords;
 use logcount::named::Named;
+use logcount::normalize::Normalizer;
 use logcount::run::{Retry, RunOptions, RunPlan};
 use logcount::spec::dataset::{Filters, GroupBy, Sizing, DEFAULT_MAX_PARTS};
 use logcount::spec::env;
@@ -87,6 +88,11 @@ pub struct CountingArgs {
     /// What to count: the keywords, or every word (word frequencies, no keywords).
     #[arg(long, env = env::MODE, value_parser = named::<Mode>(), default_value_t = Mode::Keywords)]
     pub mode: Mode,
+    /// --mode words: replace variable runs inside each word with placeholders before counting,
+    /// so counts show message shapes: a comma-separated list of digits (`<n>`), hex (`<hex>`),
+    /// uuid (`<uuid>`), ip (`<ip>`), or none (see docs/counting.md) [default: none]
+    #[arg(long, env = env::NORMALIZE, value_name = "KINDS")]
+    pub normalize: Option<String>,
     /// Also count per time bucket of each line's timestamp, written to
     /// <work>/timeline.json by merge (see docs/timestamps.md): second, minute, hour, day, or
     /// Ns / Nm (N dividing 60: 5m, 15m, 30s) or Nh (N dividing 24: 6h).
@@ -134,7 +140,12 @@ impl CountingArgs {
         };
         // Checked here too, so that a generated workflow never carries a bad one.
         logcount::timeline::rule::TimeSettings::parse(&time)?;
-        Counting::new(self.mode, keywords, matching, by)?.with_time(time)
+        let normalize = blank_or(self.normalize.as_deref(), "--normalize", |v| {
+            v.parse::<Normalizer>()
+        })?;
+        Counting::new(self.mode, keywords, matching, by)?
+            .with_time(time)?
+            .with_normalize(normalize.unwrap_or_default())
     }
 }
 

@@ -3,6 +3,7 @@
 //! [`super::Counter`], [`super::Tally`] and the stitcher only call into it.
 
 use crate::engine::{count_newlines, Engine, PieceCounter};
+use crate::normalize::Normalizer;
 use crate::timeline::{self, TimeParser, TimeUnit, Timeline};
 use crate::words::{WordCounts, WordSpill, WordStream};
 use std::sync::Arc;
@@ -26,6 +27,16 @@ impl PartialEq for SpillHook {
 
 impl Eq for SpillHook {}
 
+/// How a words job's tallies gather words.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct WordOptions {
+    /// Where a tally that grows past the spill's budget as tallies are added
+    /// to it hands its words (none: it grows).
+    pub spill: Option<SpillHook>,
+    /// How each word is normalized before it is counted (`--normalize`).
+    pub normalize: Normalizer,
+}
+
 /// The counting mode's part of a tally: one variant per mode.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Detail {
@@ -33,9 +44,8 @@ pub enum Detail {
     #[default]
     None,
     /// `--mode words`: every word's count ([`crate::words`]); the tally's
-    /// keyword counts stay 0. With a spill, a tally that grows past its
-    /// budget as tallies are added to it hands its words to the spill.
-    Words(WordCounts, Option<SpillHook>),
+    /// keyword counts stay 0.
+    Words(WordCounts, WordOptions),
     /// `--by`: keyword totals plus lines and counts per time bucket of each
     /// line's leading timestamp ([`crate::timeline`]).
     Timeline {
@@ -83,12 +93,32 @@ impl Detail {
 
     /// The detail of a words job.
     pub fn words() -> Self {
-        Detail::Words(WordCounts::default(), None)
+        Detail::Words(WordCounts::default(), WordOptions::default())
     }
 
-    /// The detail of a words job whose tallies spill to `spill`.
-    pub fn words_spilling(spill: Arc<dyn WordSpill>) -> Self {
-        Detail::Words(WordCounts::default(), Some(SpillHook(spill)))
+    /// The detail of a words job whose words are normalized by `normalize`.
+    pub fn words_normalized(normalize: Normalizer) -> Self {
+        Detail::Words(
+            WordCounts::default(),
+            WordOptions {
+                spill: None,
+                normalize,
+            },
+        )
+    }
+
+    /// The same words detail, its tallies spilling to `spill`.
+    pub fn spilling_to(self, spill: Arc<dyn WordSpill>) -> Self {
+        match self {
+            Detail::Words(words, options) => Detail::Words(
+                words,
+                WordOptions {
+                    spill: Some(SpillHook(spill)),
+                    ..options
+                },
+            ),
+            other => other,
+        }
     }
 
     /// The word counts (words mode).
@@ -129,7 +159,7 @@ impl Detail {
     pub(super) fn empty(&self, keywords: usize) -> Detail {
         match self {
             Detail::None => Detail::None,
-            Detail::Words(_, spill) => Detail::Words(WordCounts::default(), spill.clone()),
+            Detail::Words(_, options) => Detail::Words(WordCounts::default(), options.clone()),
             Detail::Timeline { parser, .. } => Detail::Timeline {
                 parser: parser.clone(),
                 timeline: Timeline::new(keywords),
@@ -143,8 +173,8 @@ impl Detail {
     pub(super) fn add_lines(&mut self, engine: &Engine, text: &[u8], counts: &mut [u64]) -> u64 {
         match self {
             Detail::None => engine.count_lines(text, counts) + unterminated(text),
-            Detail::Words(words, _) => {
-                words.count_text(text);
+            Detail::Words(words, options) => {
+                words.count_text_normalized(text, &options.normalize);
                 count_newlines(text) + unterminated(text)
             }
             Detail::Timeline { parser, timeline } => {
@@ -159,7 +189,9 @@ impl Detail {
     pub(super) fn long_line(&self, engine: &Engine) -> LineStream {
         match self {
             Detail::None | Detail::Timeline { .. } => LineStream::Keywords(engine.piece_counter()),
-            Detail::Words(..) => LineStream::Words(WordStream::default()),
+            Detail::Words(_, options) => {
+                LineStream::Words(WordStream::normalized(options.normalize))
+            }
         }
     }
 
@@ -181,9 +213,9 @@ impl Detail {
     /// [`Self::add`], taking `other` over: a words tally's words move.
     pub(super) fn absorb(&mut self, other: Detail) {
         match (self, other) {
-            (Detail::Words(a, spill), Detail::Words(b, _)) => {
+            (Detail::Words(a, options), Detail::Words(b, _)) => {
                 a.merge_owned(b);
-                if let Some(spill) = spill {
+                if let Some(spill) = &options.spill {
                     if a.approx_bytes() > spill.0.budget() {
                         spill.0.spill(std::mem::take(a));
                     }
@@ -198,7 +230,7 @@ impl Detail {
         debug_assert!(self.same_mode(other), "adding a tally of another mode");
         match (self, other) {
             (Detail::None, Detail::None) => {}
-            (Detail::Words(a, spill), Detail::Words(b, _)) => match spill {
+            (Detail::Words(a, options), Detail::Words(b, _)) => match &options.spill {
                 Some(spill) => a.merge_spilling(b, spill.0.as_ref()),
                 None => a.merge(b),
             },

@@ -28,7 +28,7 @@ mod detail;
 mod stitch;
 mod tally;
 
-pub use detail::{Detail, SpillHook};
+pub use detail::{Detail, SpillHook, WordOptions};
 pub use stitch::{count_in_blocks, count_in_blocks_with, count_unit, LineStitcher};
 pub use tally::Tally;
 

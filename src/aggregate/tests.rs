@@ -53,7 +53,7 @@ fn a_counter_starts_its_tallies_empty_in_its_mode() {
     let engine = Engine::new(&Keywords::parse_list("ERROR").unwrap());
     let mut words = crate::words::WordCounts::default();
     words.count_text(b"left over");
-    let counter = Counter::new(engine, Detail::Words(words, None));
+    let counter = Counter::new(engine, Detail::Words(words, Default::default()));
     let t = counter.tally();
     assert_eq!(t, Tally::new(1, Detail::words()));
     assert!(counter.mode().same_mode(&t.detail));
@@ -87,7 +87,7 @@ impl crate::words::WordSpill for KeepSpills {
 fn a_words_tally_spills_past_its_budget_and_loses_nothing() {
     let spills = std::sync::Arc::new(KeepSpills::default());
     let engine = Engine::new(&Keywords::default_set());
-    let counter = Counter::new(engine, Detail::words_spilling(spills.clone()));
+    let counter = Counter::new(engine, Detail::words().spilling_to(spills.clone()));
     let text = b"a b c d e f g a b c\nh i j k a\n";
     let mut total = counter.tally();
     for line in text.split_inclusive(|&b| b == b'\n') {

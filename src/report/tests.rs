@@ -355,7 +355,7 @@ fn by_run_without_timeline_says_so() {
 fn words_mode_shows_the_top_words() {
     let words: Vec<(String, u64)> = (0..50u64).map(|i| (format!("w{i}<&>"), 1000 - i)).collect();
     let mut r = run(&SEED);
-    r.manifest.counting = Counting::Words;
+    r.manifest.counting = Counting::words();
     r.result = KeywordCounts::new(words.clone());
     r.top = 10;
     let html = render(&r);

@@ -49,6 +49,8 @@ pub const TIME_FIELD: &str = "LOGCOUNT_TIME_FIELD";
 pub const YEAR: &str = "LOGCOUNT_YEAR";
 /// `--by`: the zone of timestamps without one.
 pub const TIMEZONE: &str = "LOGCOUNT_TIMEZONE";
+/// Words mode: the runs replaced by placeholders (`digits,hex,uuid,ip`).
+pub const NORMALIZE: &str = "LOGCOUNT_NORMALIZE";
 /// Bytes per ranged read of the count step.
 pub const BLOCK_SIZE: &str = "LOGCOUNT_BLOCK_SIZE";
 /// Ranged reads in flight per part.
@@ -359,12 +361,18 @@ pub fn step_env(step: Step, credentials: Option<Credentials>) -> Vec<EnvVar> {
 /// let matching = MatchOptions { ignore_case: true, whole_word: false };
 /// let c = Counting::for_keywords(Keywords::default_set(), matching, Some(TimeUnit::Hour));
 /// assert_eq!(env::counting_env(&c), [(env::IGNORE_CASE, "true".to_string()), (env::BY, "hour".into())]);
-/// assert_eq!(env::counting_env(&Counting::Words), [(env::MODE, "words".to_string())]);
+/// assert_eq!(env::counting_env(&Counting::words()), [(env::MODE, "words".to_string())]);
+/// let ip = Counting::words().with_normalize("ip".parse().unwrap()).unwrap();
+/// assert_eq!(env::counting_env(&ip), [(env::MODE, "words".to_string()), (env::NORMALIZE, "ip".into())]);
 /// ```
 pub fn counting_env(counting: &super::Counting) -> Vec<(&'static str, String)> {
     let mut env = Vec::new();
     if counting.mode() != crate::spec::Mode::Keywords {
         env.push((MODE, counting.mode().to_string()));
+    }
+    let normalize = counting.normalize();
+    if !normalize.is_empty() {
+        env.push((NORMALIZE, normalize.to_string()));
     }
     let matching = counting.matching();
     for (name, on) in [

@@ -16,7 +16,7 @@
 //! let plain = Counting::new(Mode::Keywords, None, MatchOptions::default(), None).unwrap();
 //! assert_eq!(plain.keywords(), Some(&Keywords::default_set()));
 //! let words = Counting::new(Mode::Words, None, MatchOptions::default(), None).unwrap();
-//! assert_eq!(words, Counting::Words);
+//! assert_eq!(words, Counting::words());
 //! let k = Keywords::parse_list("ERROR").unwrap();
 //! assert!(Counting::new(Mode::Words, Some(k), MatchOptions::default(), None).is_err());
 //! ```
@@ -28,6 +28,7 @@ mod time;
 use crate::engine::MatchOptions;
 use crate::error::{Error, Result};
 use crate::keywords::Keywords;
+use crate::normalize::Normalizer;
 use serde::{Deserialize, Serialize};
 
 /// What a job counts: the keywords (the reference's job) or every word.
@@ -70,7 +71,11 @@ pub enum Counting {
         time: TimeOptions,
     },
     /// Occurrences of every whitespace-separated word, ASCII-lowercased.
-    Words,
+    Words {
+        /// The variable runs replaced by placeholders in each word before
+        /// it is counted (`--normalize`; none by default).
+        normalize: Normalizer,
+    },
 }
 
 impl Default for Counting {
@@ -88,6 +93,35 @@ impl Counting {
             matching,
             by,
             time: TimeOptions::default(),
+        }
+    }
+
+    /// A words job, words counted as they are.
+    pub fn words() -> Self {
+        Counting::Words {
+            normalize: Normalizer::default(),
+        }
+    }
+
+    /// The same job with its words normalized by `normalize`
+    /// ([`crate::normalize`]). Refuses (exit code 2) a non-empty one for a
+    /// keyword job.
+    pub fn with_normalize(self, normalize: Normalizer) -> Result<Self> {
+        match self {
+            _ if normalize.is_empty() => Ok(self),
+            Counting::Words { .. } => Ok(Counting::Words { normalize }),
+            Counting::Keywords { .. } => Err(Error::invalid(
+                "--normalize",
+                "it rewrites the words of --mode words, so it needs --mode words",
+            )),
+        }
+    }
+
+    /// How a words job normalizes its words (empty for a keyword job).
+    pub fn normalize(&self) -> Normalizer {
+        match self {
+            Counting::Words { normalize } => *normalize,
+            Counting::Keywords { .. } => Normalizer::default(),
         }
     }
 
@@ -121,7 +155,7 @@ impl Counting {
     pub fn time(&self) -> TimeOptions {
         match self {
             Counting::Keywords { time, .. } => time.clone(),
-            Counting::Words => TimeOptions::default(),
+            Counting::Words { .. } => TimeOptions::default(),
         }
     }
 
@@ -163,7 +197,7 @@ impl Counting {
                          and splits on whitespace, so they cannot go with it",
                     ));
                 }
-                Ok(Counting::Words)
+                Ok(Counting::words())
             }
         }
     }
@@ -172,7 +206,7 @@ impl Counting {
     pub fn mode(&self) -> Mode {
         match self {
             Counting::Keywords { .. } => Mode::Keywords,
-            Counting::Words => Mode::Words,
+            Counting::Words { .. } => Mode::Words,
         }
     }
 
@@ -180,7 +214,7 @@ impl Counting {
     pub fn keywords(&self) -> Option<&Keywords> {
         match self {
             Counting::Keywords { keywords, .. } => Some(keywords),
-            Counting::Words => None,
+            Counting::Words { .. } => None,
         }
     }
 
@@ -188,7 +222,7 @@ impl Counting {
     pub fn matching(&self) -> MatchOptions {
         match self {
             Counting::Keywords { matching, .. } => *matching,
-            Counting::Words => MatchOptions::default(),
+            Counting::Words { .. } => MatchOptions::default(),
         }
     }
 
@@ -196,7 +230,7 @@ impl Counting {
     pub fn by(&self) -> Option<TimeUnit> {
         match self {
             Counting::Keywords { by, .. } => *by,
-            Counting::Words => None,
+            Counting::Words { .. } => None,
         }
     }
 }
@@ -224,6 +258,8 @@ struct CountingFields {
     year: Option<i32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     timezone: Option<String>,
+    #[serde(default, skip_serializing_if = "Normalizer::is_empty")]
+    normalize: Normalizer,
 }
 
 impl TryFrom<CountingFields> for Counting {
@@ -246,10 +282,14 @@ impl TryFrom<CountingFields> for Counting {
                 f.by,
             )
             .with_time(time)
+            .and_then(|c| c.with_normalize(f.normalize))
             .map_err(|e| e.to_string()),
             // Keywords recorded by a words job are ignored, as they always were.
             Mode::Words => Counting::new(Mode::Words, None, matching, f.by)
-                .map_err(|e| format!("a words job with {e}")),
+                .and_then(|c| c.with_time(time))
+                .map_err(|e| format!("a words job with {e}"))?
+                .with_normalize(f.normalize)
+                .map_err(|e| e.to_string()),
         }
     }
 }
@@ -259,6 +299,7 @@ impl From<Counting> for CountingFields {
         let matching = c.matching();
         let time = c.time();
         CountingFields {
+            normalize: c.normalize(),
             time_format: time.format,
             time_field: time.field,
             year: time.year,
@@ -269,7 +310,7 @@ impl From<Counting> for CountingFields {
             whole_word: matching.whole_word,
             keywords: match c {
                 Counting::Keywords { keywords, .. } => Some(keywords),
-                Counting::Words => None,
+                Counting::Words { .. } => None,
             },
         }
     }
@@ -316,6 +357,25 @@ mod tests {
     }
 
     #[test]
+    fn normalize_goes_with_words_only() {
+        let digits = Normalizer::parse("digits").unwrap();
+        let words = Counting::words().with_normalize(digits).unwrap();
+        assert_eq!(words.normalize(), digits);
+        assert_eq!(words.mode(), Mode::Words);
+        // None at all is no option, in either mode.
+        assert_eq!(
+            Counting::default()
+                .with_normalize(Normalizer::default())
+                .unwrap(),
+            Counting::default()
+        );
+        let e = Counting::default().with_normalize(digits).unwrap_err();
+        assert!(e.to_string().contains("--normalize"), "{e}");
+        assert!(e.to_string().contains("--mode words"), "{e}");
+        assert!(!e.is_transient());
+    }
+
+    #[test]
     fn manifest_form_round_trips_and_omits_what_is_off() {
         let plain = Counting::default();
         assert_eq!(
@@ -323,8 +383,15 @@ mod tests {
             r#"{"keywords":["INFO","WARN","ERROR","DEBUG"]}"#
         );
         assert_eq!(
-            serde_json::to_string(&Counting::Words).unwrap(),
+            serde_json::to_string(&Counting::words()).unwrap(),
             r#"{"mode":"words"}"#
+        );
+        let normalized = Counting::words()
+            .with_normalize(Normalizer::parse("ip,digits").unwrap())
+            .unwrap();
+        assert_eq!(
+            serde_json::to_string(&normalized).unwrap(),
+            r#"{"mode":"words","normalize":["ip","digits"]}"#
         );
         let all = Counting::for_keywords(
             Keywords::parse_list("a,b").unwrap(),
@@ -339,18 +406,21 @@ mod tests {
             text,
             r#"{"keywords":["a","b"],"ignore_case":true,"whole_word":true,"by":"minute"}"#
         );
-        for c in [plain, Counting::Words, all] {
+        for c in [plain, Counting::words(), normalized, all] {
             let back: Counting = serde_json::from_str(&serde_json::to_string(&c).unwrap()).unwrap();
             assert_eq!(back, c);
         }
         // A words job recorded with keywords (as older builds wrote it) reads back.
         let old: Counting =
             serde_json::from_str(r#"{"keywords":["INFO"],"mode":"words"}"#).unwrap();
-        assert_eq!(old, Counting::Words);
+        assert_eq!(old, Counting::words());
         for bad in [
             r#"{}"#,
             r#"{"mode":"words","by":"hour"}"#,
             r#"{"keywords":["a"],"mode":"lines"}"#,
+            r#"{"keywords":["a"],"normalize":["ip"]}"#,
+            r#"{"mode":"words","normalize":["words"]}"#,
+            r#"{"mode":"words","time_format":"iso"}"#,
         ] {
             assert!(serde_json::from_str::<Counting>(bad).is_err(), "{bad}");
         }

@@ -274,7 +274,10 @@ pub(super) fn counter_for(counting: &Counting, strategy: StrategyKind) -> Result
         } => Counter::new(engine(keywords)?, Detail::by_time(*unit)),
         // (Each object's own rule replaces the ISO one: [`object_counters`].)
         // Words are counted by the tokenizer; the engine only sizes the tally.
-        Counting::Words => Counter::new(engine(&Keywords::default_set())?, Detail::words()),
+        Counting::Words { normalize } => Counter::new(
+            engine(&Keywords::default_set())?,
+            Detail::words_normalized(*normalize),
+        ),
     })
 }
 

@@ -22,7 +22,7 @@ pub(super) fn spilling_counter(
     let budget = (opts.memory / WORD_TABLE_SHARE).min(WORD_TABLE_MAX);
     let shuffle = Arc::new(MapShuffle::new(reducers, budget, None));
     (
-        counter.with_mode(Detail::words_spilling(shuffle.clone())),
+        counter.with_mode(counter.mode().clone().spilling_to(shuffle.clone())),
         shuffle,
     )
 }
