@@ -365,7 +365,7 @@ mod tests {
                 Some((b'\n', at + 1)),
                 Some((b'[', at + 2)),
             ] {
-                let mut t = vec![b'x'; 130];
+                let mut t = [b'x'; 130];
                 t[at] = b'[';
                 if let Some((c, i)) = other {
                     t[i.min(129)] = c;
