@@ -117,10 +117,12 @@ pub fn add_lines(
     let mut p = 0usize;
     // Whole windows of lines that all fit the template are taken at once
     // (at the line start or a `[` only); after a window that does not, the
-    // next few go line by line.
+    // next few go line by line, twice as many after each further window
+    // that does not (up to 64: a log with a line of another shape every
+    // few KiB would otherwise pay for a failed window each time).
     let windows = at_start || at_bracket;
     let mut starts = [0u16; WINDOW + 2];
-    let mut retry_at = 0usize;
+    let (mut retry_at, mut failed) = (0usize, 0u32);
     'lines: loop {
         lines += 1;
         let rest = &text[p..];
@@ -170,9 +172,11 @@ pub fn add_lines(
                         lines += n as u64;
                         run_lines += n as u64;
                         base += WINDOW - 64;
+                        failed = 0;
                         continue;
                     }
-                    retry_at = base + 4 * WINDOW;
+                    retry_at = base + (4 << failed) * WINDOW;
+                    failed = (failed + 1).min(4);
                 }
             }
             mask = chunk_mask(text, base);
