@@ -37,7 +37,11 @@
 //! ranges and the separators — and each next line that fits the template in
 //! one 32-byte compare belongs to the same bucket. A run of such lines is
 //! counted by one engine call; a line is parsed in full only when it does not
-//! fit (new bucket, other format, explicit offset, untimed).
+//! fit (new bucket, other format, explicit offset, untimed). When the
+//! timestamp is at the line start or its first `[`, the walk compares the
+//! lines of a 4 KiB window together (their starts gathered from newline
+//! bitmasks without a branch per line) and takes the window whole when every
+//! one fits; otherwise it goes through that window line by line.
 //!
 //! ```
 //! use logcount::timeline::{parse, TimeUnit};

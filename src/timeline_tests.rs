@@ -522,3 +522,69 @@ fn runs_match_parsing_every_line_in_every_format() {
         }
     }
 }
+
+/// Long runs of one shape, as the walk's windows take them, with one line
+/// changed at every line offset of the first windows: the walk must find it
+/// whichever line of a window it is.
+#[test]
+fn windows_find_every_changed_line() {
+    use super::format::Format;
+    use super::rule::Zone;
+    let kws: [&[u8]; 3] = [b"INFO", b"ERROR", b"0"];
+    let line = |style: &str, hour: u32, i: usize, tail: &str| -> String {
+        let (mi, s, ms) = (i / 60 % 60, i % 60, i * 7 % 1000);
+        let msg = ["INFO ok", "ERROR x ERROR", "DEBUG a longer message 0"][i % 3];
+        match style {
+            "iso" => format!("2023-02-28T{hour:02}:{mi:02}:{s:02}.{ms:03}Z{tail} {msg}"),
+            "syslog" => format!("Feb 28 {hour:02}:{mi:02}:{s:02}{tail} host app[4]: {msg}"),
+            _ => format!(
+                "10.0.{}.{} - - [28/Feb/2023:{hour:02}:{mi:02}:{s:02} +0000{tail}] \"GET\" {msg}",
+                i % 4,
+                i % 250
+            ),
+        }
+    };
+    for style in ["iso", "syslog", "clf"] {
+        let parser = TimeParser::new(Format::named(style), TimeUnit::Hour, Zone::Utc, 2023, 2);
+        let base: Vec<String> = (0..600).map(|i| line(style, 6, i, "")).collect();
+        let lines_in_two_windows = base
+            .iter()
+            .scan(0, |at, l| {
+                *at += l.len() + 1;
+                Some(*at)
+            })
+            .take_while(|&at| at < 2 * 4096 + 256)
+            .count();
+        for k in 0..=lines_in_two_windows {
+            for change in 0..6 {
+                let mut text = Vec::new();
+                for (i, l) in base.iter().enumerate() {
+                    let l = match (i == k, change) {
+                        (true, 0) => "no timestamp INFO".to_string(),
+                        (true, 1) => line(style, 7, i, ""),
+                        (true, 2) => line(style, 6, i, "x"),
+                        (true, 3) => String::new(),
+                        // From line k on, the next hour.
+                        (_, 4) if i >= k => line(style, 7, i, ""),
+                        _ => l.clone(),
+                    };
+                    text.extend_from_slice(l.as_bytes());
+                    // CRLF from line k on.
+                    let crlf = change == 5 && i >= k;
+                    text.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+                }
+                let want = naive(&parser, &text, &kws);
+                let mut t = Timeline::new(kws.len());
+                let mut totals = vec![0; kws.len()];
+                let lines = add_lines(&parser, &text, &mut t, &mut totals, |run, c| {
+                    count_kw(run, &kws, c)
+                });
+                assert_eq!(
+                    (&t, &totals, lines),
+                    (&want.0, &want.1, want.2),
+                    "{style} line {k} change {change}"
+                );
+            }
+        }
+    }
+}

@@ -306,6 +306,14 @@ impl TimeParser {
             .is_some_and(|f| *f.place() == Place::Start)
     }
 
+    /// Whether the timestamp is at the line's first `[`.
+    #[inline]
+    pub(super) fn at_bracket(&self) -> bool {
+        self.format
+            .as_ref()
+            .is_some_and(|f| *f.place() == Place::Bracket)
+    }
+
     /// Where the timestamp of `line` starts.
     #[inline]
     pub(super) fn locate(&self, line: &[u8]) -> Option<usize> {
