@@ -388,7 +388,11 @@ async fn input_drift(b: &Backend) {
     }
     let e = merge(&b.stores, &work, None).await.unwrap_err();
     assert!(matches!(e, Error::InputChanged { .. }), "{e:?}");
-    // Cut shorter than the part: refused, on a mapping too (no SIGBUS).
+    // A local file cut shorter than the part: refused, on a mapping too (no
+    // SIGBUS). (An S3 server answers such a range 416, a storage error.)
+    if b.name != "file" {
+        return;
+    }
     data.truncate(data.len() / 3);
     b.put("drift.log", &data).await;
     for &read in b.local_reads() {
