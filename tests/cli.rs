@@ -312,6 +312,7 @@ fn logs_go_to_stderr_and_help_names_every_env_var() {
                 "LOGCOUNT_BLOCK_SIZE",
                 "LOGCOUNT_FETCH_CONCURRENCY",
                 "LOGCOUNT_STRATEGY",
+                "LOGCOUNT_READ",
             ][..],
         ),
         ("logcount-merge", &["WORK_DIR", "NUM_PARTS"][..]),

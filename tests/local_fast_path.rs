@@ -1,4 +1,4 @@
-//! The local fast paths (count reads with `pread`, `split --materialize`
+//! The local fast paths (count maps the file or reads it with `pread`, `split --materialize`
 //! copies with the kernel) are taken for plain local files, and only for the
 //! local file system store that `Stores` built itself: a store that a caller
 //! registered for a `file://` URL (prefixed, or wrapped) is read and written
@@ -9,8 +9,9 @@ use crate::common;
 
 use common::expected;
 use logcount::keywords::Keywords;
+use logcount::named::Named;
 use logcount::run::{run_in_process, RunOptions};
-use logcount::steps::count::CountOptions;
+use logcount::steps::count::{CountOptions, LocalRead};
 use logcount::steps::split::SplitOptions;
 use logcount::store::{self, Stores};
 use object_store::limit::LimitStore;
@@ -21,8 +22,8 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-/// Three parts, materialized.
-fn run_options() -> RunOptions {
+/// Three parts, materialized, the local file read with `read`.
+fn run_options(read: LocalRead) -> RunOptions {
     RunOptions {
         reduce: Default::default(),
         split: SplitOptions {
@@ -31,7 +32,10 @@ fn run_options() -> RunOptions {
             materialize: true,
             ..Default::default()
         },
-        count: CountOptions::default(),
+        count: CountOptions {
+            read,
+            ..CountOptions::default()
+        },
         jobs: 3,
     }
 }
@@ -83,10 +87,16 @@ fn fast_path_events<'a>(events: &'a [String], kind: &str) -> Vec<&'a str> {
 /// Runs split (materializing) → count × 3 → merge of `input` in `work`, and
 /// checks the counts and the materialized parts against `data`, the bytes
 /// the store serves for `input`.
-async fn run_and_check(stores: &Stores, input: &str, work: &str, data: &[u8], name: &str) {
+async fn run_and_check(
+    stores: &Stores,
+    (input, work): (&str, &str),
+    read: LocalRead,
+    data: &[u8],
+    name: &str,
+) {
     let input = stores.open(input).unwrap();
     let work = stores.open(work).unwrap();
-    let out = run_in_process(stores, &input, &work, &run_options())
+    let out = run_in_process(stores, &input, &work, &run_options(read))
         .await
         .unwrap_or_else(|e| panic!("{name}: {e:#}"));
     let got: Vec<u64> = out.merged.result.values().collect();
@@ -162,7 +172,10 @@ fn caller_registered_local_stores_count_and_materialize_the_right_bytes() {
             store::write_once(&loc, bytes::Bytes::from(data.clone()))
                 .await
                 .unwrap();
-            run_and_check(&stores, &input, &format!("{base}work/"), &data, name).await;
+            for &read in LocalRead::ALL {
+                let work = format!("{base}work-{read}/");
+                run_and_check(&stores, (&input, &work), read, &data, name).await;
+            }
         });
         let served = real
             .path()
@@ -173,15 +186,17 @@ fn caller_registered_local_stores_count_and_materialize_the_right_bytes() {
             data,
             "{name}: the store's file"
         );
-        assert!(
-            !decoy.path().join("work").exists(),
-            "{name}: something was written next to the decoy"
-        );
+        for &read in LocalRead::ALL {
+            assert!(
+                !decoy.path().join(format!("work-{read}")).exists(),
+                "{name}: something was written next to the decoy"
+            );
+        }
         assert_eq!(
             std::fs::read(decoy.path().join("app.log")).unwrap(),
             decoy_data
         );
-        for kind in ["pread", "copy_file_range"] {
+        for kind in ["mmap", "pread", "copy_file_range"] {
             let taken = fast_path_events(&events, kind);
             assert!(taken.is_empty(), "{name}: {kind} taken: {taken:?}");
         }
@@ -189,8 +204,8 @@ fn caller_registered_local_stores_count_and_materialize_the_right_bytes() {
 }
 
 /// Plain local files, by path and by file:// URL, still take both fast
-/// paths: count reads the input with `pread`, materialize copies every part
-/// with the kernel (and the bytes are right).
+/// paths: count maps the input or reads it with `pread`, as asked,
+/// materialize copies every part with the kernel (and the bytes are right).
 #[test]
 fn plain_local_files_take_the_fast_paths() {
     let data = logcount::gen::generate(300_000, 12);
@@ -206,17 +221,31 @@ fn plain_local_files_take_the_fast_paths() {
         format!("{}app.log", dir_url(dir.path())),
         format!("{}w2/", dir_url(dir.path())),
     );
-    for (input, work) in [by_path, by_url] {
+    let runs = [by_path, by_url]
+        .into_iter()
+        .flat_map(|run| LocalRead::ALL.iter().map(move |&read| (run.clone(), read)));
+    for ((input, work), read) in runs {
+        let work = format!("{work}{read}/");
         assert_eq!(
             stores.open(&input).unwrap().local_path(),
             Some(file.clone())
         );
-        let ((), events) = with_events(run_and_check(&stores, &input, &work, &data, &input));
+        let ((), events) =
+            with_events(run_and_check(&stores, (&input, &work), read, &data, &input));
         let shown = format!("file={}", file.display());
-        let reads = fast_path_events(&events, "pread");
+        let reads = fast_path_events(&events, read.name());
         // One event per segment: the input is one object, so one per part.
-        assert_eq!(reads.len(), 3, "{input}: {events:#?}");
+        assert_eq!(reads.len(), 3, "{input}, {read}: {events:#?}");
         assert!(reads.iter().all(|e| e.contains(&shown)), "{reads:#?}");
+        let other = fast_path_events(
+            &events,
+            if read == LocalRead::Mmap {
+                "pread"
+            } else {
+                "mmap"
+            },
+        );
+        assert!(other.is_empty(), "{input}, {read}: {other:#?}");
         let work_dir = stores.open(&work).unwrap().local_path().unwrap();
         let copies = fast_path_events(&events, "copy_file_range");
         for id in 0..3 {

@@ -33,6 +33,7 @@ const CLEAR: &[&str] = &[
     "LOGCOUNT_STRATEGY",
     "LOGCOUNT_BLOCK_SIZE",
     "LOGCOUNT_FETCH_CONCURRENCY",
+    "LOGCOUNT_READ",
 ];
 
 /// `logcount run` with an executor; extra args and env.

@@ -19,7 +19,9 @@ use logcount::spec::env;
 use logcount::spec::Counting;
 use logcount::spec::Mode;
 use logcount::spec::TimeOptions;
-use logcount::steps::count::{CountOptions, DEFAULT_BLOCK_SIZE, DEFAULT_FETCH_CONCURRENCY};
+use logcount::steps::count::{
+    CountOptions, LocalRead, DEFAULT_BLOCK_SIZE, DEFAULT_FETCH_CONCURRENCY,
+};
 use logcount::steps::split::SplitOptions;
 use logcount::store::{self, Stores};
 use logcount::timeline::TimeUnit;
@@ -371,6 +373,10 @@ pub struct CountTuning {
     /// blocks read ahead of the counting threads [default: the cgroup's memory limit, else 1G].
     #[arg(long, env = env::MEMORY, value_parser = budget::parse_memory)]
     pub memory: Option<u64>,
+    /// How a plain local file is read: mmap counts the page cache in place; pread copies
+    /// it (a file cut shorter while mapped could end the count with SIGBUS).
+    #[arg(long, env = env::READ, value_parser = named::<LocalRead>(), default_value_t = LocalRead::Mmap)]
+    pub read: LocalRead,
 }
 
 impl CountTuning {
@@ -383,6 +389,7 @@ impl CountTuning {
             fetch_concurrency: self.fetch_concurrency.max(1),
             strategy: self.strategy,
             memory: memory.bytes,
+            read: self.read,
         }
     }
 }

@@ -258,6 +258,7 @@ fn tuning_env(count: &CountOptions) -> Vec<(&'static str, String)> {
         (env::FETCH_CONCURRENCY, count.fetch_concurrency.to_string()),
         (env::STRATEGY, count.strategy.name().to_string()),
         (env::MEMORY, count.memory.to_string()),
+        (env::READ, count.read.name().to_string()),
     ]
 }
 
@@ -426,7 +427,8 @@ mod tests {
                 "LOGCOUNT_BLOCK_SIZE=4194304",
                 "LOGCOUNT_FETCH_CONCURRENCY=4",
                 "LOGCOUNT_STRATEGY=aho-overlapping",
-                "LOGCOUNT_MEMORY=1073741824"
+                "LOGCOUNT_MEMORY=1073741824",
+                "LOGCOUNT_READ=mmap"
             ]
         );
         let copy = run.result_copy().display().to_string();

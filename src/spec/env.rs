@@ -53,6 +53,8 @@ pub const TIMEZONE: &str = "LOGCOUNT_TIMEZONE";
 pub const NORMALIZE: &str = "LOGCOUNT_NORMALIZE";
 /// Bytes per ranged read of the count step.
 pub const BLOCK_SIZE: &str = "LOGCOUNT_BLOCK_SIZE";
+/// How the count step reads a plain local file: `mmap` or `pread`.
+pub const READ: &str = "LOGCOUNT_READ";
 /// Ranged reads in flight per part.
 pub const FETCH_CONCURRENCY: &str = "LOGCOUNT_FETCH_CONCURRENCY";
 /// The count strategy (`auto` picks the fastest exact one).

@@ -8,7 +8,8 @@
 //! by the memory budget ([`crate::budget::read_ahead`]): two per counting
 //! thread when the budget holds them, fewer (and smaller) when it does not,
 //! whatever the size of the part or the number of cores. Plain local files take a fast path for the
-//! reads only (`pread` into reused 1 MiB buffers, see `count_local.rs`); the
+//! reads only (counted in place from a mapping, or `pread` into reused 1 MiB
+//! buffers; see `count_local.rs`); the
 //! stitching and counting are the same for every backend.
 
 use crate::aggregate::{Counter, Detail, LineStitcher, Tally};
@@ -46,6 +47,21 @@ pub(super) const LINE_LIMIT: usize = 1 << 20;
 /// How many objects of a part are sniffed at once.
 const SNIFF_CONCURRENCY: usize = 16;
 
+/// How the count step reads a plain local file (`--read`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LocalRead {
+    /// Count the page cache in place, from a read-only mapping.
+    #[default]
+    Mmap,
+    /// Copy 1 MiB blocks into reused buffers with `pread`.
+    Pread,
+}
+
+crate::named::named!(LocalRead {
+    Mmap = "mmap": "count the file in place from a read-only mapping (no copy)";
+    Pread = "pread": "copy 1 MiB blocks into reused buffers (never SIGBUS if the file is cut shorter)";
+});
+
 /// How to count.
 #[derive(Debug, Clone)]
 pub struct CountOptions {
@@ -58,6 +74,8 @@ pub struct CountOptions {
     /// The step's memory budget in bytes, which bounds its read-ahead
     /// [default: [`DEFAULT_MEMORY`](crate::budget::DEFAULT_MEMORY)].
     pub memory: u64,
+    /// How a plain local file is read [default: [`LocalRead::Mmap`]].
+    pub read: LocalRead,
 }
 
 impl Default for CountOptions {
@@ -67,6 +85,7 @@ impl Default for CountOptions {
             fetch_concurrency: DEFAULT_FETCH_CONCURRENCY,
             strategy: StrategyKind::Auto,
             memory: crate::budget::DEFAULT_MEMORY,
+            read: LocalRead::default(),
         }
     }
 }
@@ -402,7 +421,12 @@ pub async fn count_part(
         let obj = &manifest.objects[seg.object];
         let loc = Arc::new(root.at(store::object_path(&obj.path)?));
         let e_tag: Option<Arc<str>> = obj.e_tag.as_deref().map(Arc::from);
-        let file = local::open(&loc);
+        // A compressed segment is read through its decoder: never mapped.
+        let read = match compressions[i] {
+            Some(_) => LocalRead::Pread,
+            None => opts.read,
+        };
+        let file = local::open(&loc, seg.start..seg.end, read);
         let block = if file.is_some() { local_block } else { block };
         segs.push((loc, e_tag, file));
         if compressions[i].is_some() {

@@ -1,21 +1,39 @@
-//! The local-file fast path of the count step: `pread` into a pool of reused
-//! buffers instead of a fresh allocation per ranged read.
+//! The local-file fast path of the count step: the part's bytes are counted
+//! in place from a read-only mapping of the file (the default,
+//! [`LocalRead::Mmap`]), or read with `pread` into a pool of reused buffers
+//! ([`LocalRead::Pread`]); either instead of a fresh allocation per ranged
+//! read.
 //!
-//! Each block is read and its line-aligned middle counted in one task on the
-//! rayon pool, while the block is hot in that core's cache; the partial lines
-//! at its two ends go to the generic stitcher, exactly as `LineStitcher::push`
-//! would have cut the block (the buffer goes back to the pool at once). Input
-//! drift is checked
+//! Each block is read (mapped pages populated, or copied in) and its
+//! line-aligned middle counted in one task on the rayon pool, while the block
+//! is hot in that core's cache; the partial lines at its two ends go to the
+//! generic stitcher, exactly as `LineStitcher::push` would have cut the block
+//! (a pread buffer goes back to the pool at once; a mapped block's pages are
+//! unmapped from the process, `MADV_DONTNEED`, so its resident set stays that
+//! of the blocks being counted, as with pread). Input drift is checked
 //! once per segment after its last block was read ([`check_unchanged`]): the
 //! object's ETag then must still be the one split recorded, so a change at
 //! any time between split and the end of the read is refused, as on the
 //! generic path.
+//!
+//! A mapping trades the page-cache copy for one hazard: a file cut shorter
+//! while it is counted. A segment is mapped only when the file still holds
+//! it whole, and each block's pages are populated (`MADV_POPULATE_READ`)
+//! before it is counted: a block the file no longer holds then fails to
+//! populate and is read with `pread`, which reports the short read as a
+//! changed input. Only a truncation in the microseconds between a block's
+//! populate and the end of its count can still raise `SIGBUS`; `pread`
+//! (`--read pread`) has no such window. On a kernel without
+//! `MADV_POPULATE_READ` (before Linux 5.14) every block fails to populate
+//! and is read with `pread`.
 
+use super::LocalRead;
 use crate::aggregate::{Counter, Tally};
 use crate::error::{Error, Result};
 use crate::steps::on_rayon;
 use crate::store::{self, Location};
 use bytes::Bytes;
+use memmap2::{Advice, Mmap, MmapOptions};
 use std::fs::File;
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
@@ -28,29 +46,110 @@ pub(super) const LOCAL_BLOCK_SIZE: u64 = 1 << 20;
 #[derive(Debug, Clone)]
 pub(super) struct LocalFile {
     file: Arc<File>,
+    /// The segment, mapped (`None`: read with `pread`).
+    map: Option<Arc<Mapped>>,
+}
+
+/// A read-only mapping of the file's bytes `start..start + map.len()`.
+#[derive(Debug)]
+struct Mapped {
+    map: Mmap,
+    start: u64,
+}
+
+impl Mapped {
+    /// The mapped bytes `range` of the file, their pages populated; `None`
+    /// when the mapping does not cover them or they cannot be populated (the
+    /// file was cut shorter: `pread` then reports it).
+    fn populated(&self, range: &Range<u64>) -> Option<&[u8]> {
+        let from = usize::try_from(range.start.checked_sub(self.start)?).ok()?;
+        let to = usize::try_from(range.end - self.start).ok()?;
+        if to > self.map.len() || from > to {
+            return None;
+        }
+        if from < to {
+            // Populating in one call is cheaper than a fault per 64 KiB and
+            // turns a page past the end of the file into an error.
+            self.map
+                .advise_range(Advice::PopulateRead, from, to - from)
+                .ok()?;
+        }
+        Some(&self.map[from..to])
+    }
+
+    /// Drops this process's page-table entries of the bytes `range`
+    /// (counted), so that its resident set holds only the blocks being
+    /// counted; the pages stay in the page cache.
+    fn release(&self, range: &Range<u64>) {
+        let from = (range.start - self.start) as usize;
+        let to = (range.end - self.start) as usize;
+        // SAFETY: the mapping is read-only, so no write is discarded: a page
+        // touched again (a neighbouring block's) faults back in from the
+        // page cache.
+        let _ = unsafe {
+            self.map
+                .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, from, to - from)
+        };
+    }
 }
 
 /// Opens `loc` for the fast path when it is a plain file of the local file
 /// system store that `Stores` built ([`Location::local_path`]); `None` sends
-/// it down the generic path (which reports errors).
-pub(super) fn open(loc: &Location) -> Option<LocalFile> {
+/// it down the generic path (which reports errors). With
+/// [`LocalRead::Mmap`], maps the bytes `segment` of it when the file holds
+/// them all; otherwise (or when mapping fails) the blocks are read with
+/// `pread`.
+pub(super) fn open(loc: &Location, segment: Range<u64>, read: LocalRead) -> Option<LocalFile> {
     let path = loc.local_path()?;
     // Check before opening: opening a FIFO for reading would block.
     if !std::fs::metadata(&path).ok()?.is_file() {
         return None;
     }
     let file = File::open(&path).ok()?;
-    if !file.metadata().ok()?.is_file() {
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
         return None;
     }
+    let map = match read {
+        LocalRead::Mmap if segment.start < segment.end && segment.end <= meta.len() => map_segment(
+            &file, &segment,
+        )
+        .inspect_err(
+            |e| tracing::debug!(url = %loc, error = %e, "mapping failed, reading with pread"),
+        )
+        .ok(),
+        _ => None,
+    };
     tracing::debug!(
         url = %loc,
         file = %path.display(),
-        fast_path = "pread",
+        fast_path = if map.is_some() { "mmap" } else { "pread" },
         "reading a local file directly"
     );
     Some(LocalFile {
         file: Arc::new(file),
+        map: map.map(Arc::new),
+    })
+}
+
+/// Maps the bytes `segment` of `file` read-only.
+fn map_segment(file: &File, segment: &Range<u64>) -> std::io::Result<Mapped> {
+    let len = usize::try_from(segment.end - segment.start).map_err(std::io::Error::other)?;
+    // SAFETY: the mapping is read-only and private to this count; the bytes
+    // may change under it only if another process writes the file, which the
+    // ETag check refuses afterwards, as it does for `pread`. A file cut
+    // shorter is the remaining hazard (see the module's documentation).
+    let map = unsafe {
+        MmapOptions::new()
+            .offset(segment.start)
+            .len(len)
+            .map(file)?
+    };
+    // Only a hint for the kernel's read-ahead of pages not yet cached.
+    let _ = map.advise(Advice::Sequential);
+    Ok(Mapped {
+        map,
+        start: segment.start,
     })
 }
 
@@ -107,8 +206,8 @@ pub(super) struct Precounted {
     pub middle: Option<Tally>,
 }
 
-/// Reads the blocks `ranges` of `file` (which is `loc`), each into a pooled
-/// buffer, and counts their line-aligned middles: one job on the rayon pool
+/// Reads the blocks `ranges` of `file` (which is `loc`), each from its
+/// mapping or into a pooled buffer, and counts their line-aligned middles: one job on the rayon pool
 /// for the whole window, whose threads share its blocks out among themselves,
 /// so a block costs no task, channel or thread wake-up of its own (those cost
 /// ~20 µs a block, as much as 2% of the count of a 1 MiB block). Returns the
@@ -129,11 +228,19 @@ pub(super) async fn read_and_count(
             pool.size
         );
     }
-    let (file, pool, counter) = (file.file.clone(), pool.clone(), counter.clone());
+    let (map, file) = (file.map.clone(), file.file.clone());
+    let (pool, counter) = (pool.clone(), counter.clone());
     let read = on_rayon(move || {
         ranges
             .into_par_iter()
             .map(|range| {
+                if let Some(m) = map.as_ref() {
+                    if let Some(mapped) = m.populated(&range) {
+                        let counted = split_and_count(mapped, &counter);
+                        m.release(&range);
+                        return Ok(counted);
+                    }
+                }
                 let len = (range.end - range.start) as usize;
                 let mut buf = pool.take();
                 let r = file.read_exact_at(&mut buf[..len], range.start);
@@ -201,4 +308,50 @@ pub(crate) async fn check_unchanged(loc: &Location, e_tag: Option<&str>) -> Resu
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Larger than any page size Linux uses.
+    const PAGE: u64 = 1 << 16;
+
+    #[test]
+    fn a_mapping_serves_the_files_bytes_at_any_offset() {
+        let data: Vec<u8> = (0..4 * PAGE).map(|i| (i % 251) as u8).collect();
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(&data).unwrap();
+        // A segment that starts and ends off page boundaries.
+        let m = map_segment(&f, &(1000..3 * PAGE + 7)).unwrap();
+        for r in [
+            1000..1001,
+            1000..3 * PAGE + 7,
+            5000..PAGE + 3,
+            3 * PAGE..3 * PAGE,
+        ] {
+            let want = &data[r.start as usize..r.end as usize];
+            assert_eq!(m.populated(&r), Some(want), "{r:?}");
+        }
+        // Outside the segment: not served.
+        for r in [999..1000, 3 * PAGE..3 * PAGE + 8] {
+            assert_eq!(m.populated(&r), None, "{r:?}");
+        }
+    }
+
+    /// A file cut shorter after it was mapped: the blocks it lost fail to
+    /// populate (to be read with pread, which reports the short read), and
+    /// nothing touches a page past its end (which would raise SIGBUS).
+    #[test]
+    fn a_block_cut_off_after_mapping_is_not_populated() {
+        let data = vec![b'x'; 4 * PAGE as usize];
+        let mut f = tempfile::tempfile().unwrap();
+        f.write_all(&data).unwrap();
+        let m = map_segment(&f, &(0..4 * PAGE)).unwrap();
+        f.set_len(PAGE).unwrap();
+        assert_eq!(m.populated(&(2 * PAGE..3 * PAGE)), None);
+        assert_eq!(m.populated(&(0..4 * PAGE)), None);
+        assert_eq!(m.populated(&(0..100)), Some(&data[..100]));
+    }
 }

@@ -29,6 +29,8 @@ pub mod s3;
 use bytes::Bytes;
 use logcount::engine::reference::count_one;
 use logcount::keywords::Keywords;
+use logcount::named::Named;
+use logcount::steps::count::LocalRead;
 use logcount::store::{self, Stores};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -74,6 +76,15 @@ impl Backend {
             stores,
             base: "memory:///t/".to_string(),
             _guard: None,
+        }
+    }
+
+    /// The ways count reads this backend's objects: each local read path on
+    /// the local file system, the store's ranged reads elsewhere.
+    pub fn local_reads(&self) -> &'static [LocalRead] {
+        match self.name {
+            "file" => LocalRead::ALL,
+            _ => &[LocalRead::Mmap],
         }
     }
 
