@@ -502,17 +502,8 @@ fn runs_match_parsing_every_line_in_every_format() {
                 rule.year.unwrap_or(0),
                 rule.first_month.unwrap_or(1),
             );
-            let want = naive(&parser, &text, &kws);
-            let mut t = Timeline::new(kws.len());
-            let mut totals = vec![0; kws.len()];
-            let lines = add_lines(&parser, &text, &mut t, &mut totals, |run, c| {
-                count_kw(run, &kws, c)
-            });
-            assert_eq!(
-                (&t, &totals, lines),
-                (&want.0, &want.1, want.2),
-                "{format} {unit} {zone}"
-            );
+            let t =
+                walk_agrees_with_naive(&parser, &text, &kws, &format!("{format} {unit} {zone}"));
             let several = unit.seconds() <= 3600;
             assert!(
                 t.buckets.len() > usize::from(several),
@@ -521,6 +512,19 @@ fn runs_match_parsing_every_line_in_every_format() {
             assert!(t.untimed.lines > 0, "{format}: untimed lines");
         }
     }
+}
+
+/// Walks `text` with `parser` and asserts the timeline, totals and line
+/// count are what reading every line gives; returns the timeline.
+fn walk_agrees_with_naive(parser: &TimeParser, text: &[u8], kws: &[&[u8]], what: &str) -> Timeline {
+    let want = naive(parser, text, kws);
+    let mut t = Timeline::new(kws.len());
+    let mut totals = vec![0; kws.len()];
+    let lines = add_lines(parser, text, &mut t, &mut totals, |run, c| {
+        count_kw(run, kws, c)
+    });
+    assert_eq!((&t, &totals, lines), (&want.0, &want.1, want.2), "{what}");
+    t
 }
 
 /// Long runs of one shape, as the walk's windows take them, with one line
@@ -573,17 +577,8 @@ fn windows_find_every_changed_line() {
                     let crlf = change == 5 && i >= k;
                     text.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
                 }
-                let want = naive(&parser, &text, &kws);
-                let mut t = Timeline::new(kws.len());
-                let mut totals = vec![0; kws.len()];
-                let lines = add_lines(&parser, &text, &mut t, &mut totals, |run, c| {
-                    count_kw(run, &kws, c)
-                });
-                assert_eq!(
-                    (&t, &totals, lines),
-                    (&want.0, &want.1, want.2),
-                    "{style} line {k} change {change}"
-                );
+                let what = format!("{style} line {k} change {change}");
+                walk_agrees_with_naive(&parser, &text, &kws, &what);
             }
         }
     }

@@ -8,10 +8,8 @@
 
 use crate::common::Backend;
 use crate::words::{check, grid, oracle_normalized, Job};
-use crate::words_steps::{bin, exit_code, run_ok, steps_input, verify_dir};
+use crate::words_steps::{bin, exit_code, run_ok, run_ok_fed, steps_input, verify_dir};
 use logcount::wire::{KeywordCounts, Manifest};
-use std::io::Write;
-use std::process::Stdio;
 
 /// Log lines full of what normalization folds: block ids, hex, UUIDs in
 /// either case, addresses with ports, near misses (`1.2.3`, `256.1.1.1`,
@@ -212,26 +210,15 @@ fn standard_input_normalizes() {
         return;
     };
     let work = dir.path().join("w");
-    let mut child = bin("logcount")
-        .args(["run", "--mode", "words", "--normalize", "ip,digits"])
-        .args(["--top", "4", "--work"])
-        .arg(&work)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let feed = std::thread::spawn(move || stdin.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    feed.join().unwrap().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let printed = run_ok_fed(
+        bin("logcount")
+            .args(["run", "--mode", "words", "--normalize", "ip,digits"])
+            .args(["--top", "4", "--work"])
+            .arg(&work)
+            .arg("-"),
+        data,
     );
-    assert_eq!(out.stdout, o.top_lines(4));
+    assert_eq!(printed, o.top_lines(4));
     let result: KeywordCounts =
         serde_json::from_slice(&std::fs::read(work.join("result.json")).unwrap()).unwrap();
     assert_eq!(result.0, o.ranked);

@@ -44,6 +44,28 @@ pub(crate) fn run_ok(c: &mut Command) -> Vec<u8> {
     out.stdout
 }
 
+/// The stdout of a command that must succeed, `data` fed to its standard input.
+#[track_caller]
+pub(crate) fn run_ok_fed(c: &mut Command, data: Vec<u8>) -> Vec<u8> {
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feed = std::thread::spawn(move || stdin.write_all(&data));
+    let out = child.wait_with_output().unwrap();
+    feed.join().unwrap().unwrap();
+    assert!(
+        out.status.success(),
+        "{c:?} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// A command's exit code and stderr.
 pub(crate) fn exit_code(c: &mut Command) -> (i32, String) {
     let out = c.output().unwrap();
@@ -268,25 +290,14 @@ fn stdin_runs_are_not_shuffled() {
     let data = steps_input(dir.path());
     let Some(o) = oracle(&data) else { return };
     let work = dir.path().join("w");
-    let mut child = bin("logcount")
-        .args(["run", "--mode", "words", "--top", "3", "--work"])
-        .arg(&work)
-        .arg("-")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let feed = std::thread::spawn(move || stdin.write_all(&data));
-    let out = child.wait_with_output().unwrap();
-    feed.join().unwrap().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let printed = run_ok_fed(
+        bin("logcount")
+            .args(["run", "--mode", "words", "--top", "3", "--work"])
+            .arg(&work)
+            .arg("-"),
+        data,
     );
-    assert_eq!(out.stdout, o.top_lines(3));
+    assert_eq!(printed, o.top_lines(3));
     let result: KeywordCounts =
         serde_json::from_slice(&std::fs::read(work.join("result.json")).unwrap()).unwrap();
     assert_eq!(result.0, o.ranked, "result.json holds every word");
