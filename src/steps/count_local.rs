@@ -153,11 +153,43 @@ fn map_segment(file: &File, segment: &Range<u64>) -> std::io::Result<Mapped> {
     })
 }
 
-/// Buffers of one size, reused.
+/// Where a read buffer's bytes start: a page boundary. The kernel copies a
+/// page-aligned range of the page cache into a page-aligned buffer about
+/// twice as fast as into one a few bytes off a page (where the allocator
+/// puts a large `Vec`): on the 2-core bench machine, 1 GiB in 1 MiB `pread`s
+/// took 0.09 s of system time aligned against 0.18-0.20 s 16 bytes off.
+const PAGE: usize = 4096;
+
+/// A buffer of `size` bytes, plus a page, that start on a page boundary: a
+/// range that starts inside a page is read from that page's start.
+#[derive(Debug)]
+struct PageBuf {
+    raw: Vec<u8>,
+    start: usize,
+}
+
+impl PageBuf {
+    fn new(size: usize) -> Self {
+        let raw = vec![0u8; size + 2 * PAGE];
+        let start = raw.as_ptr().align_offset(PAGE);
+        debug_assert!(start < PAGE);
+        PageBuf { raw, start }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.raw[self.start..]
+    }
+
+    fn bytes_mut(&mut self) -> &mut [u8] {
+        &mut self.raw[self.start..]
+    }
+}
+
+/// Page-aligned buffers of one size, reused.
 #[derive(Debug)]
 pub(super) struct Pool {
     size: usize,
-    free: Mutex<Vec<Vec<u8>>>,
+    free: Mutex<Vec<PageBuf>>,
 }
 
 impl Pool {
@@ -168,29 +200,32 @@ impl Pool {
         })
     }
 
-    fn take(&self) -> Vec<u8> {
+    fn take(&self) -> PageBuf {
         let reused = self.free.lock().expect("not poisoned").pop();
-        reused.unwrap_or_else(|| vec![0; self.size])
+        reused.unwrap_or_else(|| PageBuf::new(self.size))
     }
 }
 
-/// A pooled buffer holding `len` bytes; goes back to its pool when dropped.
+/// A pooled buffer holding `len` bytes from `from`; goes back to its pool
+/// when dropped.
 struct Pooled {
-    buf: Vec<u8>,
+    buf: Option<PageBuf>,
+    from: usize,
     len: usize,
     pool: Arc<Pool>,
 }
 
 impl AsRef<[u8]> for Pooled {
     fn as_ref(&self) -> &[u8] {
-        &self.buf[..self.len]
+        &self.buf.as_ref().expect("held until dropped").bytes()[self.from..self.from + self.len]
     }
 }
 
 impl Drop for Pooled {
     fn drop(&mut self) {
-        let buf = std::mem::take(&mut self.buf);
-        self.pool.free.lock().expect("not poisoned").push(buf);
+        if let Some(buf) = self.buf.take() {
+            self.pool.free.lock().expect("not poisoned").push(buf);
+        }
     }
 }
 
@@ -241,11 +276,17 @@ pub(super) async fn read_and_count(
                         return Ok(counted);
                     }
                 }
+                // From the start of the range's first page (see `PAGE`).
                 let len = (range.end - range.start) as usize;
+                let from = (range.start % PAGE as u64) as usize;
                 let mut buf = pool.take();
-                let r = file.read_exact_at(&mut buf[..len], range.start);
+                let r = file.read_exact_at(
+                    &mut buf.bytes_mut()[..from + len],
+                    range.start - from as u64,
+                );
                 let block = Pooled {
-                    buf,
+                    buf: Some(buf),
+                    from,
                     len,
                     pool: pool.clone(),
                 };
