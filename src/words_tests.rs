@@ -324,3 +324,29 @@ fn entries_are_sorted_by_bytes_in_their_buckets() {
     want.sort();
     assert_eq!(all, want);
 }
+
+/// Words around the sort key's 16- and 24-byte boundaries, sharing long
+/// prefixes, with NUL bytes (the key's padding) and high bytes.
+#[test]
+fn entries_sort_by_bytes_across_the_key_boundaries() {
+    let mut text = Vec::new();
+    let mut seed = 7u32;
+    for len in 12..=36 {
+        for _ in 0..30 {
+            text.extend_from_slice(b"2023-02-28t00:00:00");
+            let keep = len.min(19);
+            text.truncate(text.len() - (19 - keep));
+            for _ in keep..len {
+                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                text.push([b'0', b'1', 0, 0xff][(seed >> 16) as usize % 4]);
+            }
+            text.push(b' ');
+        }
+    }
+    let mut w = WordCounts::default();
+    w.count_text(&text);
+    let buckets = w.entries(1, |_| 0);
+    let words: Vec<&[u8]> = buckets[0].iter().map(|r| w.word(r)).collect();
+    assert_eq!(words.len(), w.len());
+    assert!(words.windows(2).all(|p| p[0] < p[1]), "{words:?}");
+}

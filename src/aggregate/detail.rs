@@ -213,15 +213,25 @@ impl Detail {
     /// [`Self::add`], taking `other` over: a words tally's words move.
     pub(super) fn absorb(&mut self, other: Detail) {
         match (self, other) {
-            (Detail::Words(a, options), Detail::Words(b, _)) => {
-                a.merge_owned(b);
-                if let Some(spill) = &options.spill {
-                    if a.approx_bytes() > spill.0.budget() {
-                        spill.0.spill(std::mem::take(a));
-                    }
+            (this @ Detail::Words(..), Detail::Words(b, _)) => {
+                if let Detail::Words(a, _) = this {
+                    a.merge_owned(b);
                 }
+                this.spill_if_full();
             }
             (this, other) => this.add(&other),
+        }
+    }
+
+    /// Hands a words tally's table to its spill if it has grown past the
+    /// spill's budget.
+    pub(super) fn spill_if_full(&mut self) {
+        if let Detail::Words(a, options) = self {
+            if let Some(spill) = &options.spill {
+                if a.approx_bytes() > spill.0.budget() {
+                    spill.0.spill(std::mem::take(a));
+                }
+            }
         }
     }
 

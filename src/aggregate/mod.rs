@@ -34,6 +34,7 @@ pub use tally::Tally;
 
 use crate::engine::Engine;
 use detail::LineStream;
+use std::sync::{Arc, Mutex};
 
 /// An engine plus what to aggregate: counts line-aligned text into tallies.
 #[derive(Debug, Clone)]
@@ -41,6 +42,9 @@ pub struct Counter {
     engine: Engine,
     /// The job's counting mode, as the empty detail its tallies start from.
     mode: Detail,
+    /// Tallies that units are counted into, one per thread counting at a
+    /// time, when the counter pools them ([`Self::pooling`]).
+    pooled: Option<Arc<Mutex<Vec<Tally>>>>,
 }
 
 /// How many leading bytes of a line the stitcher keeps when the line is too
@@ -57,7 +61,33 @@ impl Counter {
     /// start empty).
     pub fn new(engine: Engine, mode: Detail) -> Self {
         let mode = mode.empty(engine.keywords().len());
-        Counter { engine, mode }
+        Counter {
+            engine,
+            mode,
+            pooled: None,
+        }
+    }
+
+    /// The same counter (and its clones), counting every unit into one of a
+    /// few long-lived tallies: [`Self::count_unit`] returns an empty tally
+    /// and [`Self::take_pooled`] the tallies at the end. For words, whose
+    /// tallies are tables: a table per thread that lives as long as the
+    /// count, instead of one per unit grown from empty and then added to the
+    /// total (each distinct word inserted twice). A pooled words tally spills
+    /// past its spill's budget, as a total does.
+    pub fn pooling(&self) -> Self {
+        Counter {
+            pooled: Some(Arc::default()),
+            ..self.clone()
+        }
+    }
+
+    /// The pooled tallies so far (none unless [`Self::pooling`]), taken out
+    /// of the pool.
+    pub fn take_pooled(&self) -> Vec<Tally> {
+        self.pooled.as_ref().map_or_else(Vec::new, |pool| {
+            std::mem::take(&mut *pool.lock().expect("a count panicked"))
+        })
     }
 
     /// The same engine in another mode.
@@ -82,11 +112,22 @@ impl Counter {
 
     /// Counts a line-aligned unit: whole lines, the last one ending in a
     /// newline unless it is the end of the input.
+    /// When the counter pools its tallies ([`Self::pooling`]), the unit is
+    /// counted into a pooled tally, and the tally returned is empty.
     pub fn count_unit(&self, unit: &[u8]) -> Tally {
-        let mut t = self.tally();
+        let Some(pool) = &self.pooled else {
+            let mut t = self.tally();
+            self.add_lines(unit, &mut t);
+            t.bytes = unit.len() as u64;
+            return t;
+        };
+        let taken = pool.lock().expect("a count panicked").pop();
+        let mut t = taken.unwrap_or_else(|| self.tally());
         self.add_lines(unit, &mut t);
-        t.bytes = unit.len() as u64;
-        t
+        t.bytes += unit.len() as u64;
+        t.detail.spill_if_full();
+        pool.lock().expect("a count panicked").push(t);
+        self.tally()
     }
 
     /// Adds the lines of `text` (whole lines, as in [`Self::count_unit`]) to

@@ -106,3 +106,61 @@ fn a_words_tally_spills_past_its_budget_and_loses_nothing() {
     want.count_text(text);
     assert_eq!(all, want);
 }
+
+/// A pooling counter hands back empty tallies and keeps the counts in its
+/// pooled tallies, which spill as a total does; with its clones counting on
+/// several threads, nothing is lost.
+#[test]
+fn a_pooling_counter_keeps_every_count_in_its_pooled_tallies() {
+    let spills = std::sync::Arc::new(KeepSpills::default());
+    let engine = Engine::new(&Keywords::default_set());
+    let counter = Counter::new(engine, Detail::words().spilling_to(spills.clone())).pooling();
+    let lines: Vec<String> = (0..400).map(|i| format!("w{} x ERROR\n", i % 37)).collect();
+    let returned: Vec<Tally> = std::thread::scope(|s| {
+        let handles: Vec<_> = lines
+            .chunks(50)
+            .map(|chunk| {
+                let counter = counter.clone();
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|line| counter.count_unit(line.as_bytes()))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert!(returned
+        .iter()
+        .all(|t| t.bytes == 0 && t.lines == 0 && t.detail.word_counts().unwrap().is_empty()));
+    let pooled = counter.take_pooled();
+    assert!(
+        !pooled.is_empty() && pooled.len() <= 8,
+        "{} pooled",
+        pooled.len()
+    );
+    assert!(counter.take_pooled().is_empty(), "taken out");
+    let mut total = counter.tally();
+    for t in pooled {
+        total.absorb(t);
+    }
+    let text = lines.concat();
+    assert_eq!((total.bytes, total.lines), (text.len() as u64, 400));
+    let spilled = spills.0.lock().unwrap();
+    assert!(!spilled.is_empty());
+    let mut all = total.detail.into_word_counts().unwrap();
+    for s in spilled.iter() {
+        all.merge(s);
+    }
+    let mut want = crate::words::WordCounts::default();
+    want.count_text(text.as_bytes());
+    assert_eq!(all, want);
+    // Without pooling, the unit's own tally comes back.
+    let plain = Counter::new(Engine::new(&Keywords::default_set()), Detail::words());
+    assert_eq!(plain.count_unit(b"a b\n").lines, 1);
+    assert!(plain.take_pooled().is_empty());
+}

@@ -42,6 +42,9 @@ pub const DEFAULT_TOP: usize = 1000;
 #[inline]
 pub fn partition(word: &[u8], reducers: u32) -> u32 {
     debug_assert!(reducers >= 1);
+    if reducers <= 1 {
+        return 0;
+    }
     (xxhash_rust::xxh3::xxh3_64(word) % u64::from(reducers.max(1))) as u32
 }
 

@@ -209,6 +209,10 @@ pub async fn count_with_manifest(
         (shuffle, reducers)
     });
     let (mut tally, decompressed_bytes) = count_part(&root, manifest, part, &counter, opts).await?;
+    // A words map's per-thread tables (see `Counter::pooling`).
+    for pooled in counter.take_pooled() {
+        tally.absorb(pooled);
+    }
     let shuffled = match &shuffle {
         Some((shuffle, reducers)) => Some(
             words::write_partitions(work, manifest, part, shuffle, &mut tally, *reducers).await?,

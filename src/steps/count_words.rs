@@ -12,19 +12,21 @@ use crate::wire::word_run::{encode_end, shuffle_file, RunHeader};
 use crate::wire::{Manifest, Part, ShuffleOutput};
 use std::sync::Arc;
 
-/// The counter of a words map and the shuffle its tallies spill to.
+/// The counter of a words map and the shuffle its tallies spill to. The
+/// counter pools its tallies: a table per counting thread, plus the part's
+/// total (stitched lines, then the threads' tables added at the end), each
+/// spilling past its share of the words' part of the budget.
 pub(super) fn spilling_counter(
     counter: &Counter,
     reducers: u32,
     opts: &CountOptions,
 ) -> (Counter, Arc<MapShuffle>) {
     use crate::budget::{WORD_TABLE_MAX, WORD_TABLE_SHARE};
-    let budget = (opts.memory / WORD_TABLE_SHARE).min(WORD_TABLE_MAX);
+    let tables = rayon::current_num_threads() as u64 + 1;
+    let budget = (opts.memory / WORD_TABLE_SHARE / tables).min(WORD_TABLE_MAX);
     let shuffle = Arc::new(MapShuffle::new(reducers, budget, None));
-    (
-        counter.with_mode(counter.mode().clone().spilling_to(shuffle.clone())),
-        shuffle,
-    )
+    let spilling = counter.with_mode(counter.mode().clone().spilling_to(shuffle.clone()));
+    (spilling.pooling(), shuffle)
 }
 
 /// Writes the part's partition files from its tally (what was not spilled)
