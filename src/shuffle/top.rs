@@ -1,7 +1,6 @@
 //! The most frequent words of a stream, in memory bounded by K.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// A word and its count, ordered best first: count descending, then the
 /// word's bytes ascending (the order of `result.json`).
@@ -9,7 +8,7 @@ use std::collections::BinaryHeap;
 struct Ranked(Vec<u8>, u64);
 
 impl Ord for Ranked {
-    /// "Greater" is worse, so a max-heap's top is the worst word kept.
+    /// "Greater" is worse: sorted ascending, the best come first.
     fn cmp(&self, other: &Self) -> Ordering {
         other.1.cmp(&self.1).then_with(|| self.0.cmp(&other.0))
     }
@@ -34,7 +33,10 @@ impl PartialOrd for Ranked {
 #[derive(Debug, Clone)]
 pub struct TopWords {
     k: Option<usize>,
-    heap: BinaryHeap<Ranked>,
+    /// The words offered and not yet pruned, at most twice `k`.
+    held: Vec<Ranked>,
+    /// The worst word kept by the last prune: a word not better is not held.
+    worst: Option<Ranked>,
 }
 
 impl TopWords {
@@ -42,35 +44,53 @@ impl TopWords {
     pub fn new(k: Option<usize>) -> Self {
         TopWords {
             k,
-            heap: BinaryHeap::new(),
+            held: Vec::new(),
+            worst: None,
         }
     }
 
-    /// Considers `word` with `count`; copies the word only if it is kept.
+    /// Considers `word` with `count`; copies the word only if it is held.
+    /// The words are gathered in a buffer of up to 2K, cut back to the best
+    /// K whenever it fills (a linear selection): cheaper than a heap, whose
+    /// every push and replacement costs log K compares (and, when K is at
+    /// least the vocabulary, nothing is ever cut).
     pub fn offer(&mut self, word: &[u8], count: u64) {
-        match self.k {
-            Some(0) => {}
-            Some(k) if self.heap.len() >= k => {
-                let worst = self.heap.peek().expect("k >= 1 words held");
-                let better = count > worst.1 || (count == worst.1 && word < worst.0.as_slice());
-                if better {
-                    let mut slot = self.heap.peek_mut().expect("held");
-                    slot.0.clear();
-                    slot.0.extend_from_slice(word);
-                    slot.1 = count;
-                }
-            }
-            _ => self.heap.push(Ranked(word.to_vec(), count)),
+        let Some(k) = self.k else {
+            return self.held.push(Ranked(word.to_vec(), count));
+        };
+        if k == 0 {
+            return;
         }
+        if let Some(worst) = &self.worst {
+            let better = count > worst.1 || (count == worst.1 && word < worst.0.as_slice());
+            if !better {
+                return;
+            }
+        }
+        self.held.push(Ranked(word.to_vec(), count));
+        if self.held.len() >= k.saturating_mul(2).max(k + 1) {
+            self.prune(k);
+        }
+    }
+
+    /// Cuts the held words back to the best `k`.
+    fn prune(&mut self, k: usize) {
+        if self.held.len() <= k {
+            return;
+        }
+        self.held.select_nth_unstable(k - 1);
+        self.held.truncate(k);
+        self.worst = self.held.last().cloned();
     }
 
     /// The words kept, best first.
-    pub fn into_sorted(self) -> Vec<(Vec<u8>, u64)> {
-        self.heap
-            .into_sorted_vec()
-            .into_iter()
-            .map(|Ranked(w, n)| (w, n))
-            .collect()
+    pub fn into_sorted(mut self) -> Vec<(Vec<u8>, u64)> {
+        if let Some(k) = self.k {
+            self.prune(k.max(1));
+            self.held.truncate(k);
+        }
+        self.held.sort_unstable();
+        self.held.into_iter().map(|Ranked(w, n)| (w, n)).collect()
     }
 }
 
