@@ -8,7 +8,9 @@
 
 use crate::common::Backend;
 use crate::words::{check, grid, oracle_normalized, Job};
-use crate::words_steps::{bin, exit_code, run_ok, run_ok_fed, steps_input, verify_dir};
+use crate::words_steps::{
+    bin, exit_code, logcount_on, run_ok, run_ok_fed, steps_input, verify_dir,
+};
 use logcount::wire::{KeywordCounts, Manifest};
 
 /// Log lines full of what normalization folds: block ids, hex, UUIDs in
@@ -125,13 +127,8 @@ fn flag_and_variable_with_both_executors() {
     {
         let what = format!("{executor}, variable: {via_env}");
         let work = format!("w{i}");
-        let mut c = bin("logcount");
-        c.arg("run")
-            .arg("--input")
-            .arg(dir.path().join("in.log"))
-            .arg("--work")
-            .arg(dir.path().join(&work))
-            .args(["--parts", "3", "--reducers", "2", "--mode", "words"])
+        let mut c = logcount_on("run", &dir.path().join("in.log"), &dir.path().join(&work));
+        c.args(["--parts", "3", "--reducers", "2", "--mode", "words"])
             .args(["--top", "15", "--executor", executor]);
         if via_env {
             c.env("LOGCOUNT_NORMALIZE", "digits,ip,hex,uuid");
@@ -251,12 +248,7 @@ fn bad_values_are_refused() {
     {
         for cmd in ["split", "run", "workflow"] {
             let work = dir.path().join(format!("w{i}-{cmd}"));
-            let mut c = bin("logcount");
-            c.arg(cmd)
-                .arg("--input")
-                .arg(&input)
-                .arg("--work")
-                .arg(&work);
+            let mut c = logcount_on(cmd, &input, &work);
             if cmd == "workflow" {
                 c.args(["--volume-claim", "data"]);
             }
@@ -276,14 +268,14 @@ fn bad_values_are_refused() {
     };
     for (i, empty) in ["", "none"].into_iter().enumerate() {
         let work = format!("e{i}");
-        run_ok(
-            bin("logcount")
-                .args(["run", "--mode", "words", "--top", "3", "--normalize", empty])
-                .arg("--input")
-                .arg(&input)
-                .arg("--work")
-                .arg(dir.path().join(&work)),
-        );
+        run_ok(logcount_on("run", &input, &dir.path().join(&work)).args([
+            "--mode",
+            "words",
+            "--top",
+            "3",
+            "--normalize",
+            empty,
+        ]));
         verify_dir(dir.path(), &work, &o, 3, &format!("--normalize {empty:?}"));
     }
 }

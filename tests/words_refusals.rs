@@ -5,7 +5,7 @@
 //! exit 2 (bad input) with a message saying why, unless said otherwise.
 
 use crate::words::{oracle, parse_entries};
-use crate::words_steps::{bin, exit_code, run_ok, steps_input, verify_dir};
+use crate::words_steps::{bin, exit_code, logcount_on, run_ok, steps_input, verify_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -15,11 +15,8 @@ fn prepare(dir: &Path, parts: usize, reducers: u32) -> PathBuf {
     steps_input(dir);
     let work = dir.join("w");
     let ids = run_ok(
-        bin("logcount")
-            .args(["split", "--mode", "words", "--work"])
-            .arg(&work)
-            .arg("--input")
-            .arg(dir.join("in.log"))
+        logcount_on("split", &dir.join("in.log"), &work)
+            .args(["--mode", "words"])
             .args(["--parts", &parts.to_string()])
             .args(["--reducers", &reducers.to_string()]),
     );
@@ -62,12 +59,7 @@ fn reducers_and_options_refused() {
     let work = dir.path().join("w");
     for cmd in ["split", "run"] {
         let go = |extra: &[&str]| {
-            let mut c = bin("logcount");
-            c.arg(cmd)
-                .arg("--input")
-                .arg(&input)
-                .arg("--work")
-                .arg(&work);
+            let mut c = logcount_on(cmd, &input, &work);
             c.args(extra);
             c
         };

@@ -31,6 +31,13 @@ pub(crate) fn bin(name: &str) -> Command {
     c
 }
 
+/// `logcount CMD --input INPUT --work WORK`, for a test to add its flags to.
+pub(crate) fn logcount_on(cmd: &str, input: &Path, work: &Path) -> Command {
+    let mut c = bin("logcount");
+    c.arg(cmd).arg("--input").arg(input).arg("--work").arg(work);
+    c
+}
+
 /// The stdout of a command that must succeed.
 #[track_caller]
 pub(crate) fn run_ok(c: &mut Command) -> Vec<u8> {
@@ -181,20 +188,14 @@ fn subcommands_and_a_retried_reducer() {
     let Some(o) = oracle(&data) else { return };
     let work = dir.path().join("w");
     let ids = run_ok(
-        bin("logcount")
-            .args([
-                "split",
-                "--mode",
-                "words",
-                "--reducers",
-                "3",
-                "--parts",
-                "2",
-            ])
-            .arg("--input")
-            .arg(dir.path().join("in.log"))
-            .arg("--work")
-            .arg(&work),
+        logcount_on("split", &dir.path().join("in.log"), &work).args([
+            "--mode",
+            "words",
+            "--reducers",
+            "3",
+            "--parts",
+            "2",
+        ]),
     );
     assert_eq!(ids.trim_ascii(), br#"["0","1"]"#);
     for id in ["0", "1"] {
@@ -246,13 +247,8 @@ fn run_both_executors() {
     for (i, (executor, how, reducers)) in cases.into_iter().enumerate() {
         let what = format!("{executor}, {how:?} {reducers}");
         let work = format!("w{i}");
-        let mut c = bin("logcount");
-        c.arg("run")
-            .arg("--input")
-            .arg(dir.path().join("in.log"))
-            .arg("--work")
-            .arg(dir.path().join(&work))
-            .args(["--parts", "4", "--mode", "words", "--top", "12"])
+        let mut c = logcount_on("run", &dir.path().join("in.log"), &dir.path().join(&work));
+        c.args(["--parts", "4", "--mode", "words", "--top", "12"])
             .args(["--memory", "16KiB", "--executor", executor]);
         match how {
             Some("--reducers") => {

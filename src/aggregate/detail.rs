@@ -212,15 +212,11 @@ impl Detail {
 
     /// [`Self::add`], taking `other` over: a words tally's words move.
     pub(super) fn absorb(&mut self, other: Detail) {
-        match (self, other) {
-            (this @ Detail::Words(..), Detail::Words(b, _)) => {
-                if let Detail::Words(a, _) = this {
-                    a.merge_owned(b);
-                }
-                this.spill_if_full();
-            }
-            (this, other) => this.add(&other),
+        match (&mut *self, other) {
+            (Detail::Words(a, _), Detail::Words(b, _)) => a.merge_owned(b),
+            (this, other) => return this.add(&other),
         }
+        self.spill_if_full();
     }
 
     /// Hands a words tally's table to its spill if it has grown past the
@@ -238,17 +234,15 @@ impl Detail {
     /// Adds the detail of another tally of the same mode.
     pub(super) fn add(&mut self, other: &Detail) {
         debug_assert!(self.same_mode(other), "adding a tally of another mode");
-        match (self, other) {
+        match (&mut *self, other) {
             (Detail::None, Detail::None) => {}
-            (Detail::Words(a, options), Detail::Words(b, _)) => match &options.spill {
-                Some(spill) => a.merge_spilling(b, spill.0.as_ref()),
-                None => a.merge(b),
-            },
+            (Detail::Words(a, _), Detail::Words(b, _)) => a.merge(b),
             (Detail::Timeline { timeline: a, .. }, Detail::Timeline { timeline: b, .. }) => {
                 a.add(b)
             }
             (_, _) => panic!("adding a tally of another counting mode"),
         }
+        self.spill_if_full();
     }
 }
 

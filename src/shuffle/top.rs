@@ -73,7 +73,7 @@ impl TopWords {
         }
     }
 
-    /// Cuts the held words back to the best `k`.
+    /// Cuts the held words back to the best `k` (none are held when `k` is 0).
     fn prune(&mut self, k: usize) {
         if self.held.len() <= k {
             return;
@@ -86,8 +86,7 @@ impl TopWords {
     /// The words kept, best first.
     pub fn into_sorted(mut self) -> Vec<(Vec<u8>, u64)> {
         if let Some(k) = self.k {
-            self.prune(k.max(1));
-            self.held.truncate(k);
+            self.prune(k);
         }
         self.held.sort_unstable();
         self.held.into_iter().map(|Ranked(w, n)| (w, n)).collect()
