@@ -74,24 +74,28 @@ pub fn is_space(b: u8) -> bool {
 }
 
 /// What one distinct word costs a [`WordCounts`] besides its bytes, as
-/// [`WordCounts::approx_bytes`] counts it: its table slot (32 bytes, at the
-/// table's load factor and doubling growth, up to 73) and, when the table is
-/// sorted to spill, its 40-byte entry.
-pub const ENTRY_OVERHEAD: u64 = 112;
+/// [`WordCounts::approx_bytes`] counts it: its 4-byte length in the arena,
+/// its table slot (16 bytes, at the table's load factor and doubling growth,
+/// up to 37, plus a control byte) and, when the table is sorted to spill, its
+/// 48-byte entry (rounded up).
+pub const ENTRY_OVERHEAD: u64 = 96;
 
-/// One distinct word of a [`WordCounts`]: where its bytes lie in the
-/// table's arena, its hash (kept, so growing or merging never hashes again)
-/// and its count.
+/// The bytes in front of each word in a table's arena: its length.
+const LEN_BYTES: usize = 4;
+
+/// One distinct word of a [`WordCounts`]: where its length and bytes lie in
+/// the table's arena, and its count. Sixteen bytes, so that the slots of a
+/// table of tens of thousands of words stay in a core's L2 cache; the hash is
+/// not kept (the table's control byte already filters nearly every other
+/// word, and growing hashes each word once more).
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    hash: u64,
     start: usize,
-    len: u32,
     count: u64,
 }
 
-/// Word -> count: a hash table of slots over one arena of word bytes (no
-/// allocation per word; a word is hashed once).
+/// Word -> count: a hash table of slots over one arena of word bytes, each
+/// word after its length (no allocation per word).
 #[derive(Clone, Default)]
 pub struct WordCounts {
     table: hashbrown::HashTable<Slot>,
@@ -158,6 +162,14 @@ fn prefix_key(word: &[u8]) -> (u128, u64) {
     )
 }
 
+/// The word whose length starts at `start` in `arena`.
+#[inline]
+fn word_at(arena: &[u8], start: usize) -> &[u8] {
+    let at = start + LEN_BYTES;
+    let len = u32::from_le_bytes(arena[start..at].try_into().expect("4 bytes"));
+    &arena[at..at + len as usize]
+}
+
 fn hash_of(word: &[u8]) -> u64 {
     use std::hash::BuildHasher;
     WordHasher::default().hash_one(word)
@@ -169,7 +181,6 @@ pub struct WordRef {
     prefix: u128,
     next: u64,
     start: usize,
-    len: u32,
     /// Its count.
     pub count: u64,
 }
@@ -196,16 +207,14 @@ impl WordCounts {
     }
 
     fn word_of(&self, slot: &Slot) -> &[u8] {
-        &self.arena[slot.start..slot.start + slot.len as usize]
+        word_at(&self.arena, slot.start)
     }
 
     /// The count of `word` (given lowercased), 0 if absent.
     pub fn get(&self, word: &[u8]) -> u64 {
         let arena = &self.arena;
         self.table
-            .find(hash_of(word), |s| {
-                s.len as usize == word.len() && &arena[s.start..s.start + word.len()] == word
-            })
+            .find(hash_of(word), |s| word_at(arena, s.start) == word)
             .map_or(0, |s| s.count)
     }
 
@@ -236,7 +245,6 @@ impl WordCounts {
                 prefix,
                 next,
                 start: s.start,
-                len: s.len,
                 count: s.count,
             });
         }
@@ -252,28 +260,28 @@ impl WordCounts {
 
     /// The bytes of a word [`Self::entries`] listed.
     pub fn word(&self, r: &WordRef) -> &[u8] {
-        &self.arena[r.start..r.start + r.len as usize]
+        word_at(&self.arena, r.start)
     }
 
     /// Adds `n` occurrences of the word `word` whose hash is `hash`.
     #[inline]
     fn add_hashed(&mut self, hash: u64, word: &[u8], n: u64) {
         let arena = &self.arena;
-        let eq = |s: &Slot| {
-            s.hash == hash && same_bytes(&arena[s.start..s.start + s.len as usize], word)
-        };
+        let eq = |s: &Slot| same_bytes(word_at(arena, s.start), word);
         match self.table.find_mut(hash, eq) {
             Some(s) => s.count += n,
             None => {
+                let len = u32::try_from(word.len()).expect("a word under 4 GiB");
                 let slot = Slot {
-                    hash,
                     start: self.arena.len(),
-                    len: u32::try_from(word.len()).expect("a word under 4 GiB"),
                     count: n,
                 };
+                self.arena.extend_from_slice(&len.to_le_bytes());
                 self.arena.extend_from_slice(word);
                 self.bytes += word.len() as u64 + ENTRY_OVERHEAD;
-                self.table.insert_unique(hash, slot, |s| s.hash);
+                let arena = &self.arena;
+                self.table
+                    .insert_unique(hash, slot, |s| hash_of(word_at(arena, s.start)));
             }
         }
     }
@@ -318,7 +326,8 @@ impl WordCounts {
             return;
         }
         for s in other.table.iter() {
-            self.add_hashed(s.hash, other.word_of(s), s.count);
+            let word = other.word_of(s);
+            self.add_hashed(hash_of(word), word, s.count);
         }
     }
 
@@ -373,32 +382,18 @@ impl WordCounts {
 }
 
 /// Calls `f` with every word of `text`, ASCII letters lowered.
+#[inline]
 fn for_each_word(text: &[u8], mut f: impl FnMut(&[u8])) {
     let mut lowered = Vec::new();
-    let mut i = 0;
-    let n = text.len();
-    while i < n {
-        while i < n && CLASS[text[i] as usize] == SPACE {
-            i += 1;
-        }
-        let start = i;
-        let mut upper = false;
-        while i < n && CLASS[text[i] as usize] != SPACE {
-            upper |= text[i].is_ascii_uppercase();
-            i += 1;
-        }
-        if start == i {
-            break;
-        }
-        let word = &text[start..i];
-        if upper {
+    masks::for_each_raw_word(text, |word, capital| {
+        if capital {
             lowered.clear();
             lowered.extend(word.iter().map(u8::to_ascii_lowercase));
             f(&lowered);
         } else {
             f(word);
         }
-    }
+    });
 }
 
 /// The words of one line too long to hold, fed in pieces: a word cut
@@ -471,12 +466,19 @@ pub fn encode_word(word: &[u8]) -> Cow<'_, str> {
 
 /// The word a JSON key stands for; refuses anything [`encode_word`] would
 /// not have written (whitespace, capitals, a non-canonical escape, empty).
-pub fn decode_word(key: &str) -> Result<Vec<u8>, String> {
+pub fn decode_word(key: &str) -> Result<Cow<'_, [u8]>, String> {
     let bad = |why: &str| Err(format!("{key:?} is not a word: {why}"));
     if key.is_empty() {
         return bad("it is empty");
     }
     let b = key.as_bytes();
+    // Most words: no escape, so the key's bytes are the word.
+    if !b
+        .iter()
+        .any(|&c| c == b'\\' || is_space(c) || c.is_ascii_uppercase())
+    {
+        return Ok(Cow::Borrowed(b));
+    }
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
@@ -506,7 +508,7 @@ pub fn decode_word(key: &str) -> Result<Vec<u8>, String> {
     if encode_word(&out) != key {
         return bad("it is not in canonical form (escape only bytes that are not UTF-8)");
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 impl Serialize for WordCounts {
@@ -562,6 +564,9 @@ pub fn write_lines<W: Write>(
     }
     Ok(())
 }
+
+#[path = "word_masks.rs"]
+mod masks;
 
 #[cfg(test)]
 #[path = "words_tests.rs"]

@@ -264,6 +264,8 @@ async fn combine_reducers(
     }
     // Every reducer kept its K most frequent; the job's K are among them.
     let top_k = reduced.iter().filter_map(|o| o.top_k).min();
+    // (word, count, key): a key is the canonical encoding of its word, so
+    // the result keeps the key as read.
     let mut top = Vec::new();
     for out in &reduced {
         for (key, n) in out.top.0.iter() {
@@ -272,7 +274,7 @@ async fn combine_reducers(
                 url: work.join(&reducer_output_file(out.reducer)).url.to_string(),
                 reason: why,
             })?;
-            top.push((word, *n));
+            top.push((word, *n, key));
         }
     }
     top.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -281,7 +283,7 @@ async fn combine_reducers(
     }
     let result = KeywordCounts::new(
         top.into_iter()
-            .map(|(w, n)| (encode_word(&w).into_owned(), n))
+            .map(|(_, n, key)| (key.clone(), n))
             .collect(),
     );
     let summary = wire::WordsSummary {

@@ -81,14 +81,19 @@ impl<'de> Deserialize<'de> for KeywordCounts {
                 f.write_str("an object of keyword counts")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                use std::hash::BuildHasher;
                 let mut v: Vec<(String, u64)> = Vec::with_capacity(m.size_hint().unwrap_or(4));
-                let mut seen = std::collections::HashSet::new();
+                // Indices into `v` by key: a words result has many keys.
+                let mut seen = hashbrown::HashTable::<usize>::with_capacity(v.capacity());
+                let hasher = rustc_hash::FxBuildHasher;
                 while let Some((k, n)) = m.next_entry::<String, u64>()? {
-                    if !seen.insert(k.clone()) {
+                    let hash = hasher.hash_one(&k);
+                    if seen.find(hash, |&i| v[i].0 == k).is_some() {
                         return Err(serde::de::Error::custom(format!(
                             "keyword {k:?} appears twice"
                         )));
                     }
+                    seen.insert_unique(hash, v.len(), |&i| hasher.hash_one(&v[i].0));
                     v.push((k, n));
                 }
                 Ok(KeywordCounts(v))
