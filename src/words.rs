@@ -345,8 +345,20 @@ impl WordCounts {
     pub fn merge_spilling(&mut self, other: &WordCounts, spill: &dyn WordSpill) {
         self.merge(other);
         if self.bytes > spill.budget() {
-            spill.spill(std::mem::take(self));
+            self.spill_to(spill);
         }
+    }
+
+    /// Hands the whole table to `spill` and starts again empty, with room
+    /// for as many words: a table that spilled fills up again, and need not
+    /// grow (hashing every word again) through every size on the way. The
+    /// room is taken after the spill, so the peak stays one table.
+    pub fn spill_to(&mut self, spill: &dyn WordSpill) {
+        let (words, arena) = (self.table.len(), self.arena.len());
+        spill.spill(std::mem::take(self));
+        self.table
+            .reserve(words, |_| unreachable!("an empty table moves no slot"));
+        self.arena.reserve(arena);
     }
 
     /// Every word with its count, most frequent first, ties by bytes ascending.

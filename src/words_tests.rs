@@ -350,3 +350,41 @@ fn entries_sort_by_bytes_across_the_key_boundaries() {
     assert_eq!(words.len(), w.len());
     assert!(words.windows(2).all(|p| p[0] < p[1]), "{words:?}");
 }
+
+/// Keeps what it is handed, for tests of spilling.
+#[derive(Default)]
+struct KeepAll(std::sync::Mutex<Vec<WordCounts>>);
+
+impl WordSpill for KeepAll {
+    fn budget(&self) -> u64 {
+        0
+    }
+    fn spill(&self, counts: WordCounts) {
+        self.0.lock().unwrap().push(counts);
+    }
+}
+
+#[test]
+fn a_spilled_table_starts_again_empty_with_room_and_loses_no_count() {
+    let spill = KeepAll::default();
+    let mut w = WordCounts::default();
+    w.count_text(b"alpha Beta gamma alpha");
+    let room = w.table.capacity();
+    w.spill_to(&spill);
+    assert!(w.is_empty() && w.approx_bytes() == 0 && w.arena.is_empty());
+    assert!(w.table.capacity() >= room, "the room is kept");
+    w.count_text(b"beta delta");
+    let mut total = WordCounts::default();
+    for t in spill.0.lock().unwrap().iter().chain([&w]) {
+        total.merge(t);
+    }
+    assert_eq!(
+        total.sorted(),
+        [
+            (&b"alpha"[..], 2),
+            (b"beta", 2),
+            (b"delta", 1),
+            (b"gamma", 1)
+        ]
+    );
+}

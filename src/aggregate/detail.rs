@@ -225,7 +225,7 @@ impl Detail {
         if let Detail::Words(a, options) = self {
             if let Some(spill) = &options.spill {
                 if a.approx_bytes() > spill.0.budget() {
-                    spill.0.spill(std::mem::take(a));
+                    a.spill_to(spill.0.as_ref());
                 }
             }
         }
