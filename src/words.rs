@@ -52,25 +52,11 @@ use std::io::{self, Write};
 /// The hasher of word maps (see the README's word-frequency figures).
 pub type WordHasher = rustc_hash::FxBuildHasher;
 
-/// Byte classes for the tokenizer.
-const WORD: u8 = 0;
-const SPACE: u8 = 1;
-
-static CLASS: [u8; 256] = {
-    let mut t = [WORD; 256];
-    t[b' ' as usize] = SPACE;
-    t[b'\t' as usize] = SPACE;
-    t[b'\n' as usize] = SPACE;
-    t[0x0b] = SPACE;
-    t[0x0c] = SPACE;
-    t[b'\r' as usize] = SPACE;
-    t
-};
-
-/// Whether `b` separates words (Python's `bytes.isspace()` for one byte).
+/// Whether `b` separates words (Python's `bytes.isspace()` for one byte):
+/// ' ', or '\t' '\n' '\v' '\f' '\r'.
 #[inline]
 pub fn is_space(b: u8) -> bool {
-    CLASS[b as usize] == SPACE
+    matches!(b, b' ' | b'\t'..=b'\r')
 }
 
 /// What one distinct word costs a [`WordCounts`] besides its bytes, as
@@ -356,9 +342,8 @@ impl WordCounts {
     pub fn spill_to(&mut self, spill: &dyn WordSpill) {
         let (words, arena) = (self.table.len(), self.arena.len());
         spill.spill(std::mem::take(self));
-        self.table
-            .reserve(words, |_| unreachable!("an empty table moves no slot"));
-        self.arena.reserve(arena);
+        self.table = hashbrown::HashTable::with_capacity(words);
+        self.arena = Vec::with_capacity(arena);
     }
 
     /// Every word with its count, most frequent first, ties by bytes ascending.
