@@ -72,7 +72,10 @@ pub enum StrategyKind {
     AhoOverlapping,
     /// Branch-free SIMD kernels, widest instruction set of this CPU (any keyword set).
     Simd,
-    /// The SIMD kernels forced to AVX-512BW (x86-64 CPUs that have it).
+    /// The SIMD kernels forced to AVX-512BW with VBMI, GFNI and BITALG: the
+    /// table kernel (x86-64 CPUs that have them).
+    SimdAvx512Vbmi,
+    /// The SIMD kernels forced to AVX-512BW without the table kernel (x86-64 CPUs that have it).
     SimdAvx512,
     /// The SIMD kernels forced to AVX2 (x86-64 CPUs that have it).
     SimdAvx2,
@@ -87,6 +90,7 @@ crate::named::named!(StrategyKind {
     AhoLeftmost = "aho-leftmost": "aho-corasick, leftmost-first (only for overlap-free keyword sets)";
     AhoOverlapping = "aho-overlapping": "aho-corasick, overlapping (any keyword set)";
     Simd = "simd": "Branch-free SIMD kernels, widest instruction set of this CPU (any keyword set)";
+    SimdAvx512Vbmi = "simd-avx512vbmi": "The SIMD kernels forced to AVX-512 VBMI + GFNI (table kernel)", hidden = true;
     SimdAvx512 = "simd-avx512": "The SIMD kernels forced to AVX-512BW", hidden = true;
     SimdAvx2 = "simd-avx2": "The SIMD kernels forced to AVX2", hidden = true;
     SimdPortable = "simd-portable": "The SIMD kernels forced to the portable u64 path", hidden = true;
@@ -118,7 +122,8 @@ impl StrategyKind {
     }
 
     /// The instruction-set-specific SIMD kinds.
-    const SIMD_ISAS: [(StrategyKind, simd::Isa); 3] = [
+    const SIMD_ISAS: [(StrategyKind, simd::Isa); 4] = [
+        (StrategyKind::SimdAvx512Vbmi, simd::Isa::Avx512Vbmi),
         (StrategyKind::SimdAvx512, simd::Isa::Avx512),
         (StrategyKind::SimdAvx2, simd::Isa::Avx2),
         (StrategyKind::SimdPortable, simd::Isa::Portable),
@@ -149,7 +154,7 @@ const MEMMEM_MAX_KEYWORDS: usize = 3;
 /// AVX2 1.1 GiB/s, portable 0.34 GiB/s; 200: 90 and 22 MiB/s).
 fn simd_max_keywords(isa: simd::Isa) -> usize {
     match isa {
-        simd::Isa::Avx512 => 64,
+        simd::Isa::Avx512Vbmi | simd::Isa::Avx512 => 64,
         simd::Isa::Avx2 => 32,
         simd::Isa::Portable => 8,
     }
@@ -242,7 +247,10 @@ impl Engine {
                 simd::Isa::detect(),
                 options,
             )),
-            StrategyKind::SimdAvx512 | StrategyKind::SimdAvx2 | StrategyKind::SimdPortable => {
+            StrategyKind::SimdAvx512Vbmi
+            | StrategyKind::SimdAvx512
+            | StrategyKind::SimdAvx2
+            | StrategyKind::SimdPortable => {
                 let (_, isa) = StrategyKind::SIMD_ISAS
                     .into_iter()
                     .find(|(k, _)| *k == kind)

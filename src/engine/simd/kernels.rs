@@ -61,7 +61,7 @@ pub(super) unsafe fn run_kernel(
 ) -> u64 {
     match isa {
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => by_len!(len, ww, avx512_blocks, p, nb, key, nw),
+        Isa::Avx512Vbmi | Isa::Avx512 => by_len!(len, ww, avx512_blocks, p, nb, key, nw),
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => by_len!(len, ww, avx2_blocks, p, nb, key, nw),
         Isa::Portable => by_len!(len, ww, swar_blocks, p, nb, key, nw),
@@ -258,7 +258,9 @@ pub(super) unsafe fn run_group(
     let keys = &group.keys;
     match isa {
         #[cfg(target_arch = "x86_64")]
-        Isa::Avx512 => by_group!(group.len, group.n, ww, nl, avx512_group, p, nb, keys, nw),
+        Isa::Avx512Vbmi | Isa::Avx512 => {
+            by_group!(group.len, group.n, ww, nl, avx512_group, p, nb, keys, nw)
+        }
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => by_group!(group.len, group.n, ww, nl, avx2_group, p, nb, keys, nw),
         _ => unreachable!("no group kernels for {isa:?}"),

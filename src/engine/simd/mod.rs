@@ -34,6 +34,7 @@
 
 mod kernels;
 mod nonword;
+mod table;
 
 use super::memmem::Finders;
 use super::options::{fold_into, MatchOptions};
@@ -41,6 +42,7 @@ use super::Strategy;
 use crate::keywords::Keywords;
 use kernels::{run_group, run_kernel, GroupKeys, EARLY_OUT_LEN, GROUP_MAX, GROUP_MAX_LEN};
 use nonword::nonword_bits;
+use table::{run_table, table_available, table_takes, TableKeys, TABLE_MAX};
 
 /// The longest keyword the vector kernels count; longer ones use memmem.
 pub const MAX_KERNEL_LEN: usize = 32;
@@ -56,6 +58,10 @@ const PAD: u8 = b'\n';
 /// An instruction set the kernels are compiled for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Isa {
+    /// x86-64 AVX-512BW with VBMI, GFNI and BITALG: as [`Isa::Avx512`], and
+    /// up to seven short ASCII keywords of any lengths counted in one
+    /// table-lookup pass (`table.rs`).
+    Avx512Vbmi,
     /// x86-64 AVX-512BW: 64 positions per step, compares straight into mask registers.
     Avx512,
     /// x86-64 AVX2: 32 positions per step.
@@ -69,6 +75,9 @@ impl Isa {
     pub fn detect() -> Isa {
         #[cfg(target_arch = "x86_64")]
         {
+            if Isa::Avx512Vbmi.available() {
+                return Isa::Avx512Vbmi;
+            }
             if std::is_x86_feature_detected!("avx512bw") && std::is_x86_feature_detected!("popcnt")
             {
                 return Isa::Avx512;
@@ -85,6 +94,8 @@ impl Isa {
         match self {
             Isa::Portable => true,
             #[cfg(target_arch = "x86_64")]
+            Isa::Avx512Vbmi => Isa::Avx512.available() && table_available(),
+            #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => {
                 std::is_x86_feature_detected!("avx512bw") && std::is_x86_feature_detected!("popcnt")
             }
@@ -100,7 +111,7 @@ impl Isa {
     /// Positions per kernel step.
     fn width(self) -> usize {
         match self {
-            Isa::Avx512 => 64,
+            Isa::Avx512Vbmi | Isa::Avx512 => 64,
             Isa::Avx2 => 32,
             Isa::Portable => 8,
         }
@@ -135,10 +146,26 @@ struct Group {
     fused: bool,
 }
 
+/// Keywords counted together by one table pass (`table.rs`).
+#[derive(Debug, Clone)]
+struct Table {
+    keys: TableKeys,
+    /// Each keyword's index in the keyword set.
+    index: [usize; TABLE_MAX],
+}
+
+/// The table kernel takes a keyword set when it holds at least this many
+/// keywords the tables can take: a lone keyword counts faster with its own
+/// compares.
+const TABLE_MIN_KEYWORDS: usize = 2;
+
 /// The SIMD strategy for one instruction set.
 #[derive(Debug, Clone)]
 pub struct Simd {
     isa: Isa,
+    /// Keywords counted by table passes ([`Isa::Avx512Vbmi`] only).
+    tables: Vec<Table>,
+    /// The other kernel keywords.
     groups: Vec<Group>,
     /// How many keywords the groups hold.
     kernel_keywords: usize,
@@ -156,7 +183,8 @@ impl Simd {
     }
 
     /// A SIMD strategy under match options. With `ignore_case` the kernels run
-    /// on a lowercased copy of each chunk, so a keyword has a border when its
+    /// on a lowercased copy of each chunk (the table passes instead match
+    /// either case in their tables), so a keyword has a border when its
     /// lowercased form has one.
     pub fn with_options(keywords: &Keywords, isa: Isa, options: MatchOptions) -> Self {
         assert!(isa.available(), "{isa:?} is not available on this CPU");
@@ -172,8 +200,10 @@ impl Simd {
         }
         let max_len = needles.iter().map(|(_, f)| f.len()).max().unwrap_or(1);
         let kernel_keywords = needles.len();
+        let (tables, needles) = tables(isa, options, needles);
         Simd {
             isa,
+            tables,
             groups: groups(isa, needles),
             kernel_keywords,
             fallback: Finders::new(fallback, options),
@@ -201,6 +231,7 @@ impl Simd {
 impl Strategy for Simd {
     fn name(&self) -> &'static str {
         match self.isa {
+            Isa::Avx512Vbmi => "simd-avx512vbmi",
             Isa::Avx512 => "simd-avx512",
             Isa::Avx2 => "simd-avx2",
             Isa::Portable => "simd-portable",
@@ -208,17 +239,18 @@ impl Strategy for Simd {
     }
 
     fn count(&self, text: &[u8], counts: &mut [u64]) {
-        if !self.groups.is_empty() {
+        if !self.groups.is_empty() || !self.tables.is_empty() {
             count_needles(self, text, false, counts);
         }
         self.fallback.count(text, counts);
     }
 
-    /// The newlines are counted by the first group kernel's pass, on the
-    /// loads it makes anyway; apart only under whole-word (whose kernels read
-    /// the text through other copies) or without group kernels.
+    /// The newlines are counted by the first table or group kernel's pass,
+    /// on the loads it makes anyway; apart only under whole-word (whose
+    /// kernels read the text through other copies) or without such kernels.
     fn count_lines(&self, text: &[u8], counts: &mut [u64]) -> u64 {
-        let fuses = self.groups.iter().any(|g| g.fused) && !self.options.whole_word;
+        let fuses = (!self.tables.is_empty() || self.groups.iter().any(|g| g.fused))
+            && !self.options.whole_word;
         if !fuses {
             self.count(text, counts);
             return count_byte_on(self.isa, text, b'\n');
@@ -227,6 +259,44 @@ impl Strategy for Simd {
         self.fallback.count(text, counts);
         newlines
     }
+}
+
+/// On [`Isa::Avx512Vbmi`] (not under whole-word, whose neighbour checks
+/// depend on each keyword's length), the keywords the table kernel takes, in
+/// passes of up to [`TABLE_MAX`] sorted by length; and the keywords left for
+/// the other kernels.
+#[allow(clippy::type_complexity)]
+fn tables(
+    isa: Isa,
+    options: MatchOptions,
+    needles: Vec<(usize, Vec<u8>)>,
+) -> (Vec<Table>, Vec<(usize, Vec<u8>)>) {
+    if isa != Isa::Avx512Vbmi || options.whole_word {
+        return (Vec::new(), needles);
+    }
+    let (mut takes, rest): (Vec<_>, Vec<_>) =
+        needles.into_iter().partition(|(_, f)| table_takes(f));
+    if takes.len() < TABLE_MIN_KEYWORDS {
+        let mut all = takes;
+        all.extend(rest);
+        return (Vec::new(), all);
+    }
+    takes.sort_by_key(|(_, f)| f.len());
+    let tables = takes
+        .chunks(TABLE_MAX)
+        .map(|part| {
+            let keys: Vec<&[u8]> = part.iter().map(|(_, f)| f.as_slice()).collect();
+            let mut index = [0; TABLE_MAX];
+            for (i, (ix, _)) in part.iter().enumerate() {
+                index[i] = *ix;
+            }
+            Table {
+                keys: TableKeys::new(&keys, options.ignore_case),
+                index,
+            }
+        })
+        .collect();
+    (tables, rest)
 }
 
 /// Sorts the kernel keywords by length into groups: up to [`GROUP_MAX`] of
@@ -310,7 +380,7 @@ struct Scratch {
 /// ends. A block reads `max_len - 1` bytes past its last position, and with
 /// `whole_word` one byte before its first position and one more after (the
 /// neighbours), so then the first block goes through a copy too. With
-/// `ignore_case`, each span is first lowercased into scratch memory; with
+/// `ignore_case` and group kernels, each span is first lowercased into scratch memory; with
 /// `whole_word`, a bitmap of the non-word bytes of the span is built once and
 /// shared by every keyword. The padded copies hold newlines, so their
 /// newlines are counted from `text` itself.
@@ -329,7 +399,8 @@ fn count_needles(simd: &Simd, text: &[u8], newlines: bool, counts: &mut [u64]) -
         0
     };
     let main_end = first + blocks * w;
-    let mut scratch = (!options.is_exact()).then(|| {
+    let needs_fold = options.ignore_case && !simd.groups.is_empty();
+    let mut scratch = (ww || needs_fold).then(|| {
         Box::new(Scratch {
             fold: [0; CHUNK + 2 * 64 + MAX_KERNEL_LEN + 2],
             nonword: [0; CHUNK / 64 + 8],
@@ -401,7 +472,8 @@ fn count_needles(simd: &Simd, text: &[u8], newlines: bool, counts: &mut [u64]) -
 ///
 /// # Safety
 /// `p - whole_word .. p + nb * w + max_len - 1 + whole_word` must be readable,
-/// `nb * w <= CHUNK`, and `scratch` present unless the options are exact.
+/// `nb * w <= CHUNK`, and `scratch` present under whole-word, and under
+/// ignore-case when there are group kernels.
 unsafe fn count_span(
     simd: &Simd,
     p: *const u8,
@@ -420,7 +492,9 @@ unsafe fn count_span(
             // The bytes the span reads, from the one before `p` when `whole_word`.
             let span =
                 std::slice::from_raw_parts(p.sub(lead), lead + nb * w + simd.max_len - 1 + lead);
-            let q = if options.ignore_case {
+            // The table passes match either case themselves: the text is
+            // folded only for the other kernels.
+            let q = if options.ignore_case && !simd.groups.is_empty() {
                 fold_into(&mut scratch.fold[..span.len()], span);
                 scratch.fold.as_ptr().add(lead)
             } else {
@@ -434,6 +508,17 @@ unsafe fn count_span(
     };
     // Folding keeps newlines where they are, so `q` has the same ones as `p`.
     let mut lines = None;
+    for t in &simd.tables {
+        // SAFETY: the caller's bounds; `Simd::tables` is only filled on
+        // `Isa::Avx512Vbmi`, which was checked available.
+        let c = run_table(&t.keys, q, nb);
+        for (i, &ix) in t.index[..t.keys.n].iter().enumerate() {
+            counts[ix] += c.keys[i];
+        }
+        if newlines && lines.is_none() {
+            lines = Some(c.newlines);
+        }
+    }
     for g in &simd.groups {
         let keys = &g.keys;
         if g.fused {

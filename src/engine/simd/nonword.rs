@@ -14,7 +14,7 @@ pub(super) fn nonword_bits(isa: Isa, span: &[u8], out: &mut [u64]) {
     match isa {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the ISA was checked when the strategy was built.
-        Isa::Avx512 => unsafe { nonword_avx512(span, &mut out[..groups]) },
+        Isa::Avx512Vbmi | Isa::Avx512 => unsafe { nonword_avx512(span, &mut out[..groups]) },
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 => unsafe { nonword_avx2(span, &mut out[..groups]) },
         _ => {

@@ -7,7 +7,7 @@ use crate::engine::reference::{count_one, count_one_with};
 
 /// Every kernel path this CPU can run (the portable one always).
 fn isas() -> Vec<Isa> {
-    let all = [Isa::Avx512, Isa::Avx2, Isa::Portable];
+    let all = [Isa::Avx512Vbmi, Isa::Avx512, Isa::Avx2, Isa::Portable];
     let v: Vec<Isa> = all.into_iter().filter(|i| i.available()).collect();
     assert!(v.contains(&Isa::Portable));
     v
@@ -408,7 +408,11 @@ fn grouping() {
             shape(&Simd::new(&nine, isa)),
             shape(&Simd::new(&long, isa)),
         );
-        if fused {
+        if isa == Isa::Avx512Vbmi {
+            // The table passes take both short sets whole.
+            assert_eq!((f4.len(), f9.len()), (0, 0), "{isa:?}");
+            assert_eq!(flong, [(11, 1, false), (18, 2, false)], "{isa:?}");
+        } else if fused {
             assert_eq!(f4, [(4, 2, true), (5, 2, true)], "{isa:?}");
             assert_eq!(f9, [(3, 4, true), (3, 4, true), (3, 1, true)], "{isa:?}");
             assert_eq!(flong, [(11, 1, false), (18, 2, false)], "{isa:?}");
@@ -462,4 +466,85 @@ fn dense_groups() {
     let want = [4000, 4000, 4000, 4000, 0, 4000, 4000, 4000, 0];
     assert_eq!(expected(&k, &text), want);
     check(&k, &text, "dense groups");
+}
+
+/// Which keywords the table passes take on [`Isa::Avx512Vbmi`]: short ASCII
+/// ones, up to [`TABLE_MAX`] a pass sorted by length, at least two of them,
+/// never under whole-word; the rest go to the other kernels.
+#[test]
+fn tables_take() {
+    if !Isa::Avx512Vbmi.available() {
+        eprintln!("SKIP tables_take: this CPU lacks AVX-512 VBMI, GFNI or BITALG");
+        return;
+    }
+    let shape = |s: &Simd| -> (Vec<(usize, usize)>, usize) {
+        let t = s.tables.iter().map(|t| (t.keys.len, t.keys.n)).collect();
+        (t, s.groups.len())
+    };
+    let on = |k: &[&[u8]], o: MatchOptions| shape(&Simd::with_options(&kw(k), Isa::Avx512Vbmi, o));
+    let plain = MatchOptions::default();
+    let four: &[&[u8]] = &[b"INFO", b"WARN", b"ERROR", b"DEBUG"];
+    assert_eq!(on(four, plain), (vec![(5, 4)], 0));
+    let ic = MatchOptions {
+        ignore_case: true,
+        ..plain
+    };
+    assert_eq!(on(four, ic), (vec![(5, 4)], 0));
+    let ww = MatchOptions {
+        whole_word: true,
+        ..plain
+    };
+    assert_eq!(on(four, ww).0, []);
+    // One short keyword alone keeps its compares.
+    assert_eq!(on(&[b"ERROR"], plain), (vec![], 1));
+    assert_eq!(on(&[b"ERROR", b"zABCDEFGHIJ"], plain), (vec![], 2));
+    // Nine keywords: 7 + 2, the shortest first; non-ASCII and long ones apart.
+    let nine: Vec<Vec<u8>> = (0..9u8)
+        .map(|i| [vec![b'a' + i], vec![b'x'; i as usize % 3]].concat())
+        .collect();
+    let mut nine: Vec<&[u8]> = nine.iter().map(Vec::as_slice).collect();
+    nine.push("\u{e9}t".as_bytes());
+    nine.push(b"zABCDEFGHIJ");
+    let (t, g) = on(&nine, plain);
+    assert_eq!(t.iter().map(|x| x.1).collect::<Vec<_>>(), [7, 2]);
+    assert_eq!(g, 2);
+}
+
+/// Mixed-length sets of 2 to 9 short keywords (so also two table passes),
+/// over texts of their bytes, the same bytes with the high bit set (a table
+/// lookup reads only 7 bits), newlines and CRs, planted at every offset of a
+/// 64-byte block and across chunks.
+#[test]
+fn tables_mixed_lengths_and_high_bytes() {
+    let mut rng = Rng(0x7ab1e);
+    for round in 0..60 {
+        let n = 2 + round % 8;
+        let ks: Vec<Vec<u8>> = (0..n)
+            .map(|i| {
+                let len = 1 + rng.below(table::TABLE_MAX_LEN);
+                let mut k = vec![b'A' + i as u8];
+                k.extend(rng.bytes(len - 1, b"xyz"));
+                k
+            })
+            .collect();
+        let refs: Vec<&[u8]> = ks.iter().map(Vec::as_slice).collect();
+        let k = kw(&refs);
+        let alphabet: Vec<u8> = (0..n as u8)
+            .flat_map(|i| [b'A' + i, (b'A' + i) | 0x80])
+            .chain(*b"xyzxyz\n\r")
+            .chain([b'x' | 0x80, b'\n' | 0x80, 0xff])
+            .collect();
+        let len = if round % 5 == 0 { CHUNK + 300 } else { 700 };
+        let mut text = rng.bytes(len, &alphabet);
+        for at in (0..text.len() - table::TABLE_MAX_LEN).step_by(3 + round % 7) {
+            let kk = &ks[rng.below(n)];
+            text[at..at + kk.len()].copy_from_slice(kk);
+        }
+        for cut in [0, 1, 63] {
+            check(&k, &text[cut..], "tables");
+        }
+        // The same text without high bytes (the branch-free path).
+        let ascii: Vec<u8> = text.iter().map(|b| b & 0x7f).collect();
+        check(&k, &ascii, "tables, ascii");
+    }
 }
