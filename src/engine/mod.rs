@@ -159,6 +159,13 @@ fn simd_max_keywords(isa: simd::Isa) -> usize {
         simd::Isa::Portable => 8,
     }
 }
+/// Keywords counted by table passes (AVX-512 VBMI) win up to this many: each
+/// pass of up to seven costs about what one group pass of four does.
+/// Measured (benches/engine.rs, 4 MiB log): 200 keywords 730-745 MiB/s
+/// against aho-corasick's 310-340, 16 keywords 4.2-4.5 GiB/s against 2.6
+/// for the group kernels. The cost grows by a pass per seven keywords, so
+/// the crossover is near 400; stay well below it.
+const TABLE_MAX_KEYWORDS: usize = 252;
 /// ... and up to this many keywords left to memmem (borders, or too long).
 const SIMD_MAX_FALLBACK: usize = 2;
 
@@ -180,8 +187,10 @@ fn auto_strategy(
     overlapping: &Arc<aho::AhoOverlapping>,
 ) -> Arc<dyn Strategy> {
     let s = simd::Simd::with_options(keywords, simd::Isa::detect(), options);
+    let tabled = s.table_keywords();
     if s.kernel_keywords() > 0
-        && s.kernel_keywords() <= simd_max_keywords(s.isa())
+        && s.kernel_keywords() - tabled <= simd_max_keywords(s.isa())
+        && tabled <= TABLE_MAX_KEYWORDS
         && s.fallback_keywords() <= SIMD_MAX_FALLBACK
     {
         Arc::new(s)

@@ -411,3 +411,23 @@ proptest! {
         check_all_options(&text, &k, o, &[block, 1 << 20], &[limit, 1 << 20]);
     }
 }
+
+/// What the auto pick takes: the SIMD kernels for the default four; for 200
+/// short keywords the table passes where the CPU has them (else
+/// aho-corasick); aho-corasick for 200 keywords too long for the tables.
+#[test]
+fn auto_pick_by_set_and_cpu() {
+    use crate::engine::simd::Isa;
+    let name = |k: &Keywords| Engine::new(k).strategy_name();
+    let four = Keywords::parse_list("INFO,WARN,ERROR,DEBUG").unwrap();
+    assert!(name(&four).starts_with("simd"), "{}", name(&four));
+    let short: Vec<String> = (0..200).map(|i| format!("k{i:03}x")).collect();
+    let long: Vec<String> = (0..200).map(|i| format!("keyword-{i:03}x")).collect();
+    let (short, long) = (Keywords::new(&short).unwrap(), Keywords::new(&long).unwrap());
+    if Isa::Avx512Vbmi.available() {
+        assert_eq!(name(&short), "simd-avx512vbmi");
+    } else {
+        assert_eq!(name(&short), "aho-leftmost");
+    }
+    assert_eq!(name(&long), "aho-leftmost");
+}

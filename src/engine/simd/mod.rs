@@ -222,6 +222,12 @@ impl Simd {
         self.kernel_keywords
     }
 
+    /// How many of the kernel keywords the table passes count (only on
+    /// [`Isa::Avx512Vbmi`]).
+    pub fn table_keywords(&self) -> usize {
+        self.tables.iter().map(|t| t.keys.n).sum()
+    }
+
     /// How many keywords fall back to memmem (borders, or too long).
     pub fn fallback_keywords(&self) -> usize {
         self.fallback.len()
