@@ -62,14 +62,14 @@ impl Template {
 
     /// Whether the line at the start of `rest` has a timestamp of this
     /// shape at its first `[`.
-    #[inline]
+    #[inline(always)]
     fn fits_bracketed(&self, rest: &[u8]) -> bool {
         bracket(rest).is_some_and(|at| self.fits(&rest[at..]))
     }
 
     /// Whether `ts` (from a timestamp's place on) starts with a timestamp
     /// of this shape.
-    #[inline]
+    #[inline(always)]
     fn fits(&self, ts: &[u8]) -> bool {
         let Some(w) = ts.first_chunk::<32>() else {
             return false;
@@ -83,7 +83,44 @@ impl Template {
 /// Adds the lines of `text` (whole lines; the last may lack its newline) to
 /// `timeline` and their keyword counts to `totals`; `count(run, counts)` adds
 /// the keyword counts of a run of whole lines. Returns the number of lines.
+///
+/// On x86-64 CPUs with POPCNT and BMI1 (all since about 2013) the walk is
+/// compiled with them: the baseline target has neither, and its software
+/// popcount of each 64-byte newline mask was the walk's hottest instruction.
 pub fn add_lines(
+    parser: &TimeParser,
+    text: &[u8],
+    timeline: &mut Timeline,
+    totals: &mut [u64],
+    count: impl FnMut(&[u8], &mut [u64]),
+) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("popcnt") && std::is_x86_feature_detected!("bmi1") {
+        // SAFETY: the CPU has the features `add_lines_bmi` is compiled for.
+        return unsafe { add_lines_bmi(parser, text, timeline, totals, count) };
+    }
+    walk(parser, text, timeline, totals, count)
+}
+
+/// [`walk`] compiled with POPCNT and BMI1.
+///
+/// # Safety
+/// The CPU must have POPCNT and BMI1.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt,bmi1")]
+unsafe fn add_lines_bmi(
+    parser: &TimeParser,
+    text: &[u8],
+    timeline: &mut Timeline,
+    totals: &mut [u64],
+    count: impl FnMut(&[u8], &mut [u64]),
+) -> u64 {
+    walk(parser, text, timeline, totals, count)
+}
+
+/// The walk of [`add_lines`], inlined into each of its compilations.
+#[inline(always)]
+fn walk(
     parser: &TimeParser,
     text: &[u8],
     timeline: &mut Timeline,
@@ -198,7 +235,7 @@ const WINDOW: usize = 4096;
 /// newlines of `text[base..base + WINDOW]` (which must lie in `text`), in
 /// order; returns how many. Two a 64-byte chunk are written without a
 /// branch (lines are rarely shorter than 32 bytes), more in a loop.
-#[inline]
+#[inline(always)]
 fn gather(text: &[u8], base: usize, out: &mut [u16; WINDOW + 2]) -> usize {
     let mut n = 0;
     for c in (0..WINDOW).step_by(64) {
@@ -227,7 +264,7 @@ fn gather(text: &[u8], base: usize, out: &mut [u16; WINDOW + 2]) -> usize {
 /// newline comes first or there is none): [`super::format::Place::Bracket`]'s
 /// `locate`, with the first 32 bytes searched inline (an access log's `[`
 /// is within them) rather than through a `memchr2` call per line.
-#[inline]
+#[inline(always)]
 fn bracket(rest: &[u8]) -> Option<usize> {
     if let Some(w) = rest.first_chunk::<32>() {
         let m = byte_mask(w, b'[') | byte_mask(w, b'\n');
@@ -243,7 +280,7 @@ fn bracket(rest: &[u8]) -> Option<usize> {
 }
 
 /// Bit i set when `w[i] == c`.
-#[inline]
+#[inline(always)]
 fn byte_mask(w: &[u8; 32], c: u8) -> u32 {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: SSE2 is part of x86-64; each load reads 16 bytes within `w`.
@@ -265,7 +302,7 @@ fn byte_mask(w: &[u8; 32], c: u8) -> u32 {
 }
 
 /// Whether `lo[i] <= w[i] <= hi[i]` for every byte.
-#[inline]
+#[inline(always)]
 fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: SSE2 is part of x86-64; the loads read 16 bytes within each
@@ -296,7 +333,7 @@ fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
 /// The newlines of the 64 bytes of `text` from `base` on (fewer at its end),
 /// bit i for byte `base + i`: cheaper per line than a `memchr` call per line
 /// when lines are short.
-#[inline]
+#[inline(always)]
 fn chunk_mask(text: &[u8], base: usize) -> u64 {
     let chunk = &text[base..text.len().min(base + 64)];
     match chunk.first_chunk::<64>() {
@@ -309,7 +346,7 @@ fn chunk_mask(text: &[u8], base: usize) -> u64 {
 }
 
 /// Bit i set when `c[i]` is a newline.
-#[inline]
+#[inline(always)]
 fn newline_mask(c: &[u8; 64]) -> u64 {
     #[cfg(target_arch = "x86_64")]
     // SAFETY: SSE2 is part of x86-64; each load reads 16 bytes within `c`.
