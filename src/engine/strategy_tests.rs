@@ -423,7 +423,10 @@ fn auto_pick_by_set_and_cpu() {
     assert!(name(&four).starts_with("simd"), "{}", name(&four));
     let short: Vec<String> = (0..200).map(|i| format!("k{i:03}x")).collect();
     let long: Vec<String> = (0..200).map(|i| format!("keyword-{i:03}x")).collect();
-    let (short, long) = (Keywords::new(&short).unwrap(), Keywords::new(&long).unwrap());
+    let (short, long) = (
+        Keywords::new(&short).unwrap(),
+        Keywords::new(&long).unwrap(),
+    );
     if Isa::Avx512Vbmi.available() {
         assert_eq!(name(&short), "simd-avx512vbmi");
     } else {
