@@ -42,7 +42,7 @@ use super::Strategy;
 use crate::keywords::Keywords;
 use kernels::{run_group, run_kernel, GroupKeys, EARLY_OUT_LEN, GROUP_MAX, GROUP_MAX_LEN};
 use nonword::nonword_bits;
-use table::{run_table, table_available, table_takes, TableKeys, TABLE_MAX};
+use table::{run_table, table_takes, TableKeys, TABLE_MAX};
 
 /// The longest keyword the vector kernels count; longer ones use memmem.
 pub const MAX_KERNEL_LEN: usize = 32;
@@ -94,7 +94,7 @@ impl Isa {
         match self {
             Isa::Portable => true,
             #[cfg(target_arch = "x86_64")]
-            Isa::Avx512Vbmi => Isa::Avx512.available() && table_available(),
+            Isa::Avx512Vbmi => Isa::Avx512.available() && table::table_available(),
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => {
                 std::is_x86_feature_detected!("avx512bw") && std::is_x86_feature_detected!("popcnt")

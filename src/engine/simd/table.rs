@@ -115,19 +115,13 @@ pub(super) struct TableCounts {
 }
 
 /// Whether this CPU has what the table kernel needs.
+#[cfg(target_arch = "x86_64")]
 pub(super) fn table_available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::is_x86_feature_detected!("avx512f")
-            && std::is_x86_feature_detected!("avx512bw")
-            && std::is_x86_feature_detected!("avx512vbmi")
-            && std::is_x86_feature_detected!("gfni")
-            && std::is_x86_feature_detected!("avx512bitalg")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+    std::is_x86_feature_detected!("avx512f")
+        && std::is_x86_feature_detected!("avx512bw")
+        && std::is_x86_feature_detected!("avx512vbmi")
+        && std::is_x86_feature_detected!("gfni")
+        && std::is_x86_feature_detected!("avx512bitalg")
 }
 
 /// Counts the keywords of `keys` starting at the `nb * 64` positions from
