@@ -386,10 +386,10 @@ struct Scratch {
 /// ends. A block reads `max_len - 1` bytes past its last position, and with
 /// `whole_word` one byte before its first position and one more after (the
 /// neighbours), so then the first block goes through a copy too. With
-/// `ignore_case` and group kernels, each span is first lowercased into scratch memory; with
-/// `whole_word`, a bitmap of the non-word bytes of the span is built once and
-/// shared by every keyword. The padded copies hold newlines, so their
-/// newlines are counted from `text` itself.
+/// `ignore_case` and group kernels, each span is first lowercased into
+/// scratch memory; with `whole_word`, a bitmap of the non-word bytes of the
+/// span is built once and shared by every keyword. The padded copies hold
+/// newlines, so their newlines are counted from `text` itself.
 fn count_needles(simd: &Simd, text: &[u8], newlines: bool, counts: &mut [u64]) -> u64 {
     let (isa, options) = (simd.isa, simd.options);
     let w = isa.width();

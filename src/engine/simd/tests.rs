@@ -543,7 +543,7 @@ fn tables_mixed_lengths_and_high_bytes() {
         for cut in [0, 1, 63] {
             check(&k, &text[cut..], "tables");
         }
-        // The same text without high bytes (the branch-free path).
+        // The same text without high bytes (no byte clamped to 127).
         let ascii: Vec<u8> = text.iter().map(|b| b & 0x7f).collect();
         check(&k, &ascii, "tables, ascii");
     }
