@@ -38,7 +38,7 @@ pub(crate) use local::check_unchanged;
 
 /// Bytes per ranged read.
 pub const DEFAULT_BLOCK_SIZE: usize = 4 << 20;
-/// Blocks per read on the local fast path (one rayon job; see `count_local.rs`).
+/// The most blocks in one window of the local fast path (see `count_local.rs`).
 const LOCAL_WINDOW: usize = 16;
 /// Ranged reads in flight.
 pub const DEFAULT_FETCH_CONCURRENCY: usize = 4;
@@ -353,12 +353,6 @@ fn unknown_part(manifest: &Manifest, work: &Location, part_id: &str) -> Error {
     }
 }
 
-/// A fetched block: raw bytes, or (local fast path) read and counted in the middle.
-enum Block {
-    Raw(bytes::Bytes),
-    Precounted(local::Precounted),
-}
-
 /// The read-ahead of a count on this thread pool under `opts`' budget.
 pub(super) fn read_ahead(opts: &CountOptions) -> crate::budget::ReadAhead {
     let threads = rayon::current_num_threads();
@@ -407,117 +401,99 @@ pub async fn count_part(
     let ahead = read_ahead(opts);
     let block = ahead.block as u64;
     let local_block = block.min(local::LOCAL_BLOCK_SIZE);
-    // The local path reads windows of blocks: as many blocks in flight as the
-    // read-ahead holds, in windows of at most LOCAL_WINDOW.
-    let local_window = ahead.blocks.clamp(1, LOCAL_WINDOW);
-    let local_reads = (ahead.blocks / local_window).clamp(1, opts.fetch_concurrency.max(1));
     // The generic path: reads in flight, and blocks read waiting for a thread.
     let fetches = (ahead.blocks / 2).clamp(1, opts.fetch_concurrency.max(1));
     let max_units = ahead.blocks.saturating_sub(fetches).max(1);
-    let pool = local::Pool::new(local_block as usize);
     let compressions = compressions_of(root, manifest, part).await?;
     let counters = Arc::new(object_counters(manifest, part, counter)?);
-    // Per segment: its object's location, ETag, and open file on the local fast path.
+    // Per segment: its object's location and ETag.
     let mut segs = Vec::new();
-    // Every block read of the part, in order: (segment index, range).
+    // The plain local segments, counted on the fast path.
+    let mut local_segs = Vec::new();
+    // Every block read of the other plain segments, in order: (segment index, range).
     let mut reads = Vec::new();
     for (i, seg) in part.segments.iter().enumerate() {
         let obj = &manifest.objects[seg.object];
         let loc = Arc::new(root.at(store::object_path(&obj.path)?));
         let e_tag: Option<Arc<str>> = obj.e_tag.as_deref().map(Arc::from);
-        // A compressed segment is read through its decoder: never mapped.
-        let read = match compressions[i] {
-            Some(_) => LocalRead::Pread,
-            None => opts.read,
-        };
-        let file = local::open(&loc, seg.start..seg.end, read);
-        let block = if file.is_some() { local_block } else { block };
-        segs.push((loc, e_tag, file));
+        segs.push((loc.clone(), e_tag));
         if compressions[i].is_some() {
             continue; // decompressed and counted by `compressed`
         }
-        // A read: one block, or on the local fast path a window of blocks.
-        let per_read = if segs[i].2.is_some() { local_window } else { 1 };
+        if let Some(file) = local::open(&loc, seg.start..seg.end, opts.read) {
+            local_segs.push(local::LocalSegment {
+                index: i,
+                file,
+                loc,
+                counter: counters[i].clone(),
+                range: seg.start..seg.end,
+            });
+            continue;
+        }
         let mut at = seg.start;
         while at < seg.end {
-            let mut ranges = Vec::with_capacity(per_read);
-            while at < seg.end && ranges.len() < per_read {
-                let to = (at + block).min(seg.end);
-                ranges.push(at..to);
-                at = to;
-            }
-            reads.push((i, ranges));
+            let to = (at + block).min(seg.end);
+            reads.push((i, at..to));
+            at = to;
         }
     }
     let segs = Arc::new(segs);
-    let fetch = |(i, mut ranges): (usize, Vec<std::ops::Range<u64>>)| {
-        let (segs, pool, counters) = (segs.clone(), pool.clone(), counters.clone());
-        tokio::spawn(async move {
-            let (loc, e_tag, file) = &segs[i];
-            let blocks: Vec<Block> = match file {
-                Some(file) => local::read_and_count(file, loc, ranges, &pool, &counters[i])
-                    .await?
-                    .into_iter()
-                    .map(Block::Precounted)
-                    .collect(),
-                None => {
-                    let range = ranges.pop().expect("one range per generic read");
-                    vec![Block::Raw(
-                        store::read_range(loc, range, e_tag.as_deref()).await?,
-                    )]
-                }
-            };
-            Ok::<_, Error>((i, blocks))
-        })
-    };
-    // The local path checks the ETag once a segment is read whole.
-    let seg_done = |i: usize| {
-        let (loc, e_tag, file) = &segs[i];
-        let check = file.is_some().then(|| (loc.clone(), e_tag.clone()));
-        async move {
-            match check {
-                Some((loc, e_tag)) => local::check_unchanged(&loc, e_tag.as_deref()).await,
-                None => Ok(()),
-            }
+    // The local fast path: every block in one job on the rayon pool, then
+    // each segment's block ends stitched in order and its ETag checked once
+    // it is read whole.
+    let local = async {
+        let mut total = counter.tally();
+        if local_segs.is_empty() {
+            return Ok(total);
         }
+        let pool = local::Pool::new(local_block as usize);
+        let window_bytes = (ahead.blocks * ahead.block) as u64;
+        for (i, blocks) in
+            local::count_segments(local_segs, local_block, window_bytes, &pool).await?
+        {
+            let mut stitcher = LineStitcher::new(counters[i].clone(), LINE_LIMIT);
+            for p in blocks {
+                // Exactly what pushing the whole block would do: the stitcher
+                // gets its two ends, the middle was counted where it was read.
+                for end in [p.head, p.tail] {
+                    let unit = stitcher.push(end);
+                    debug_assert!(
+                        unit.is_none(),
+                        "a block end holds at most one newline, at its end"
+                    );
+                }
+                if let Some(t) = p.middle {
+                    total.absorb(t);
+                }
+            }
+            let (loc, e_tag) = &segs[i];
+            local::check_unchanged(loc, e_tag.as_deref()).await?;
+            total.absorb(stitcher.finish());
+        }
+        Ok::<_, Error>(total)
     };
-    // All local or all generic reads, per the part's first plain segment.
-    let in_flight = match segs.iter().find(|(_, _, f)| f.is_some()) {
-        Some(_) => local_reads,
-        None => fetches,
-    };
-    let mut blocks = futures::stream::iter(reads).map(fetch).buffered(in_flight);
-    let mut total = counter.tally();
-    let mut units = FuturesUnordered::new();
-    let mut current: Option<(usize, LineStitcher)> = None;
-    while let Some(joined) = blocks.next().await {
-        let (seg, read) = joined.expect("a read task panicked")?;
-        for block in read {
+    // The generic path: ranged reads, stitched into units counted on the pool.
+    let generic = async {
+        let fetch = |(i, range): (usize, std::ops::Range<u64>)| {
+            let segs = segs.clone();
+            tokio::spawn(async move {
+                let (loc, e_tag) = &segs[i];
+                let bytes = store::read_range(loc, range, e_tag.as_deref()).await?;
+                Ok::<_, Error>((i, bytes))
+            })
+        };
+        let mut blocks = futures::stream::iter(reads).map(fetch).buffered(fetches);
+        let mut total = counter.tally();
+        let mut units = FuturesUnordered::new();
+        let mut current: Option<(usize, LineStitcher)> = None;
+        while let Some(joined) = blocks.next().await {
+            let (seg, bytes) = joined.expect("a read task panicked")?;
             if current.as_ref().is_some_and(|(s, _)| *s != seg) {
-                let (s, done) = current.take().expect("checked");
-                seg_done(s).await?;
+                let (_, done) = current.take().expect("checked");
                 total.absorb(done.finish());
             }
             let (_, stitcher) = current
                 .get_or_insert_with(|| (seg, LineStitcher::new(counters[seg].clone(), LINE_LIMIT)));
-            let bytes = match block {
-                Block::Raw(bytes) => bytes,
-                Block::Precounted(p) => {
-                    // Exactly what pushing the whole block would do: the stitcher
-                    // gets its two ends, the middle was counted where it was read.
-                    for end in [p.head, p.tail] {
-                        let unit = stitcher.push(end);
-                        debug_assert!(
-                            unit.is_none(),
-                            "a block end holds at most one newline, at its end"
-                        );
-                    }
-                    if let Some(t) = p.middle {
-                        total.absorb(t);
-                    }
-                    continue;
-                }
-            };
             if let Some(unit) = stitcher.push(bytes) {
                 while units.len() >= max_units {
                     let t: Tally = units.next().await.expect("non-empty");
@@ -527,14 +503,16 @@ pub async fn count_part(
                 units.push(on_rayon(move || counter.count_unit(&unit)));
             }
         }
-    }
-    if let Some((s, done)) = current {
-        seg_done(s).await?;
-        total.absorb(done.finish());
-    }
-    while let Some(t) = units.next().await {
-        total.absorb(t);
-    }
+        if let Some((_, done)) = current {
+            total.absorb(done.finish());
+        }
+        while let Some(t) = units.next().await {
+            total.absorb(t);
+        }
+        Ok::<_, Error>(total)
+    };
+    let (mut total, generic) = futures::try_join!(local, generic)?;
+    total.absorb(generic);
     match compressed::count_compressed(root, manifest, part, &compressions, &counters, opts).await?
     {
         Some(d) => {
