@@ -373,9 +373,10 @@ pub struct CountTuning {
     /// blocks read ahead of the counting threads [default: the cgroup's memory limit, else 1G].
     #[arg(long, env = env::MEMORY, value_parser = budget::parse_memory)]
     pub memory: Option<u64>,
-    /// How a plain local file is read: mmap counts the page cache in place; pread copies
-    /// it (a file cut shorter while mapped could end the count with SIGBUS).
-    #[arg(long, env = env::READ, value_parser = named::<LocalRead>(), default_value_t = LocalRead::Mmap)]
+    /// How a plain local file is read: pread copies it in 1 MiB blocks into reused buffers;
+    /// mmap counts the page cache in place (a file cut shorter while mapped could end the
+    /// count with SIGBUS).
+    #[arg(long, env = env::READ, value_parser = named::<LocalRead>(), default_value_t = LocalRead::Pread)]
     pub read: LocalRead,
 }
 

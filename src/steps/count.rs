@@ -51,15 +51,15 @@ const SNIFF_CONCURRENCY: usize = 16;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LocalRead {
     /// Count the page cache in place, from a read-only mapping.
-    #[default]
     Mmap,
     /// Copy 1 MiB blocks into reused buffers with `pread`.
+    #[default]
     Pread,
 }
 
 crate::named::named!(LocalRead {
-    Mmap = "mmap": "count the file in place from a read-only mapping (no copy)";
     Pread = "pread": "copy 1 MiB blocks into reused buffers (never SIGBUS if the file is cut shorter)";
+    Mmap = "mmap": "count the file in place from a read-only mapping (no copy)";
 });
 
 /// How to count.
@@ -74,7 +74,7 @@ pub struct CountOptions {
     /// The step's memory budget in bytes, which bounds its read-ahead
     /// [default: [`DEFAULT_MEMORY`](crate::budget::DEFAULT_MEMORY)].
     pub memory: u64,
-    /// How a plain local file is read [default: [`LocalRead::Mmap`]].
+    /// How a plain local file is read [default: [`LocalRead::Pread`]].
     pub read: LocalRead,
 }
 

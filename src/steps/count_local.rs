@@ -1,10 +1,10 @@
-//! The local-file fast path of the count step: the part's bytes are counted
-//! in place from a read-only mapping of the file (the default,
-//! [`LocalRead::Mmap`]), or read with `pread` into a pool of reused buffers
-//! ([`LocalRead::Pread`]); either instead of a fresh allocation per ranged
-//! read.
+//! The local-file fast path of the count step: the part's bytes are read
+//! with `pread` into a pool of reused buffers (the default,
+//! [`LocalRead::Pread`]), or counted in place from a read-only mapping of
+//! the file ([`LocalRead::Mmap`]); either instead of a fresh allocation per
+//! ranged read.
 //!
-//! Each block is read (counted in place from the mapping, or copied in) and
+//! Each block is read (copied in, or counted in place from the mapping) and
 //! its line-aligned middle counted in one task on the rayon pool, while the
 //! block is hot in that core's cache; the partial lines at its two ends go to the
 //! generic stitcher, exactly as `LineStitcher::push` would have cut the block

@@ -84,7 +84,7 @@ impl Backend {
     pub fn local_reads(&self) -> &'static [LocalRead] {
         match self.name {
             "file" => LocalRead::ALL,
-            _ => &[LocalRead::Mmap],
+            _ => &[LocalRead::Pread],
         }
     }
 
