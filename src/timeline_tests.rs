@@ -3,6 +3,33 @@
 
 use super::*;
 
+/// [`super::add_lines`] under each compilation of the walk this CPU runs
+/// (portable, POPCNT/BMI1, AVX2, AVX-512): asserts they all agree, and
+/// leaves their timeline and totals.
+fn add_lines(
+    parser: &TimeParser,
+    text: &[u8],
+    timeline: &mut Timeline,
+    totals: &mut [u64],
+    mut count: impl FnMut(&[u8], &mut [u64]),
+) -> u64 {
+    let mut first: Option<(Timeline, Vec<u64>, u64)> = None;
+    for v in walk::variants() {
+        let (mut t, mut tot) = (timeline.clone(), totals.to_vec());
+        let lines = walk::with_variant(v, || {
+            super::add_lines(parser, text, &mut t, &mut tot, &mut count)
+        });
+        match &first {
+            None => first = Some((t, tot, lines)),
+            Some(f) => assert_eq!((&t, &tot, lines), (&f.0, &f.1, f.2), "{v:?}"),
+        }
+    }
+    let (t, tot, lines) = first.expect("the portable walk runs everywhere");
+    *timeline = t;
+    totals.copy_from_slice(&tot);
+    lines
+}
+
 /// (line, minute bucket label or None, explicit offset)
 const PARSE: &[(&str, Option<&str>, bool)] = &[
     // The reference's own format, and its impossible date.
@@ -353,20 +380,24 @@ fn runs_are_counted_in_few_engine_calls() {
             format!("2023-02-28T06:{:02}:{:02}.{:03}Z INFO\n", i % 60, i % 59, i).as_bytes(),
         );
     }
-    let mut calls = 0;
-    let mut t = Timeline::new(1);
-    let mut totals = [0];
-    add_lines(
-        &TimeParser::iso(TimeUnit::Hour),
-        &text,
-        &mut t,
-        &mut totals,
-        |run, c| {
-            calls += 1;
-            count_kw(run, &[b"INFO"], c)
-        },
-    );
-    assert_eq!((calls, totals[0], t.buckets.len()), (1, 1000, 1));
+    for v in walk::variants() {
+        let mut calls = 0;
+        let mut t = Timeline::new(1);
+        let mut totals = [0];
+        walk::with_variant(v, || {
+            super::add_lines(
+                &TimeParser::iso(TimeUnit::Hour),
+                &text,
+                &mut t,
+                &mut totals,
+                |run, c| {
+                    calls += 1;
+                    count_kw(run, &[b"INFO"], c)
+                },
+            )
+        });
+        assert_eq!((calls, totals[0], t.buckets.len()), (1, 1000, 1), "{v:?}");
+    }
 }
 
 #[test]

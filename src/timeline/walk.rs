@@ -63,18 +63,18 @@ impl Template {
     /// Whether the line at the start of `rest` has a timestamp of this
     /// shape at its first `[`.
     #[inline(always)]
-    fn fits_bracketed(&self, rest: &[u8]) -> bool {
-        bracket(rest).is_some_and(|at| self.fits(&rest[at..]))
+    fn fits_bracketed<L: Lanes>(&self, rest: &[u8]) -> bool {
+        bracket::<L>(rest).is_some_and(|at| self.fits::<L>(&rest[at..]))
     }
 
     /// Whether `ts` (from a timestamp's place on) starts with a timestamp
     /// of this shape.
     #[inline(always)]
-    fn fits(&self, ts: &[u8]) -> bool {
+    fn fits<L: Lanes>(&self, ts: &[u8]) -> bool {
         let Some(w) = ts.first_chunk::<32>() else {
             return false;
         };
-        in_ranges(w, &self.lo, &self.hi)
+        L::in_ranges(w, &self.lo, &self.hi)
             && !(self.open_end && FORBIDDEN_AFTER[w[self.len] as usize])
             && self.hour_at.is_none_or(|h| w[h] < b'2' || w[h + 1] <= b'3')
     }
@@ -84,9 +84,11 @@ impl Template {
 /// `timeline` and their keyword counts to `totals`; `count(run, counts)` adds
 /// the keyword counts of a run of whole lines. Returns the number of lines.
 ///
-/// On x86-64 CPUs with POPCNT and BMI1 (all since about 2013) the walk is
-/// compiled with them: the baseline target has neither, and its software
-/// popcount of each 64-byte newline mask was the walk's hottest instruction.
+/// On x86-64 the walk is compiled for the CPU it runs on: with AVX2 (one
+/// 32-byte compare per template check, two per 64-byte newline mask, where
+/// SSE2 takes two and four), else with POPCNT and BMI1 (all CPUs since about
+/// 2013; the baseline target has neither, and its software popcount of each
+/// newline mask was the walk's hottest instruction), else SSE2.
 pub fn add_lines(
     parser: &TimeParser,
     text: &[u8],
@@ -94,12 +96,100 @@ pub fn add_lines(
     totals: &mut [u64],
     count: impl FnMut(&[u8], &mut [u64]),
 ) -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("popcnt") && std::is_x86_feature_detected!("bmi1") {
-        // SAFETY: the CPU has the features `add_lines_bmi` is compiled for.
-        return unsafe { add_lines_bmi(parser, text, timeline, totals, count) };
+    #[cfg(test)]
+    if let Some(v) = FORCED.get() {
+        return forced(v, parser, text, timeline, totals, count);
     }
-    walk(parser, text, timeline, totals, count)
+    #[cfg(target_arch = "x86_64")]
+    {
+        let bmi = std::is_x86_feature_detected!("popcnt") && std::is_x86_feature_detected!("bmi1");
+        if bmi
+            && std::is_x86_feature_detected!("avx512bw")
+            && std::is_x86_feature_detected!("avx512vl")
+        {
+            // SAFETY: the CPU has the features `add_lines_avx512` is compiled for.
+            return unsafe { add_lines_avx512(parser, text, timeline, totals, count) };
+        }
+        if bmi && std::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has the features `add_lines_avx2` is compiled for.
+            return unsafe { add_lines_avx2(parser, text, timeline, totals, count) };
+        }
+        if bmi {
+            // SAFETY: the CPU has the features `add_lines_bmi` is compiled for.
+            return unsafe { add_lines_bmi(parser, text, timeline, totals, count) };
+        }
+    }
+    walk::<Base>(parser, text, timeline, totals, count)
+}
+
+/// The walk's compilations, for tests that check each one the CPU runs.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Variant {
+    Base,
+    Bmi,
+    Avx2,
+    Avx512,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The compilation [`add_lines`] takes on this thread (`None`: the CPU's best).
+    static FORCED: std::cell::Cell<Option<Variant>> = const { std::cell::Cell::new(None) };
+}
+
+/// The compilations of the walk this CPU runs, the portable one first.
+#[cfg(test)]
+pub(super) fn variants() -> Vec<Variant> {
+    let mut all = vec![Variant::Base];
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::is_x86_feature_detected as has;
+        let bmi = has!("popcnt") && has!("bmi1");
+        if bmi {
+            all.push(Variant::Bmi);
+        }
+        if bmi && has!("avx2") {
+            all.push(Variant::Avx2);
+        }
+        if bmi && has!("avx512bw") && has!("avx512vl") {
+            all.push(Variant::Avx512);
+        }
+    }
+    all
+}
+
+/// Runs `f` with [`add_lines`] taking the compilation `v` on this thread.
+#[cfg(test)]
+pub(super) fn with_variant<T>(v: Variant, f: impl FnOnce() -> T) -> T {
+    FORCED.set(Some(v));
+    let out = f();
+    FORCED.set(None);
+    out
+}
+
+#[cfg(test)]
+fn forced(
+    v: Variant,
+    parser: &TimeParser,
+    text: &[u8],
+    timeline: &mut Timeline,
+    totals: &mut [u64],
+    count: impl FnMut(&[u8], &mut [u64]),
+) -> u64 {
+    assert!(variants().contains(&v), "{v:?} does not run on this CPU");
+    match v {
+        Variant::Base => walk::<Base>(parser, text, timeline, totals, count),
+        // SAFETY (all three): `variants` found the features on this CPU.
+        #[cfg(target_arch = "x86_64")]
+        Variant::Bmi => unsafe { add_lines_bmi(parser, text, timeline, totals, count) },
+        #[cfg(target_arch = "x86_64")]
+        Variant::Avx2 => unsafe { add_lines_avx2(parser, text, timeline, totals, count) },
+        #[cfg(target_arch = "x86_64")]
+        Variant::Avx512 => unsafe { add_lines_avx512(parser, text, timeline, totals, count) },
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => unreachable!("checked above"),
+    }
 }
 
 /// [`walk`] compiled with POPCNT and BMI1.
@@ -115,12 +205,45 @@ unsafe fn add_lines_bmi(
     totals: &mut [u64],
     count: impl FnMut(&[u8], &mut [u64]),
 ) -> u64 {
-    walk(parser, text, timeline, totals, count)
+    walk::<Base>(parser, text, timeline, totals, count)
+}
+
+/// [`walk`] with AVX-512 compares into mask registers, compiled with
+/// AVX-512BW and VL, POPCNT and BMI1.
+///
+/// # Safety
+/// The CPU must have AVX-512BW, AVX-512VL, POPCNT and BMI1.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512bw,avx512vl,avx2,popcnt,bmi1")]
+unsafe fn add_lines_avx512(
+    parser: &TimeParser,
+    text: &[u8],
+    timeline: &mut Timeline,
+    totals: &mut [u64],
+    count: impl FnMut(&[u8], &mut [u64]),
+) -> u64 {
+    walk::<avx512::Avx512>(parser, text, timeline, totals, count)
+}
+
+/// [`walk`] with AVX2 compares, compiled with AVX2, POPCNT and BMI1.
+///
+/// # Safety
+/// The CPU must have AVX2, POPCNT and BMI1.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt,bmi1")]
+unsafe fn add_lines_avx2(
+    parser: &TimeParser,
+    text: &[u8],
+    timeline: &mut Timeline,
+    totals: &mut [u64],
+    count: impl FnMut(&[u8], &mut [u64]),
+) -> u64 {
+    walk::<avx2::Avx2>(parser, text, timeline, totals, count)
 }
 
 /// The walk of [`add_lines`], inlined into each of its compilations.
 #[inline(always)]
-fn walk(
+fn walk<L: Lanes>(
     parser: &TimeParser,
     text: &[u8],
     timeline: &mut Timeline,
@@ -150,7 +273,7 @@ fn walk(
     let len = text.len();
     // Line starts: 0, then after each newline but the last byte. The
     // newlines come from a bitmask per 64 bytes (`base`, `mask`).
-    let (mut base, mut mask) = (0usize, chunk_mask(text, 0));
+    let (mut base, mut mask) = (0usize, chunk_mask::<L>(text, 0));
     let mut p = 0usize;
     // Whole windows of lines that all fit the template are taken at once
     // (at the line start or a `[` only); after a window that does not, the
@@ -165,11 +288,13 @@ fn walk(
         let rest = &text[p..];
         let fits = template.as_ref().is_some_and(|t| {
             if at_start {
-                t.fits(rest)
+                t.fits::<L>(rest)
             } else if at_bracket {
-                t.fits_bracketed(rest)
+                t.fits_bracketed::<L>(rest)
             } else {
-                parser.locate(rest).is_some_and(|at| t.fits(&rest[at..]))
+                parser
+                    .locate(rest)
+                    .is_some_and(|at| t.fits::<L>(&rest[at..]))
             }
         });
         if fits {
@@ -196,15 +321,19 @@ fn walk(
             // each is a line and its template compare reads within `text`.
             if windows && base >= retry_at && base + WINDOW + 128 <= len {
                 if let Some(t) = &template {
-                    let n = gather(text, base, &mut starts);
-                    let all = starts[..n].iter().fold(true, |all, &o| {
+                    let n = gather::<L>(text, base, &mut starts);
+                    // A plain loop, not an iterator adapter: the adapter was
+                    // compiled apart, without the walk's target features,
+                    // and called the compares instead of inlining them.
+                    let mut all = true;
+                    for &o in &starts[..n] {
                         let rest = &text[base + usize::from(o)..];
-                        all & if at_start {
-                            t.fits(rest)
+                        all &= if at_start {
+                            t.fits::<L>(rest)
                         } else {
-                            t.fits_bracketed(rest)
-                        }
-                    });
+                            t.fits_bracketed::<L>(rest)
+                        };
+                    }
                     if all {
                         lines += n as u64;
                         run_lines += n as u64;
@@ -216,7 +345,7 @@ fn walk(
                     failed = (failed + 1).min(4);
                 }
             }
-            mask = chunk_mask(text, base);
+            mask = chunk_mask::<L>(text, base);
         }
         p = base + mask.trailing_zeros() as usize + 1;
         mask &= mask - 1;
@@ -236,10 +365,10 @@ const WINDOW: usize = 4096;
 /// order; returns how many. Two a 64-byte chunk are written without a
 /// branch (lines are rarely shorter than 32 bytes), more in a loop.
 #[inline(always)]
-fn gather(text: &[u8], base: usize, out: &mut [u16; WINDOW + 2]) -> usize {
+fn gather<L: Lanes>(text: &[u8], base: usize, out: &mut [u16; WINDOW + 2]) -> usize {
     let mut n = 0;
     for c in (0..WINDOW).step_by(64) {
-        let m = newline_mask(text[base + c..].first_chunk::<64>().expect("in text"));
+        let m = L::newline_mask(text[base + c..].first_chunk::<64>().expect("in text"));
         let o = (c + 1) as u16;
         // A missing newline writes an offset past the chunk, never read.
         out[n] = o + m.trailing_zeros() as u16;
@@ -265,9 +394,9 @@ fn gather(text: &[u8], base: usize, out: &mut [u16; WINDOW + 2]) -> usize {
 /// `locate`, with the first 32 bytes searched inline (an access log's `[`
 /// is within them) rather than through a `memchr2` call per line.
 #[inline(always)]
-fn bracket(rest: &[u8]) -> Option<usize> {
+fn bracket<L: Lanes>(rest: &[u8]) -> Option<usize> {
     if let Some(w) = rest.first_chunk::<32>() {
-        let m = byte_mask(w, b'[') | byte_mask(w, b'\n');
+        let m = L::byte_mask(w, b'[') | L::byte_mask(w, b'\n');
         if m != 0 {
             let i = m.trailing_zeros() as usize;
             return (w[i] == b'[').then_some(i);
@@ -276,6 +405,170 @@ fn bracket(rest: &[u8]) -> Option<usize> {
     match memchr::memchr2(b'[', b'\n', rest) {
         Some(i) if rest[i] == b'[' => Some(i),
         _ => None,
+    }
+}
+
+/// The walk's vector compares, for one instruction set.
+trait Lanes {
+    /// Bit i set when `c[i]` is a newline.
+    fn newline_mask(c: &[u8; 64]) -> u64;
+    /// Bit i set when `w[i] == c`.
+    fn byte_mask(w: &[u8; 32], c: u8) -> u32;
+    /// Whether `lo[i] <= w[i] <= hi[i]` for every byte.
+    fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool;
+}
+
+/// SSE2 on x86-64 (part of the baseline), plain loops elsewhere.
+struct Base;
+
+impl Lanes for Base {
+    #[inline(always)]
+    fn newline_mask(c: &[u8; 64]) -> u64 {
+        newline_mask(c)
+    }
+    #[inline(always)]
+    fn byte_mask(w: &[u8; 32], c: u8) -> u32 {
+        byte_mask(w, c)
+    }
+    #[inline(always)]
+    fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
+        in_ranges(w, lo, hi)
+    }
+}
+
+/// The compares with 32-byte AVX2 vectors; only called from a function
+/// compiled with AVX2 (`add_lines_avx2`), into which they inline.
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    pub(super) struct Avx2;
+
+    impl super::Lanes for Avx2 {
+        #[inline(always)]
+        fn newline_mask(c: &[u8; 64]) -> u64 {
+            // SAFETY: only `add_lines_avx2` (AVX2) walks with `Avx2`.
+            unsafe { newline_mask(c) }
+        }
+        #[inline(always)]
+        fn byte_mask(w: &[u8; 32], c: u8) -> u32 {
+            // SAFETY: as above.
+            unsafe { byte_mask(w, c) }
+        }
+        #[inline(always)]
+        fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
+            // SAFETY: as above.
+            unsafe { in_ranges(w, lo, hi) }
+        }
+    }
+
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn newline_mask(c: &[u8; 64]) -> u64 {
+        let nl = _mm256_set1_epi8(b'\n' as i8);
+        // SAFETY: each load reads 32 bytes within `c`.
+        let m = |at: usize| unsafe {
+            let x = _mm256_loadu_si256(c.as_ptr().add(at).cast());
+            u64::from(_mm256_movemask_epi8(_mm256_cmpeq_epi8(x, nl)) as u32)
+        };
+        m(0) | m(32) << 32
+    }
+
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn byte_mask(w: &[u8; 32], c: u8) -> u32 {
+        // SAFETY: the load reads the 32 bytes of `w`.
+        let x = unsafe { _mm256_loadu_si256(w.as_ptr().cast()) };
+        _mm256_movemask_epi8(_mm256_cmpeq_epi8(x, _mm256_set1_epi8(c as i8))) as u32
+    }
+
+    /// # Safety
+    /// The CPU must have AVX2.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
+        // SAFETY: each load reads the 32 bytes of one array.
+        let (x, l, h) = unsafe {
+            (
+                _mm256_loadu_si256(w.as_ptr().cast()),
+                _mm256_loadu_si256(lo.as_ptr().cast()),
+                _mm256_loadu_si256(hi.as_ptr().cast()),
+            )
+        };
+        let ok = _mm256_and_si256(
+            _mm256_cmpeq_epi8(_mm256_max_epu8(x, l), x),
+            _mm256_cmpeq_epi8(_mm256_min_epu8(x, h), x),
+        );
+        _mm256_movemask_epi8(ok) == -1
+    }
+}
+
+/// The compares with AVX-512 mask registers: one compare for a 64-byte
+/// newline mask, two for a template check; only called from a function
+/// compiled with AVX-512BW and VL (`add_lines_avx512`), into which they
+/// inline.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    pub(super) struct Avx512;
+
+    impl super::Lanes for Avx512 {
+        #[inline(always)]
+        fn newline_mask(c: &[u8; 64]) -> u64 {
+            // SAFETY: only `add_lines_avx512` (AVX-512BW, VL) walks with `Avx512`.
+            unsafe { newline_mask(c) }
+        }
+        #[inline(always)]
+        fn byte_mask(w: &[u8; 32], c: u8) -> u32 {
+            // SAFETY: as above.
+            unsafe { byte_mask(w, c) }
+        }
+        #[inline(always)]
+        fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
+            // SAFETY: as above.
+            unsafe { in_ranges(w, lo, hi) }
+        }
+    }
+
+    /// # Safety
+    /// The CPU must have AVX-512BW.
+    #[target_feature(enable = "avx512bw")]
+    #[inline]
+    unsafe fn newline_mask(c: &[u8; 64]) -> u64 {
+        // SAFETY: the load reads the 64 bytes of `c`.
+        let x = unsafe { _mm512_loadu_si512(c.as_ptr().cast()) };
+        _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(b'\n' as i8))
+    }
+
+    /// # Safety
+    /// The CPU must have AVX-512BW and VL.
+    #[target_feature(enable = "avx512bw,avx512vl")]
+    #[inline]
+    unsafe fn byte_mask(w: &[u8; 32], c: u8) -> u32 {
+        // SAFETY: the load reads the 32 bytes of `w`.
+        let x = unsafe { _mm256_loadu_si256(w.as_ptr().cast()) };
+        _mm256_cmpeq_epi8_mask(x, _mm256_set1_epi8(c as i8))
+    }
+
+    /// # Safety
+    /// The CPU must have AVX-512BW and VL.
+    #[target_feature(enable = "avx512bw,avx512vl")]
+    #[inline]
+    unsafe fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
+        // SAFETY: each load reads the 32 bytes of one array.
+        let (x, l, h) = unsafe {
+            (
+                _mm256_loadu_si256(w.as_ptr().cast()),
+                _mm256_loadu_si256(lo.as_ptr().cast()),
+                _mm256_loadu_si256(hi.as_ptr().cast()),
+            )
+        };
+        _mm256_mask_cmple_epu8_mask(_mm256_cmple_epu8_mask(l, x), x, h) == u32::MAX
     }
 }
 
@@ -334,10 +627,10 @@ fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
 /// bit i for byte `base + i`: cheaper per line than a `memchr` call per line
 /// when lines are short.
 #[inline(always)]
-fn chunk_mask(text: &[u8], base: usize) -> u64 {
+fn chunk_mask<L: Lanes>(text: &[u8], base: usize) -> u64 {
     let chunk = &text[base..text.len().min(base + 64)];
     match chunk.first_chunk::<64>() {
-        Some(c) => newline_mask(c),
+        Some(c) => L::newline_mask(c),
         None => chunk
             .iter()
             .enumerate()
@@ -371,6 +664,108 @@ fn newline_mask(c: &[u8; 64]) -> u64 {
 mod tests {
     use super::*;
 
+    /// The vector compares of one compilation, called from a function
+    /// compiled for it (as the walk calls them).
+    #[derive(Debug, Clone, Copy)]
+    enum Vector {
+        #[cfg(target_arch = "x86_64")]
+        Avx2,
+        #[cfg(target_arch = "x86_64")]
+        Avx512,
+    }
+
+    /// Calls `f` with each vector compilation this CPU runs.
+    fn each_lanes(mut f: impl FnMut(Vector)) {
+        for v in variants() {
+            match v {
+                #[cfg(target_arch = "x86_64")]
+                Variant::Avx2 => f(Vector::Avx2),
+                #[cfg(target_arch = "x86_64")]
+                Variant::Avx512 => f(Vector::Avx512),
+                _ => {}
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    impl Vector {
+        fn chunk_mask(self, text: &[u8], base: usize) -> u64 {
+            // SAFETY (each call below): `each_lanes` found the features.
+            #[target_feature(enable = "avx2")]
+            unsafe fn a2(text: &[u8], base: usize) -> u64 {
+                chunk_mask::<avx2::Avx2>(text, base)
+            }
+            #[target_feature(enable = "avx512bw,avx512vl")]
+            unsafe fn a5(text: &[u8], base: usize) -> u64 {
+                chunk_mask::<avx512::Avx512>(text, base)
+            }
+            match self {
+                Vector::Avx2 => unsafe { a2(text, base) },
+                Vector::Avx512 => unsafe { a5(text, base) },
+            }
+        }
+        fn bracket(self, rest: &[u8]) -> Option<usize> {
+            #[target_feature(enable = "avx2")]
+            unsafe fn a2(rest: &[u8]) -> Option<usize> {
+                bracket::<avx2::Avx2>(rest)
+            }
+            #[target_feature(enable = "avx512bw,avx512vl")]
+            unsafe fn a5(rest: &[u8]) -> Option<usize> {
+                bracket::<avx512::Avx512>(rest)
+            }
+            match self {
+                Vector::Avx2 => unsafe { a2(rest) },
+                Vector::Avx512 => unsafe { a5(rest) },
+            }
+        }
+        fn gather(self, text: &[u8], base: usize) -> Vec<u16> {
+            let mut out = [0u16; WINDOW + 2];
+            #[target_feature(enable = "avx2")]
+            unsafe fn a2(text: &[u8], base: usize, out: &mut [u16; WINDOW + 2]) -> usize {
+                gather::<avx2::Avx2>(text, base, out)
+            }
+            #[target_feature(enable = "avx512bw,avx512vl")]
+            unsafe fn a5(text: &[u8], base: usize, out: &mut [u16; WINDOW + 2]) -> usize {
+                gather::<avx512::Avx512>(text, base, out)
+            }
+            let n = match self {
+                Vector::Avx2 => unsafe { a2(text, base, &mut out) },
+                Vector::Avx512 => unsafe { a5(text, base, &mut out) },
+            };
+            out[..n].to_vec()
+        }
+        fn in_ranges(self, w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
+            #[target_feature(enable = "avx2")]
+            unsafe fn a2(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
+                <avx2::Avx2 as Lanes>::in_ranges(w, lo, hi)
+            }
+            #[target_feature(enable = "avx512bw,avx512vl")]
+            unsafe fn a5(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
+                <avx512::Avx512 as Lanes>::in_ranges(w, lo, hi)
+            }
+            match self {
+                Vector::Avx2 => unsafe { a2(w, lo, hi) },
+                Vector::Avx512 => unsafe { a5(w, lo, hi) },
+            }
+        }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    impl Vector {
+        fn chunk_mask(self, _: &[u8], _: usize) -> u64 {
+            match self {}
+        }
+        fn bracket(self, _: &[u8]) -> Option<usize> {
+            match self {}
+        }
+        fn gather(self, _: &[u8], _: usize) -> Vec<u16> {
+            match self {}
+        }
+        fn in_ranges(self, _: &[u8; 32], _: &[u8; 32], _: &[u8; 32]) -> bool {
+            match self {}
+        }
+    }
+
     #[test]
     fn newlines_at_every_offset_and_length() {
         for len in [0, 1, 63, 64, 65, 127, 128, 200] {
@@ -387,7 +782,8 @@ mod tests {
                 let want: Vec<usize> = memchr::memchr_iter(b'\n', &text).collect();
                 let mut got = Vec::new();
                 for base in (0..len).step_by(64) {
-                    let m = chunk_mask(&text, base);
+                    let m = chunk_mask::<Base>(&text, base);
+                    each_lanes(|l| assert_eq!(l.chunk_mask(&text, base), m, "{l:?}"));
                     got.extend((0..64).filter(|i| m >> i & 1 == 1).map(|i| base + i));
                 }
                 assert_eq!(got, want, "{len} {nl_every}");
@@ -419,7 +815,8 @@ mod tests {
         texts.push(vec![b'x'; 200]);
         texts.push(b"\n[".to_vec());
         for t in &texts {
-            assert_eq!(bracket(t), Place::Bracket.locate(t), "{t:?}");
+            assert_eq!(bracket::<Base>(t), Place::Bracket.locate(t), "{t:?}");
+            each_lanes(|l| assert_eq!(l.bracket(t), Place::Bracket.locate(t), "{l:?} {t:?}"));
         }
     }
 
@@ -437,7 +834,8 @@ mod tests {
                 .collect();
             for base in [0, 64, 192] {
                 let mut out = [0u16; WINDOW + 2];
-                let n = gather(&text, base, &mut out);
+                let n = gather::<Base>(&text, base, &mut out);
+                each_lanes(|l| assert_eq!(l.gather(&text, base), out[..n], "{l:?}"));
                 let want: Vec<usize> = memchr::memchr_iter(b'\n', &text[base..base + WINDOW])
                     .map(|i| i + 1)
                     .collect();
@@ -452,9 +850,20 @@ mod tests {
         let (lo, hi) = ([b'0'; 32], [b'5'; 32]);
         let mut w = [b'3'; 32];
         assert!(in_ranges(&w, &lo, &hi));
-        for (i, bad) in [(0, b'6'), (15, b'/'), (16, 0xFF), (31, b'9'), (7, 0x80)] {
+        each_lanes(|l| assert!(l.in_ranges(&w, &lo, &hi), "{l:?}"));
+        for (i, bad) in [
+            (0, b'6'),
+            (15, b'/'),
+            (16, 0xFF),
+            (31, b'9'),
+            (7, 0x80),
+            (3, b'0'),
+            (4, b'5'),
+        ] {
             w[i] = bad;
-            assert!(!in_ranges(&w, &lo, &hi), "{i} {bad}");
+            let inside = (b'0'..=b'5').contains(&bad);
+            assert_eq!(in_ranges(&w, &lo, &hi), inside, "{i} {bad}");
+            each_lanes(|l| assert_eq!(l.in_ranges(&w, &lo, &hi), inside, "{l:?} {i} {bad}"));
             w[i] = b'3';
         }
     }
