@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of logcount against the floor and the alternatives,
 # on the same generated log in page cache. Prints a table of medians and
-# ratios (markdown, as in README.md "## Performance").
+# ratios (markdown, as in docs/performance.md "## Benchmark").
 #
 # Usage: workloads/bench.sh [SIZE] [ROUNDS]
 #   SIZE    generated log size (default 1GiB); the Python reference runs on

@@ -428,7 +428,7 @@ mod tests {
                 "LOGCOUNT_FETCH_CONCURRENCY=4",
                 "LOGCOUNT_STRATEGY=aho-overlapping",
                 "LOGCOUNT_MEMORY=1073741824",
-                "LOGCOUNT_READ=mmap"
+                "LOGCOUNT_READ=pread"
             ]
         );
         let copy = run.result_copy().display().to_string();
