@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Cross-runs the count engine's tests on aarch64 under qemu (the portable path for
-# other CPUs, aarch64 included; every strategy must give identical counts there too).
+# Cross-runs the count engine's and the timeline walk's tests on aarch64 under qemu (the
+# portable path for other CPUs, aarch64 included; every strategy must give identical counts
+# there too, and the walk the timeline of parsing every line).
 # It lives in .ci/ (not workloads/, which holds benchmarks and Argo files) because it is a
 # CI check: .ci/run calls it after ./test.sh. It also works by hand on a Debian machine:
 #   .ci/aarch64.sh
@@ -51,17 +52,19 @@ run() {
 }
 
 status=0
-run test --release --target "$TARGET" -p logcount --lib engine:: || status=1
+run test --release --target "$TARGET" -p logcount --lib -- engine:: timeline:: || status=1
 
 # cargo's summary lines: "test result: ok. N passed; M failed; ..."
 passed=$(sed -n 's/^test result: .* \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
 failed=$(sed -n 's/^test result: .* \([0-9][0-9]*\) passed; \([0-9][0-9]*\) failed.*/\2/p' "$log" | awk '{s+=$1} END {print s+0}')
 portable=$(grep -c '^test engine::simd::.* \.\.\. ok$' "$log" || true)
 oracle=$(grep -c '^test engine::strategy_tests::.* \.\.\. ok$' "$log" || true)
+walk=$(grep -c '^test timeline::.* \.\.\. ok$' "$log" || true)
 echo "aarch64.sh: ran on $TARGET under qemu; $portable engine::simd tests passed on the Portable kernels"
 echo "aarch64.sh: $oracle engine::strategy_tests (every strategy against the oracle) passed"
+echo "aarch64.sh: $walk timeline tests (the portable walk against parsing every line) passed"
 echo "aarch64: $passed passed, $failed failed"
-if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ] || [ "$oracle" -eq 0 ]; then
-  echo "aarch64.sh: FAILED (a test failed, no test ran, or the strategy-vs-oracle tests did not run)" >&2
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ] || [ "$oracle" -eq 0 ] || [ "$walk" -eq 0 ]; then
+  echo "aarch64.sh: FAILED (a test failed, no test ran, or the strategy-vs-oracle or walk tests did not run)" >&2
   exit 1
 fi

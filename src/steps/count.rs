@@ -438,9 +438,9 @@ pub async fn count_part(
         }
     }
     let segs = Arc::new(segs);
-    // The local fast path: every block in one job on the rayon pool, then
-    // each segment's block ends stitched in order and its ETag checked once
-    // it is read whole.
+    // The local fast path: the blocks in batches of windows on the rayon pool
+    // (two batches in flight), each batch's block ends stitched in order;
+    // a segment's ETag is checked once it is read whole.
     let local = async {
         let mut total = counter.tally();
         if local_segs.is_empty() {
@@ -448,25 +448,40 @@ pub async fn count_part(
         }
         let pool = local::Pool::new(local_block as usize);
         let window_bytes = (ahead.blocks * ahead.block) as u64;
-        for (i, blocks) in
-            local::count_segments(local_segs, local_block, window_bytes, &pool).await?
-        {
-            let mut stitcher = LineStitcher::new(counters[i].clone(), LINE_LIMIT);
-            for p in blocks {
-                // Exactly what pushing the whole block would do: the stitcher
-                // gets its two ends, the middle was counted where it was read.
-                for end in [p.head, p.tail] {
-                    let unit = stitcher.push(end);
-                    debug_assert!(
-                        unit.is_none(),
-                        "a block end holds at most one newline, at its end"
-                    );
+        let plan = Arc::new(local::Plan::new(local_segs, local_block, window_bytes));
+        let mut batches = futures::stream::iter(plan.batches())
+            .map(|batch| local::count_batch(plan.clone(), batch, pool.clone()))
+            .buffered(local::BATCHES_IN_FLIGHT);
+        let mut current: Option<(usize, LineStitcher)> = None;
+        while let Some(batch) = batches.next().await {
+            for (s, blocks) in batch? {
+                let i = plan.segment_index(s);
+                if current.as_ref().is_some_and(|(c, _)| *c != i) {
+                    let (done, stitcher) = current.take().expect("checked");
+                    let (loc, e_tag) = &segs[done];
+                    local::check_unchanged(loc, e_tag.as_deref()).await?;
+                    total.absorb(stitcher.finish());
                 }
-                if let Some(t) = p.middle {
-                    total.absorb(t);
+                let (_, stitcher) = current
+                    .get_or_insert_with(|| (i, LineStitcher::new(counters[i].clone(), LINE_LIMIT)));
+                for p in blocks {
+                    // Exactly what pushing the whole block would do: the stitcher
+                    // gets its two ends, the middle was counted where it was read.
+                    for end in [p.head, p.tail] {
+                        let unit = stitcher.push(end);
+                        debug_assert!(
+                            unit.is_none(),
+                            "a block end holds at most one newline, at its end"
+                        );
+                    }
+                    if let Some(t) = p.middle {
+                        total.absorb(t);
+                    }
                 }
             }
-            let (loc, e_tag) = &segs[i];
+        }
+        if let Some((done, stitcher)) = current {
+            let (loc, e_tag) = &segs[done];
             local::check_unchanged(loc, e_tag.as_deref()).await?;
             total.absorb(stitcher.finish());
         }

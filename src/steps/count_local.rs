@@ -251,39 +251,42 @@ pub(super) struct LocalSegment {
     pub range: Range<u64>,
 }
 
-/// Reads and counts every block of `segments` in one job on the rayon pool,
-/// and returns each segment's index with its blocks, in order.
+/// The local segments of a part cut into windows of contiguous blocks, and
+/// the windows into batches, each read and counted in one job on the rayon
+/// pool.
 ///
-/// The blocks (of `block` bytes) are dealt out in windows of contiguous
-/// blocks of one segment, each read and counted by one thread in order:
-/// a block is counted while it is hot in that core's cache, and no block
-/// costs a task, a channel or a thread wake-up of its own. Handing windows
-/// to the pool one job at a time from the async side cost the threads a
-/// sleep and a wake-up between windows: on 2 cores, 1 GiB took ~2,500
-/// context switches and ~12% of the CPU in the scheduler.
+/// A window is counted by one thread, block by block in order: each block
+/// is counted while it is hot in that core's cache, and no block costs a
+/// task, a channel or a thread wake-up of its own. A window holds at most
+/// [`LOCAL_WINDOW`] blocks and at most `window_bytes / threads` (at least one
+/// block), and few enough blocks that each thread gets four windows or more.
 ///
-/// A window holds at most `window_bytes / threads` (and at least one block),
-/// and is small enough that each thread gets several: a thread maps or holds
-/// one window at a time, so a count holds at most one window per thread (a
-/// mapped window's pages are released once it is counted; a `pread`
-/// buffer goes back to the pool after its block).
-pub(super) async fn count_segments(
+/// A batch holds one window per thread, and the caller keeps two batches in
+/// flight ([`BATCHES_IN_FLIGHT`]): the threads take the next batch's windows
+/// as soon as they finish the last one's, so they never wait for the async
+/// side, which stitches each batch's block ends in order while the next is
+/// counted. Handing the pool one window at a time, and only one in flight,
+/// made the threads sleep and wake between windows: on 2 cores, 1 GiB took
+/// about 2,500 context switches and 12 % of the CPU in the scheduler. The
+/// batches bound what is held: the block ends of at most two batches (each
+/// at most a block, so at most twice the read-ahead when lines are longer
+/// than a block), whatever the size of the part.
+pub(super) struct Plan {
     segments: Vec<LocalSegment>,
+    /// (segment, the window's bytes), in order.
+    windows: Vec<(usize, Range<u64>)>,
     block: u64,
-    window_bytes: u64,
-    pool: &Arc<Pool>,
-) -> Result<Vec<(usize, Vec<Precounted>)>> {
-    use rayon::prelude::*;
-    assert!(
-        block <= pool.size as u64 && block > 0,
-        "block of {block} bytes exceeds the pool's {}",
-        pool.size
-    );
-    let pool = pool.clone();
-    let segments = Arc::new(segments);
-    let job_segments = segments.clone();
-    let counted = on_rayon(move || {
-        let segments = job_segments;
+    per_batch: usize,
+}
+
+/// Batches counted at once (see [`Plan`]).
+pub(super) const BATCHES_IN_FLIGHT: usize = 2;
+
+impl Plan {
+    /// Plans `segments` in blocks of `block` bytes, with `window_bytes` of
+    /// blocks in the windows of one batch.
+    pub(super) fn new(segments: Vec<LocalSegment>, block: u64, window_bytes: u64) -> Plan {
+        assert!(block > 0, "blocks of at least one byte");
         let threads = rayon::current_num_threads().max(1) as u64;
         let blocks: u64 = segments
             .iter()
@@ -292,7 +295,6 @@ pub(super) async fn count_segments(
         let per_window = (window_bytes / block / threads)
             .min(blocks / (4 * threads))
             .clamp(1, LOCAL_WINDOW as u64);
-        // (segment, the window's bytes)
         let mut windows = Vec::new();
         for (s, seg) in segments.iter().enumerate() {
             let mut at = seg.range.start;
@@ -302,31 +304,53 @@ pub(super) async fn count_segments(
                 at = to;
             }
         }
-        windows
-            .into_par_iter()
+        Plan {
+            segments,
+            windows,
+            block,
+            per_batch: threads as usize,
+        }
+    }
+
+    /// The batches, as ranges of window indices, in order.
+    pub(super) fn batches(&self) -> impl Iterator<Item = Range<usize>> + use<> {
+        let (n, per) = (self.windows.len(), self.per_batch.max(1));
+        (0..n.div_ceil(per)).map(move |b| b * per..((b + 1) * per).min(n))
+    }
+
+    /// The part's index of the plan's segment `s`.
+    pub(super) fn segment_index(&self, s: usize) -> usize {
+        self.segments[s].index
+    }
+}
+
+/// Reads and counts the windows `batch` of `plan` in one job on the rayon
+/// pool; returns each window's segment (the plan's) and blocks, in order.
+pub(super) async fn count_batch(
+    plan: Arc<Plan>,
+    batch: Range<usize>,
+    pool: Arc<Pool>,
+) -> Result<Vec<(usize, Vec<Precounted>)>> {
+    use rayon::prelude::*;
+    assert!(
+        plan.block <= pool.size as u64,
+        "block of {} bytes exceeds the pool's {}",
+        plan.block,
+        pool.size
+    );
+    let job = plan.clone();
+    let counted = on_rayon(move || {
+        job.windows[batch]
+            .par_iter()
             .map(|(s, span)| {
-                let seg = &segments[s];
-                count_window(seg, &span, block, &pool)
-                    .map(|counted| (s, counted))
-                    .map_err(|(range, e)| (s, range, e))
+                count_window(&job.segments[*s], span, job.block, &pool)
+                    .map(|counted| (*s, counted))
+                    .map_err(|(range, e)| (*s, range, e))
             })
             .collect::<std::result::Result<Vec<_>, _>>()
     })
     .await;
-    match counted {
-        Ok(counted) => {
-            let mut out: Vec<(usize, Vec<Precounted>)> = Vec::new();
-            for (s, window) in counted {
-                let index = segments[s].index;
-                match out.last_mut() {
-                    Some((i, blocks)) if *i == index => blocks.extend(window),
-                    _ => out.push((index, window)),
-                }
-            }
-            Ok(out)
-        }
-        Err((s, range, e)) => Err(read_error(&segments[s].loc, &range, e)),
-    }
+    counted.map_err(|(s, range, e)| read_error(&plan.segments[s].loc, &range, e))
 }
 
 /// Reads and counts the blocks of `span` of `seg` in order, from its
