@@ -444,23 +444,8 @@ mod avx2 {
 
     pub(super) struct Avx2;
 
-    impl super::Lanes for Avx2 {
-        #[inline(always)]
-        fn newline_mask(c: &[u8; 64]) -> u64 {
-            // SAFETY: only `add_lines_avx2` (AVX2) walks with `Avx2`.
-            unsafe { newline_mask(c) }
-        }
-        #[inline(always)]
-        fn byte_mask(w: &[u8; 32], c: u8) -> u32 {
-            // SAFETY: as above.
-            unsafe { byte_mask(w, c) }
-        }
-        #[inline(always)]
-        fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
-            // SAFETY: as above.
-            unsafe { in_ranges(w, lo, hi) }
-        }
-    }
+    // SAFETY: only `add_lines_avx2` (AVX2) walks with `Avx2`.
+    super::lanes_from_fns!(Avx2);
 
     /// # Safety
     /// The CPU must have AVX2.
@@ -507,6 +492,34 @@ mod avx2 {
     }
 }
 
+/// Implements [`Lanes`] for `$lanes` with the `newline_mask`, `byte_mask`
+/// and `in_ranges` of the module it is called in: `unsafe` functions compiled
+/// for the target features that the only walk using `$lanes` is compiled with.
+#[cfg(target_arch = "x86_64")]
+macro_rules! lanes_from_fns {
+    ($lanes:ident) => {
+        impl super::Lanes for $lanes {
+            #[inline(always)]
+            fn newline_mask(c: &[u8; 64]) -> u64 {
+                // SAFETY: the CPU has the features (see the macro's call).
+                unsafe { newline_mask(c) }
+            }
+            #[inline(always)]
+            fn byte_mask(w: &[u8; 32], c: u8) -> u32 {
+                // SAFETY: as above.
+                unsafe { byte_mask(w, c) }
+            }
+            #[inline(always)]
+            fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
+                // SAFETY: as above.
+                unsafe { in_ranges(w, lo, hi) }
+            }
+        }
+    };
+}
+#[cfg(target_arch = "x86_64")]
+use lanes_from_fns;
+
 /// The compares with AVX-512 mask registers: one compare for a 64-byte
 /// newline mask, two for a template check; only called from a function
 /// compiled with AVX-512BW and VL (`add_lines_avx512`), into which they
@@ -517,23 +530,8 @@ mod avx512 {
 
     pub(super) struct Avx512;
 
-    impl super::Lanes for Avx512 {
-        #[inline(always)]
-        fn newline_mask(c: &[u8; 64]) -> u64 {
-            // SAFETY: only `add_lines_avx512` (AVX-512BW, VL) walks with `Avx512`.
-            unsafe { newline_mask(c) }
-        }
-        #[inline(always)]
-        fn byte_mask(w: &[u8; 32], c: u8) -> u32 {
-            // SAFETY: as above.
-            unsafe { byte_mask(w, c) }
-        }
-        #[inline(always)]
-        fn in_ranges(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
-            // SAFETY: as above.
-            unsafe { in_ranges(w, lo, hi) }
-        }
-    }
+    // SAFETY: only `add_lines_avx512` (AVX-512BW, VL) walks with `Avx512`.
+    super::lanes_from_fns!(Avx512);
 
     /// # Safety
     /// The CPU must have AVX-512BW.
