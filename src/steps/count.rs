@@ -430,12 +430,7 @@ pub async fn count_part(
             });
             continue;
         }
-        let mut at = seg.start;
-        while at < seg.end {
-            let to = (at + block).min(seg.end);
-            reads.push((i, at..to));
-            at = to;
-        }
+        reads.extend(local::pieces(seg.start..seg.end, block).map(|r| (i, r)));
     }
     let segs = Arc::new(segs);
     // The local fast path: the blocks in batches of windows on the rayon pool
@@ -452,15 +447,19 @@ pub async fn count_part(
         let mut batches = futures::stream::iter(plan.batches())
             .map(|batch| local::count_batch(plan.clone(), batch, pool.clone()))
             .buffered(local::BATCHES_IN_FLIGHT);
+        // A segment read whole: its ETag checked, its last line counted.
+        let finish = |(done, stitcher): (usize, LineStitcher)| {
+            let (loc, e_tag) = segs[done].clone();
+            async move {
+                local::check_unchanged(&loc, e_tag.as_deref()).await?;
+                Ok::<_, Error>(stitcher.finish())
+            }
+        };
         let mut current: Option<(usize, LineStitcher)> = None;
         while let Some(batch) = batches.next().await {
-            for (s, blocks) in batch? {
-                let i = plan.segment_index(s);
+            for (i, blocks) in batch? {
                 if current.as_ref().is_some_and(|(c, _)| *c != i) {
-                    let (done, stitcher) = current.take().expect("checked");
-                    let (loc, e_tag) = &segs[done];
-                    local::check_unchanged(loc, e_tag.as_deref()).await?;
-                    total.absorb(stitcher.finish());
+                    total.absorb(finish(current.take().expect("checked")).await?);
                 }
                 let (_, stitcher) = current
                     .get_or_insert_with(|| (i, LineStitcher::new(counters[i].clone(), LINE_LIMIT)));
@@ -480,10 +479,8 @@ pub async fn count_part(
                 }
             }
         }
-        if let Some((done, stitcher)) = current {
-            let (loc, e_tag) = &segs[done];
-            local::check_unchanged(loc, e_tag.as_deref()).await?;
-            total.absorb(stitcher.finish());
+        if let Some(last) = current {
+            total.absorb(finish(last).await?);
         }
         Ok::<_, Error>(total)
     };

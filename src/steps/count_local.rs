@@ -295,15 +295,11 @@ impl Plan {
         let per_window = (window_bytes / block / threads)
             .min(blocks / (4 * threads))
             .clamp(1, LOCAL_WINDOW as u64);
-        let mut windows = Vec::new();
-        for (s, seg) in segments.iter().enumerate() {
-            let mut at = seg.range.start;
-            while at < seg.range.end {
-                let to = (at + per_window * block).min(seg.range.end);
-                windows.push((s, at..to));
-                at = to;
-            }
-        }
+        let windows = segments
+            .iter()
+            .enumerate()
+            .flat_map(|(s, seg)| pieces(seg.range.clone(), per_window * block).map(move |w| (s, w)))
+            .collect();
         Plan {
             segments,
             windows,
@@ -317,15 +313,11 @@ impl Plan {
         let (n, per) = (self.windows.len(), self.per_batch.max(1));
         (0..n.div_ceil(per)).map(move |b| b * per..((b + 1) * per).min(n))
     }
-
-    /// The part's index of the plan's segment `s`.
-    pub(super) fn segment_index(&self, s: usize) -> usize {
-        self.segments[s].index
-    }
 }
 
 /// Reads and counts the windows `batch` of `plan` in one job on the rayon
-/// pool; returns each window's segment (the plan's) and blocks, in order.
+/// pool; returns each window's segment (its index in the part) and blocks,
+/// in order.
 pub(super) async fn count_batch(
     plan: Arc<Plan>,
     batch: Range<usize>,
@@ -344,7 +336,7 @@ pub(super) async fn count_batch(
             .par_iter()
             .map(|(s, span)| {
                 count_window(&job.segments[*s], span, job.block, &pool)
-                    .map(|counted| (*s, counted))
+                    .map(|counted| (job.segments[*s].index, counted))
                     .map_err(|(range, e)| (*s, range, e))
             })
             .collect::<std::result::Result<Vec<_>, _>>()
@@ -363,10 +355,7 @@ fn count_window(
 ) -> std::result::Result<Vec<Precounted>, (Range<u64>, std::io::Error)> {
     let LocalFile { file, map } = &seg.file;
     let mut counted = Vec::with_capacity((span.end - span.start).div_ceil(block) as usize);
-    let mut at = span.start;
-    while at < span.end {
-        let range = at..(at + block).min(span.end);
-        at = range.end;
+    for range in pieces(span.clone(), block) {
         if let Some(mapped) = map.as_ref().and_then(|m| m.bytes(file, &range)) {
             counted.push(split_and_count(mapped, &seg.counter));
             continue;
@@ -397,6 +386,15 @@ fn count_window(
         m.release(span);
     }
     Ok(counted)
+}
+
+/// `range` cut into consecutive pieces of `size` bytes (the last may be
+/// shorter); none when it is empty.
+pub(super) fn pieces(range: Range<u64>, size: u64) -> impl Iterator<Item = Range<u64>> {
+    assert!(size > 0, "pieces of at least one byte");
+    (range.start..range.end)
+        .step_by(usize::try_from(size).unwrap_or(usize::MAX))
+        .map(move |at| at..at.saturating_add(size).min(range.end))
 }
 
 /// The error of a failed read of `range` of `loc`: a short read is a
@@ -461,6 +459,19 @@ mod tests {
 
     /// Larger than any page size Linux uses.
     const PAGE: u64 = 1 << 16;
+
+    #[test]
+    fn pieces_cover_the_range_in_order() {
+        let cut = |r: Range<u64>, size| pieces(r, size).collect::<Vec<_>>();
+        assert_eq!(cut(5..5, 4), []);
+        assert_eq!(cut(0..8, 4), [0..4, 4..8]);
+        assert_eq!(cut(3..12, 4), [3..7, 7..11, 11..12]);
+        assert_eq!(cut(0..3, 1 << 40), vec![0..3; 1]);
+        assert_eq!(
+            cut(u64::MAX - 3..u64::MAX, 2),
+            [u64::MAX - 3..u64::MAX - 1, u64::MAX - 1..u64::MAX]
+        );
+    }
 
     #[test]
     fn a_mapping_serves_the_files_bytes_at_any_offset() {

@@ -127,8 +127,11 @@ pub fn add_lines(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Variant {
     Base,
+    #[cfg(target_arch = "x86_64")]
     Bmi,
+    #[cfg(target_arch = "x86_64")]
     Avx2,
+    #[cfg(target_arch = "x86_64")]
     Avx512,
 }
 
@@ -141,22 +144,23 @@ thread_local! {
 /// The compilations of the walk this CPU runs, the portable one first.
 #[cfg(test)]
 pub(super) fn variants() -> Vec<Variant> {
-    let mut all = vec![Variant::Base];
     #[cfg(target_arch = "x86_64")]
     {
         use std::is_x86_feature_detected as has;
         let bmi = has!("popcnt") && has!("bmi1");
-        if bmi {
-            all.push(Variant::Bmi);
-        }
-        if bmi && has!("avx2") {
-            all.push(Variant::Avx2);
-        }
-        if bmi && has!("avx512bw") && has!("avx512vl") {
-            all.push(Variant::Avx512);
-        }
+        let runs = [
+            (Variant::Base, true),
+            (Variant::Bmi, bmi),
+            (Variant::Avx2, bmi && has!("avx2")),
+            (Variant::Avx512, bmi && has!("avx512bw") && has!("avx512vl")),
+        ];
+        runs.into_iter()
+            .filter(|&(_, r)| r)
+            .map(|(v, _)| v)
+            .collect()
     }
-    all
+    #[cfg(not(target_arch = "x86_64"))]
+    vec![Variant::Base]
 }
 
 /// Runs `f` with [`add_lines`] taking the compilation `v` on this thread.
@@ -187,8 +191,6 @@ fn forced(
         Variant::Avx2 => unsafe { add_lines_avx2(parser, text, timeline, totals, count) },
         #[cfg(target_arch = "x86_64")]
         Variant::Avx512 => unsafe { add_lines_avx512(parser, text, timeline, totals, count) },
-        #[cfg(not(target_arch = "x86_64"))]
-        _ => unreachable!("checked above"),
     }
 }
 
@@ -662,8 +664,10 @@ fn newline_mask(c: &[u8; 64]) -> u64 {
 mod tests {
     use super::*;
 
-    /// The vector compares of one compilation, called from a function
-    /// compiled for it (as the walk calls them).
+    /// A vector compilation of the compares this CPU runs. Its functions are
+    /// called here from code compiled without its features, which is sound
+    /// on a CPU that has them ([`each_lanes`] gives only those): they are
+    /// then called rather than inlined.
     #[derive(Debug, Clone, Copy)]
     enum Vector {
         #[cfg(target_arch = "x86_64")]
@@ -673,94 +677,54 @@ mod tests {
     }
 
     /// Calls `f` with each vector compilation this CPU runs.
-    fn each_lanes(mut f: impl FnMut(Vector)) {
-        for v in variants() {
-            match v {
-                #[cfg(target_arch = "x86_64")]
-                Variant::Avx2 => f(Vector::Avx2),
-                #[cfg(target_arch = "x86_64")]
-                Variant::Avx512 => f(Vector::Avx512),
-                _ => {}
-            }
-        }
+    fn each_lanes(f: impl FnMut(Vector)) {
+        let vector = |v| match v {
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx2 => Some(Vector::Avx2),
+            #[cfg(target_arch = "x86_64")]
+            Variant::Avx512 => Some(Vector::Avx512),
+            _ => None,
+        };
+        variants().into_iter().filter_map(vector).for_each(f);
     }
 
-    #[cfg(target_arch = "x86_64")]
+    /// `$e` with `$l` naming the [`Lanes`] of the compilation `$v`.
+    macro_rules! on_lanes {
+        ($v:expr, $l:ident => $e:expr) => {
+            match $v {
+                #[cfg(target_arch = "x86_64")]
+                Vector::Avx2 => {
+                    type $l = avx2::Avx2;
+                    $e
+                }
+                #[cfg(target_arch = "x86_64")]
+                Vector::Avx512 => {
+                    type $l = avx512::Avx512;
+                    $e
+                }
+            }
+        };
+    }
+
+    // Elsewhere `Vector` has no value: each function's match has no arm.
+    #[cfg_attr(
+        not(target_arch = "x86_64"),
+        allow(unreachable_code, unused_variables, unused_mut)
+    )]
     impl Vector {
         fn chunk_mask(self, text: &[u8], base: usize) -> u64 {
-            // SAFETY (each call below): `each_lanes` found the features.
-            #[target_feature(enable = "avx2")]
-            unsafe fn a2(text: &[u8], base: usize) -> u64 {
-                chunk_mask::<avx2::Avx2>(text, base)
-            }
-            #[target_feature(enable = "avx512bw,avx512vl")]
-            unsafe fn a5(text: &[u8], base: usize) -> u64 {
-                chunk_mask::<avx512::Avx512>(text, base)
-            }
-            match self {
-                Vector::Avx2 => unsafe { a2(text, base) },
-                Vector::Avx512 => unsafe { a5(text, base) },
-            }
+            on_lanes!(self, L => chunk_mask::<L>(text, base))
         }
         fn bracket(self, rest: &[u8]) -> Option<usize> {
-            #[target_feature(enable = "avx2")]
-            unsafe fn a2(rest: &[u8]) -> Option<usize> {
-                bracket::<avx2::Avx2>(rest)
-            }
-            #[target_feature(enable = "avx512bw,avx512vl")]
-            unsafe fn a5(rest: &[u8]) -> Option<usize> {
-                bracket::<avx512::Avx512>(rest)
-            }
-            match self {
-                Vector::Avx2 => unsafe { a2(rest) },
-                Vector::Avx512 => unsafe { a5(rest) },
-            }
+            on_lanes!(self, L => bracket::<L>(rest))
         }
         fn gather(self, text: &[u8], base: usize) -> Vec<u16> {
             let mut out = [0u16; WINDOW + 2];
-            #[target_feature(enable = "avx2")]
-            unsafe fn a2(text: &[u8], base: usize, out: &mut [u16; WINDOW + 2]) -> usize {
-                gather::<avx2::Avx2>(text, base, out)
-            }
-            #[target_feature(enable = "avx512bw,avx512vl")]
-            unsafe fn a5(text: &[u8], base: usize, out: &mut [u16; WINDOW + 2]) -> usize {
-                gather::<avx512::Avx512>(text, base, out)
-            }
-            let n = match self {
-                Vector::Avx2 => unsafe { a2(text, base, &mut out) },
-                Vector::Avx512 => unsafe { a5(text, base, &mut out) },
-            };
+            let n = on_lanes!(self, L => gather::<L>(text, base, &mut out));
             out[..n].to_vec()
         }
         fn in_ranges(self, w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
-            #[target_feature(enable = "avx2")]
-            unsafe fn a2(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
-                <avx2::Avx2 as Lanes>::in_ranges(w, lo, hi)
-            }
-            #[target_feature(enable = "avx512bw,avx512vl")]
-            unsafe fn a5(w: &[u8; 32], lo: &[u8; 32], hi: &[u8; 32]) -> bool {
-                <avx512::Avx512 as Lanes>::in_ranges(w, lo, hi)
-            }
-            match self {
-                Vector::Avx2 => unsafe { a2(w, lo, hi) },
-                Vector::Avx512 => unsafe { a5(w, lo, hi) },
-            }
-        }
-    }
-
-    #[cfg(not(target_arch = "x86_64"))]
-    impl Vector {
-        fn chunk_mask(self, _: &[u8], _: usize) -> u64 {
-            match self {}
-        }
-        fn bracket(self, _: &[u8]) -> Option<usize> {
-            match self {}
-        }
-        fn gather(self, _: &[u8], _: usize) -> Vec<u16> {
-            match self {}
-        }
-        fn in_ranges(self, _: &[u8; 32], _: &[u8; 32], _: &[u8; 32]) -> bool {
-            match self {}
+            on_lanes!(self, L => L::in_ranges(w, lo, hi))
         }
     }
 
